@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: Apache-2.0
+# Thin wrapper over meson. `make demo` runs the end-to-end job, `make test`
+# runs every test. Both install missing Debian packages first.
+
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+CC         ?= cc
+MESON_OPTS ?=
+
+.PHONY: all deps build test demo asan asan-test bench fuzz fuzz-smoke clang gcc clean
+
+all: build
+
+# A stamp per machine would be wrong after a fresh clone; checking the tools
+# is cheap, so check every time.
+deps:
+	@command -v meson >/dev/null 2>&1 && command -v ninja >/dev/null 2>&1 && \
+	 command -v wast2json >/dev/null 2>&1 && command -v clang >/dev/null 2>&1 && \
+	 pkg-config --exists libzstd jansson libsodium libsecp256k1 libseccomp 2>/dev/null || \
+	 scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	meson compile -C $(BUILD)
+
+test: build
+	@scripts/run-tests.sh $(BUILD)
+
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+$(BUILD_ASAN)/build.ninja:
+	meson setup $(BUILD_ASAN) -Db_sanitize=address,undefined -Db_lundef=false \
+	  -Dbuildtype=debug $(MESON_OPTS)
+
+asan: deps $(BUILD_ASAN)/build.ninja
+	meson compile -C $(BUILD_ASAN)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  scripts/run-tests.sh $(BUILD_ASAN)
+
+bench: build
+	@scripts/bench.sh $(BUILD)
+
+$(BUILD_FUZZ)/build.ninja:
+	CC=clang meson setup $(BUILD_FUZZ) -Dfuzz=true -Db_sanitize=address,undefined \
+	  -Db_lundef=false -Dbuildtype=debugoptimized
+
+fuzz: deps $(BUILD_FUZZ)/build.ninja
+	meson compile -C $(BUILD_FUZZ)
+
+fuzz-smoke: fuzz
+	@scripts/fuzz-smoke.sh $(BUILD_FUZZ) 60
+
+# Compiler matrix: both must be warning-free.
+gcc: deps
+	CC=gcc meson setup build-gcc --reconfigure >/dev/null 2>&1 || CC=gcc meson setup build-gcc
+	meson compile -C build-gcc
+clang: deps
+	CC=clang meson setup build-clang --reconfigure >/dev/null 2>&1 || CC=clang meson setup build-clang
+	meson compile -C build-clang
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) build-gcc build-clang

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The pvf command-line tool: shared helpers for subcommands. */
+#ifndef PVF_CLI_H
+#define PVF_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+
+/* Exit codes, documented in docs/cli.md. */
+enum {
+	CLI_EXIT_OK = 0,        /* success / valid */
+	CLI_EXIT_FAIL = 1,      /* the input is rejected, traps, or is invalid */
+	CLI_EXIT_USAGE = 2,     /* bad command line */
+	CLI_EXIT_ERROR = 3,     /* could not do the job (I/O, out of memory) */
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+/* Reads a code file: plain Wasm, an 8-byte-prefixed zstd blob or a bare
+ * zstd frame; decompresses with the code bomb limit. Prints an error and
+ * returns non-zero on failure. *out is malloc'd. */
+int cli_read_code(const char *path, uint8_t **out, size_t *out_len);
+
+/* Parses "pvf" / "full". Returns false if unknown. */
+bool cli_parse_profile(const char *s, enum eng_profile *out);
+
+/* Prints "i32:5"-style value text into buf. */
+void cli_format_val(const struct eng_val *v, char *buf, size_t len);
+
+/* Dispatches argv[1] over cmds; prints help for -h/--help/unknown. */
+int cli_dispatch(const char *prog, const struct cli_cmd *cmds, size_t ncmds,
+		 int argc, char **argv);
+
+int cmd_wasm(int argc, char **argv);
+
+#endif /* PVF_CLI_H */

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* pvf: command-line entry point. */
+#include "cli.h"
+
+static const struct cli_cmd commands[] = {
+	{"wasm", cmd_wasm, "WebAssembly engine tools: validate, run, info, spectest"},
+};
+
+int main(int argc, char **argv)
+{
+	return cli_dispatch("pvf", commands, sizeof(commands) / sizeof(commands[0]),
+			    argc, argv);
+}

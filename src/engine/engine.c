@@ -236,3 +236,8 @@ uint32_t eng_module_stack_cost(const struct eng_module *m, uint32_t func_idx)
 		return 0;
 	return m->funcs[func_idx - m->nfunc_imports].stack_cost;
 }
+
+uint32_t eng_module_features(const struct eng_module *m)
+{
+	return m->features;
+}

@@ -211,6 +211,19 @@ struct eng_module_stats {
 };
 void eng_module_stats(const struct eng_module *m, struct eng_module_stats *st);
 
+/* Post-MVP features a module uses (ENG_FEATURE_* bits), as found by the
+ * decoder/validator. Lets tools explain why the PVF profile rejects a module
+ * that the full profile accepts. */
+enum {
+	ENG_FEATURE_MULTI_VALUE = 1u << 0,      /* >1 result, type-index blocktypes */
+	ENG_FEATURE_BULK_MEMORY = 1u << 1,      /* 0xfc 8..17, passive segments, data count */
+	ENG_FEATURE_REFERENCE_TYPES = 1u << 2,  /* ref types, table ops, multi tables, typed select */
+	ENG_FEATURE_SIGN_EXT = 1u << 3,         /* 0xc0..0xc4 */
+	ENG_FEATURE_SAT_TRUNC = 1u << 4,        /* 0xfc 0..7 */
+	ENG_FEATURE_MUTABLE_GLOBAL_IMPORT = 1u << 5,
+};
+uint32_t eng_module_features(const struct eng_module *m);
+
 /* PVF profile: the stack limiter's cost of defined function `func_idx`
  * (index in the function index space; 0 for imports). */
 uint32_t eng_module_stack_cost(const struct eng_module *m, uint32_t func_idx);

@@ -190,6 +190,8 @@ struct eng_module {
 	 * globals): the set `ref.func` may name. One byte per function. */
 	uint8_t *func_declared;
 
+	uint32_t features;               /* ENG_FEATURE_* bits used */
+
 	void *exec;                      /* executor's per-module data */
 };
 

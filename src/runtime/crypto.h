@@ -134,6 +134,10 @@ int rt_batch_verify_finish(struct rt_batch_verify *b, bool *out);
 
 /* ---- internals shared with tests ---------------------------------------- */
 
+/* True iff the 32-byte little-endian scalar is < L (the order of the
+ * ed25519 / Ristretto255 prime-order group). */
+bool rt__sc25519_is_canonical(const uint8_t s[32]);
+
 /* STROBE-128 (the subset Merlin uses: meta-AD, AD, PRF) over the
  * Keccak-f[1600] of hash.c, and a Merlin transcript on top of it. */
 struct rt__strobe128 {

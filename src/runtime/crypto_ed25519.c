@@ -403,8 +403,7 @@ static void ge_double_scalarmult(struct ge *r, const uint8_t a[32], const struct
 
 /* ---- scalars ------------------------------------------------------------ */
 
-/* s < L, comparing little-endian from the top byte. */
-static bool scalar_is_canonical(const uint8_t s[32])
+bool rt__sc25519_is_canonical(const uint8_t s[32])
 {
 	int i;
 
@@ -430,7 +429,7 @@ bool rt_ed25519_verify(const uint8_t sig[64], const uint8_t *msg, size_t msg_len
 		return false;
 	if (!ge_decompress(&r, sig))
 		return false;
-	if (!scalar_is_canonical(sig + 32))
+	if (!rt__sc25519_is_canonical(sig + 32))
 		return false;
 
 	/* k = SHA-512(R_bytes || A_bytes || M) mod L, over the bytes as given. */

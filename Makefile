@@ -17,7 +17,7 @@ all: build
 deps:
 	@command -v meson >/dev/null 2>&1 && command -v ninja >/dev/null 2>&1 && \
 	 command -v wast2json >/dev/null 2>&1 && command -v clang >/dev/null 2>&1 && \
-	 pkg-config --exists libzstd jansson libsodium libsecp256k1 libseccomp 2>/dev/null || \
+	 pkg-config --exists libzstd jansson libsodium libxxhash libsecp256k1 libseccomp 2>/dev/null || \
 	 scripts/install-deps.sh
 
 $(BUILD)/build.ninja:

@@ -47,4 +47,28 @@ enum rt_blob_kind rt_blob_kind_of(const uint8_t *blob, size_t len);
 enum rt_blob_status rt_blob_decompress(const uint8_t *blob, size_t len, size_t bomb_limit,
 				       bool allow_raw_zstd, uint8_t **out, size_t *out_len);
 
+/* ---- hashing (hash.c) ---------------------------------------------------
+ * The sp-io hashing host functions. All are total functions of their input
+ * (no errors); data may be NULL when len is 0. Outputs are byte arrays in the
+ * order the runtime expects (twox words little-endian, concatenated).
+ */
+
+/* BLAKE2b, unkeyed, digest length out_len (1..64; a parameter of the hash,
+ * not a truncation). libsodium. */
+void rt_blake2b(const void *data, size_t len, uint8_t *out, size_t out_len);
+void rt_blake2b_128(const void *data, size_t len, uint8_t out[16]);
+void rt_blake2b_256(const void *data, size_t len, uint8_t out[32]);
+/* XXH64 with seeds 0..n-1, each digest little-endian (libxxhash). */
+void rt_twox_64(const void *data, size_t len, uint8_t out[8]);
+void rt_twox_128(const void *data, size_t len, uint8_t out[16]);
+void rt_twox_256(const void *data, size_t len, uint8_t out[32]);
+/* Original Keccak (pad 0x01 ... 0x80), not SHA-3. Hand-written. */
+void rt_keccak_256(const void *data, size_t len, uint8_t out[32]);
+void rt_keccak_512(const void *data, size_t len, uint8_t out[64]);
+/* SHA-256 (libsodium). */
+void rt_sha2_256(const void *data, size_t len, uint8_t out[32]);
+/* The Keccak-f[1600] permutation on 25 little-endian lanes (lane i = x + 5y),
+ * exported for sponge constructions elsewhere (STROBE/Merlin). */
+void rt_keccak_f1600(uint64_t state[25]);
+
 #endif /* PVF_RUNTIME_H */

@@ -250,4 +250,78 @@ uint64_t rt_exec_params_exec_timeout_ms(const struct rt_exec_params *p, enum rt_
 /* false if absent */
 bool rt_exec_params_prechecking_max_memory(const struct rt_exec_params *p, uint64_t *bytes);
 
+/* ---- host-side heap allocator (alloc.c) -----------------------------------
+ * Substrate's FreeingBumpHeapAllocator (sc-allocator freeing_bump.rs), the
+ * on-chain variant, reproduced bit for bit: same addresses, same headers in
+ * guest memory, same memory growth and the same failures, because all of
+ * these are observable by the guest (runtime-abi.md 2).
+ *
+ * Layout: each block is 2^(order+3) bytes preceded by an 8-byte little-endian
+ * header. Occupied: low 32 bits = order, bit 32 set. Free: low 32 bits = next
+ * free header in this order's list (0xffffffff = end), bit 32 clear. Only bit
+ * 32 and the low word are read; other high bits are ignored (runtimes store a
+ * tag in the top byte).
+ */
+
+#define RT_HEAP_PAGE_SIZE 65536u
+#define RT_HEAP_MAX_WASM_PAGES 65536u
+#define RT_HEAP_N_ORDERS 23
+#define RT_HEAP_MIN_ALLOCATION 8u
+#define RT_HEAP_MAX_ALLOCATION (32u * 1024 * 1024)   /* MAX_POSSIBLE_ALLOCATION */
+#define RT_HEAP_NIL 0xffffffffu
+
+/* The linear memory the allocator manages. It never caches data(): growth
+ * may move the memory. */
+struct rt_heap_mem {
+	/* Base of linear memory; *size = current size in bytes (whole pages). */
+	uint8_t *(*data)(void *ctx, uint64_t *size);
+	/* Grows by `pages` pages; returns the previous page count or -1. */
+	int64_t (*grow)(void *ctx, uint32_t pages);
+	/* Maximum in pages (the memory's maximum or the executor's limit);
+	 * 0 = none, meaning 65536. */
+	uint32_t max_pages;
+	void *ctx;
+};
+
+enum rt_heap_status {
+	RT_HEAP_OK = 0,
+	RT_HEAP_ERR_POISONED,          /* "the allocator has been poisoned" */
+	RT_HEAP_ERR_MEMORY_SHRUNK,     /* MemoryShrinked */
+	RT_HEAP_ERR_TOO_LARGE,         /* RequestedAllocationTooLarge */
+	RT_HEAP_ERR_OUT_OF_SPACE,      /* AllocatorOutOfSpace */
+	RT_HEAP_ERR_BAD_HEADER_PTR,    /* "Invalid header pointer detected" */
+	RT_HEAP_ERR_FREE_LIST_OCCUPIED,/* "free list points to a occupied header" */
+	RT_HEAP_ERR_READ_OOB,          /* "read out of heap bounds" */
+	RT_HEAP_ERR_WRITE_OOB,         /* "write out of heap bounds" */
+	RT_HEAP_ERR_INVALID_ORDER,     /* "invalid order" */
+	RT_HEAP_ERR_BAD_FREE_PTR,      /* "Invalid pointer for deallocation" */
+	RT_HEAP_ERR_EMPTY_HEADER,      /* "the allocation points to an empty header" */
+	RT_HEAP_ERR_ACCOUNTING,        /* "underflow of the currently allocated bytes count" */
+};
+
+const char *rt_heap_status_str(enum rt_heap_status st);
+
+struct rt_heap_stats {
+	uint32_t bytes_allocated;       /* live bytes incl. headers */
+	uint32_t bytes_allocated_peak;
+	uint64_t bytes_allocated_sum;
+	uint32_t address_space_used;    /* bumper - aligned heap base */
+};
+
+struct rt_heap {
+	uint32_t original_heap_base;    /* align8(heap_base) */
+	uint32_t bumper;
+	uint32_t heads[RT_HEAP_N_ORDERS];  /* free-list heads (header addresses) */
+	bool poisoned;
+	uint64_t last_observed_memory_size;
+	struct rt_heap_stats stats;
+};
+
+void rt_heap_init(struct rt_heap *h, uint32_t heap_base);
+/* Any error poisons the heap: every later call fails with POISONED. A host
+ * function turns any error into a trap. */
+enum rt_heap_status rt_heap_alloc(struct rt_heap *h, const struct rt_heap_mem *mem,
+				  uint32_t size, uint32_t *ptr);
+enum rt_heap_status rt_heap_free(struct rt_heap *h, const struct rt_heap_mem *mem, uint32_t ptr);
+
 #endif /* PVF_RUNTIME_H */

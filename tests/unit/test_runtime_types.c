@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Parachain primitives and executor params: SCALE layouts, bounds, hashes.
- * Vectors: runtime-abi.md 4.2 (adder validate_block input/output),
- * runtime-blobs/README.md (validation code hashes), Python hashlib for the
- * executor-param hashes of hand-built encodings. */
+ * Vectors: runtime-abi.md 4.2 (adder validate_block input/output), Python
+ * hashlib for the executor-param hashes of hand-built encodings. Validation
+ * code hashes of the real blobs are checked in test_runtime_shared.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/base.h"
 #include "base/scale.h"
 #include "runtime/runtime.h"
-#include "shared_data.h"
 #include "tap.h"
 
 static uint8_t *hex(const char *s, size_t *len)
@@ -219,19 +218,6 @@ static void test_pvd_and_hashes(void)
 	struct scale_reader r;
 	struct buf b = BUF_INIT;
 	uint8_t h[32], h2[32];
-	static const struct {
-		const char *file, *hash;
-	} code_hashes[] = {
-		{"runtime-blobs/adder-kagome.compressed.bin",
-		 "7a163b303ff19b1ba1911bcf6bc59c5a7a9d8f2e187aa4be772f56f76b8b6f0e"},
-		{"runtime-blobs/asset-hub-kusama-local-statemine-1000000.compressed.bin",
-		 "e2013b8a429bc5ef71681c9b31f9b297d1af701b30a25db7f7269e26ed4aa88c"},
-		{"runtime-blobs/coretime-polkadot-1003000.compressed.bin",
-		 "a4fb99720cf46ab485918e3034948a63993ef66e44473ae79ca48b043ada9c6e"},
-		{"runtime-blobs/moonbase-4300.compressed.bin",
-		 "af69406915a50fdee99772417b67659e8b45bb27a39674dc019ece43319df17b"},
-	};
-	size_t i;
 
 	d.parent_head.data = (const uint8_t *)"head";
 	d.parent_head.len = 4;
@@ -254,25 +240,6 @@ static void test_pvd_and_hashes(void)
 	ok(hex_eq(h, 32, "256c83b297114d201b30179f3f0ef0cace9783622da5974326b436178aeef610"),
 	   "head data hash is blake2_256");
 
-	/* Validation code hashes of the stored (compressed) blobs, README.md */
-	for (i = 0; i < BASE_ARRAY_SIZE(code_hashes); i++) {
-		uint8_t *code;
-		size_t len;
-
-		if (!shared_has(code_hashes[i].file)) {
-			printf("ok %d - # SKIP %s absent\n", ++tap__n, code_hashes[i].file);
-			continue;
-		}
-		code = shared_read(code_hashes[i].file, &len);
-		if (!code) {
-			ok(0, "read %s", code_hashes[i].file);
-			continue;
-		}
-		rt_validation_code_hash(code, len, h);
-		ok(hex_eq(h, 32, code_hashes[i].hash), "validation code hash of %s",
-		   code_hashes[i].file);
-		free(code);
-	}
 }
 
 static void test_exec_params(void)

@@ -86,15 +86,19 @@ static long read_sysctl_long(const char *path)
 	return strtol(buf, NULL, 10);
 }
 
-/* The seccomp state of this process as /proc/self/status reports it. */
-static void seccomp_hint(char *out, size_t len)
+/* The seccomp state and thread count of this process from /proc/self/status. */
+static void read_status(char *out, size_t len, int *threads)
 {
 	char buf[4096];
 	const char *s;
 
 	out[0] = '\0';
+	*threads = 0;
 	if (sbx__read_small("/proc/self/status", buf, sizeof(buf)) <= 0)
 		return;
+	s = strstr(buf, "\nThreads:");
+	if (s)
+		*threads = (int)strtol(s + 9, NULL, 10);
 	s = strstr(buf, "\nSeccomp_filters:");
 	if (s && strtol(s + 17, NULL, 10) > 0)
 		snprintf(out, len, "a seccomp filter is already active on this process "
@@ -108,7 +112,7 @@ void sbx__gather_facts(struct sbx__facts *f)
 	long v;
 
 	memset(f, 0, sizeof(*f));
-	seccomp_hint(f->seccomp_hint, sizeof(f->seccomp_hint));
+	read_status(f->seccomp_hint, sizeof(f->seccomp_hint), &f->threads);
 
 	if ((v = read_sysctl_long("/proc/sys/kernel/unprivileged_userns_clone")) == 0)
 		snprintf(f->userns_hint, sizeof(f->userns_hint),
@@ -539,6 +543,11 @@ int sbx_apply(const struct sbx_policy *p, struct sbx_status *report, struct pvf_
 	}
 	sbx__gather_facts(&facts);
 	st->landlock_abi = facts.landlock_abi > 0 ? facts.landlock_abi : 0;
+	/* unshare(CLONE_NEWUSER) and a process-wide seccomp filter both need
+	 * a single thread; say so instead of failing half-way. */
+	if (facts.threads > 1)
+		return pvf_err_set(err, -EINVAL, "sbx_apply needs a single-threaded process (%d "
+				   "threads)", facts.threads);
 
 	ret = drop_identity(p, &e);
 	if (ret < 0)

@@ -14,6 +14,7 @@ struct sbx__facts {
 	char userns_hint[160];     /* which sysctl forbids user namespaces, if any */
 	char seccomp_hint[80];     /* "seccomp filters already active: N", if any */
 	int max_fd;                /* highest fd number that may be open */
+	int threads;               /* Threads: of /proc/self/status, 0 if unknown */
 };
 
 void sbx__gather_facts(struct sbx__facts *f);

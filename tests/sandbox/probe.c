@@ -556,6 +556,38 @@ static void act_int80_socket(void)
 #endif
 }
 
+/* socket through the x32 numbering (nr | 0x40000000): x32 shares the x86-64
+ * audit arch, so only an explicit check in the filter stops it. */
+static void act_x32_socket(void)
+{
+#if defined(__x86_64__)
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		put("x32-socket", errno, "(fork)");
+		return;
+	}
+	if (pid == 0) {
+		long r = syscall(0x40000000L | SYS_socket, AF_INET, SOCK_STREAM, 0);
+
+		_exit(r >= 0 ? 0 : errno);
+	}
+	if (waitpid(pid, &status, 0) < 0) {
+		put("x32-socket", errno, "(waitpid)");
+		return;
+	}
+	if (WIFSIGNALED(status)) {
+		printf("x32-socket signal %s\n", sigabbrev_np(WTERMSIG(status)));
+		fflush(stdout);
+		return;
+	}
+	put("x32-socket", WEXITSTATUS(status), NULL);
+#else
+	put("x32-socket", ENOSYS, "(not x86-64)");
+#endif
+}
+
 static void act_caps(void)
 {
 	uint32_t hdr[2] = {0x20080522, 0}, data[6] = {0};
@@ -683,6 +715,8 @@ static int run_action(const struct opts *o, const char *a)
 		act_io_uring();
 	else if (strcmp(a, "int80-socket") == 0)
 		act_int80_socket();
+	else if (strcmp(a, "x32-socket") == 0)
+		act_x32_socket();
 	else if (strcmp(a, "env") == 0)
 		act_env();
 	else if (strcmp(a, "pid") == 0)

@@ -46,6 +46,7 @@ enum {
 	NEED_INET6 = 1 << 4,    /* control could make an AF_INET6 socket */
 	NEED_IOURING = 1 << 5,  /* control could set up io_uring */
 	NEED_INT80 = 1 << 6,    /* control could make an i386 syscall */
+	NEED_X86_64 = 1 << 7,
 };
 
 struct expect {
@@ -173,6 +174,8 @@ static const char *need_text(unsigned missing)
 		return "io_uring unavailable outside the sandbox";
 	if (missing & NEED_INT80)
 		return "no i386 syscall ABI on this machine";
+	if (missing & NEED_X86_64)
+		return "x86-64 only";
 	return "?";
 }
 
@@ -524,6 +527,7 @@ static void seccomp(void)
 		{"io-uring", "EACCES", NEED_IOURING},
 		{"ptrace", "EACCES", 0},
 		{"int80-socket", "signal SYS", NEED_INT80},  /* foreign ABI: killed */
+		{"x32-socket", "signal SYS", NEED_X86_64},   /* x32 numbering: killed */
 		{"open-outside", "ok", 0},          /* seccomp alone confines no file */
 		{"read-artifact", "ok 8", 0},
 		{"write-output", "ok", 0},
@@ -737,6 +741,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	g.have |= g.root ? NEED_ROOT : NEED_NONROOT;
+#if defined(__x86_64__)
+	g.have |= NEED_X86_64;
+#endif
 
 	control();
 	root_mapped();

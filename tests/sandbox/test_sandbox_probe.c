@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,35 @@ static void print_status(const struct sbx_status *st)
 	for (l = 0; l < SBX_LAYER_COUNT; l++)
 		if (st->layer[l].state != SBX_WORKS)
 			printf("#   %-14s %s\n", sbx_layer_name(l), st->layer[l].reason);
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+/* sbx_apply refuses a multi-threaded process up front. */
+static void test_threads(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct sbx_policy p;
+		struct pvf_err e = {0};
+		pthread_t t;
+
+		sbx_policy_init(&p);
+		p.layers = L(NO_NEW_PRIVS);
+		if (pthread_create(&t, NULL, sleeper, NULL) != 0)
+			_exit(2);
+		_exit(sbx_apply(&p, NULL, &e) == -EINVAL && strstr(e.msg, "single-threaded") ?
+		      0 : 1);
+	}
+	ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	   WEXITSTATUS(status) == 0, "sbx_apply refuses a process with two threads");
 }
 
 static int job_exit42(void *arg)
@@ -209,6 +239,7 @@ int main(void)
 		   "landlock-net reason names the ABI: %s",
 		   st.layer[SBX_LAYER_LANDLOCK_NET].reason);
 
+	test_threads();
 	test_clone(lacking);
 	return tap_done();
 }

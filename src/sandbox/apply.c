@@ -640,7 +640,7 @@ int sbx_apply(const struct sbx_policy *p, struct sbx_status *report, struct pvf_
 		if (ret < 0 && (p->required & SBX_BIT(l))) {
 			if (err) {
 				err->err = ret;
-				snprintf(err->msg, sizeof(err->msg), "%s: %s", sbx_layer_name(l),
+				snprintf(err->msg, sizeof(err->msg), "%s: %.170s", sbx_layer_name(l),
 					 st->layer[l].reason);
 			}
 			return ret;

@@ -208,7 +208,7 @@ int sbx_probe(unsigned test_break, struct sbx_status *out, struct pvf_err *err)
 	p.seccomp = SBX_SECCOMP_DENY_NETWORK;
 	p.rlimits.nofile = 64;
 	p.rlimits.nproc = 64;
-	p.rlimits.as_bytes = 64ull << 30;
+	p.rlimits.as_bytes = SBX__SANITIZER ? 0 : 64ull << 30;
 	p.rlimits.fsize = 1ull << 30;
 	p.test_break = test_break;
 	ret = sbx_probe_policy(&p, out, err);

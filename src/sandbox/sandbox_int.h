@@ -6,6 +6,20 @@
 
 #include "sandbox.h"
 
+/* Sanitizer runtimes reserve terabytes of address space and read /proc at
+ * exit: the standard probe policy leaves RLIMIT_AS alone under them. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SBX__SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||               \
+	__has_feature(memory_sanitizer)
+#define SBX__SANITIZER 1
+#endif
+#endif
+#ifndef SBX__SANITIZER
+#define SBX__SANITIZER 0
+#endif
+
 /* Facts gathered at the start of sbx_apply, while /proc and /sys are still
  * visible (they are gone after pivot_root). */
 struct sbx__facts {

@@ -18,6 +18,20 @@
 
 #include "sandbox/sandbox.h"
 
+/* Built with a sanitizer: its runtime needs terabytes of address space (no
+ * RLIMIT_AS checks) and LeakSanitizer needs /proc and ptrace at exit, which
+ * the sandbox takes away (the probe runs with detect_leaks=0). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_SANITIZER 1
+#endif
+#endif
+#ifndef TEST_SANITIZER
+#define TEST_SANITIZER 0
+#endif
+
 static inline bool machine_userns(void)
 {
 	int status;

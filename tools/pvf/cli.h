@@ -39,5 +39,6 @@ int cli_dispatch(const char *prog, const struct cli_cmd *cmds, size_t ncmds,
 		 int argc, char **argv);
 
 int cmd_wasm(int argc, char **argv);
+int cmd_security(int argc, char **argv);
 
 #endif /* PVF_CLI_H */

@@ -4,6 +4,7 @@
 
 static const struct cli_cmd commands[] = {
 	{"wasm", cmd_wasm, "WebAssembly engine tools: validate, run, info, spectest"},
+	{"security-check", cmd_security, "probe the sandbox layers; exit 0 if the required ones work"},
 };
 
 int main(int argc, char **argv)

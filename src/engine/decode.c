@@ -272,9 +272,12 @@ static enum eng_status rd_limits(struct dec *d, struct eng__limits *l)
 
 	if (st != ENG_OK)
 		return st;
-	if (flags > 1)
+	/* The reference reads the flags as a u1 LEB. */
+	if ((flags & 0x7f) > 1)
 		return fail(d, ENG_ERR_MALFORMED, at, "integer too large (limits flags 0x%02x)",
 			    flags);
+	if (flags & 0x80)
+		return fail(d, ENG_ERR_MALFORMED, at, "integer representation too long");
 	st = rd_u32(d, &v);
 	if (st != ENG_OK)
 		return st;
@@ -407,6 +410,9 @@ static enum eng_status sec_type(struct dec *d)
 		st = rd_byte(d, &form);
 		if (st != ENG_OK)
 			return st;
+		/* The reference reads the form as an s7 LEB. */
+		if (form & 0x80)
+			return fail(d, ENG_ERR_MALFORMED, at, "integer representation too long");
 		if (form != 0x60)
 			return fail(d, ENG_ERR_MALFORMED, at, "malformed function type 0x%02x", form);
 		st = rd_len(d, &np);
@@ -666,8 +672,8 @@ static enum eng_status rd_elem_items(struct dec *d, struct eng__elem *e, bool ex
 			ce->kind = ENG_CONST_REF_FUNC;
 			ce->type = ENG_FUNCREF;
 			ce->offset = eng__rd_off(&d->r);
+			ce->len = 0;  /* a bare function index, not an expression */
 			st = rd_u32(d, &ce->index);
-			ce->len = eng__rd_off(&d->r) - ce->offset;
 		}
 		if (st != ENG_OK)
 			return st;

@@ -68,6 +68,8 @@ struct eng__const_expr {
 	uint8_t type;       /* result value type */
 	uint32_t index;
 	uint64_t value;
+	uint32_t offset;    /* of the expression's first byte in the module */
+	uint32_t len;       /* bytes up to and including the final end */
 };
 
 struct eng__import {

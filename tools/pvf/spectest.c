@@ -863,7 +863,9 @@ static enum st_act run_action(struct st_script *s, json_t *action, struct eng_va
 			      uint32_t *nresults, struct eng_error *err, char *msg, size_t msglen)
 {
 	const char *type = json_string_value(json_object_get(action, "type"));
-	const char *field = json_string_value(json_object_get(action, "field"));
+	json_t *jfield = json_object_get(action, "field");
+	const char *field = json_string_value(jfield);
+	size_t field_len = json_string_length(jfield);   /* names may contain NUL */
 	const char *modname = json_string_value(json_object_get(action, "module"));
 	json_t *jargs = json_object_get(action, "args");
 	struct eng_val *args = NULL, *res = NULL;
@@ -891,7 +893,7 @@ static enum st_act run_action(struct st_script *s, json_t *action, struct eng_va
 		snprintf(msg, msglen, "malformed action");
 		return ST_ACT_ERROR;
 	}
-	if (!eng_instance_export(m->inst, field, strlen(field), &ext)) {
+	if (!eng_instance_export(m->inst, field, field_len, &ext)) {
 		snprintf(msg, msglen, "no export \"%s\"", field);
 		return ST_ACT_ERROR;
 	}
@@ -1274,7 +1276,7 @@ static int run_script(const struct st_opts *opts, struct st_diffs *diffs, const 
 	snprintf(json_path, sizeof(json_path), "%s/x.json", s.dir);
 	if (run_wast2json(path, json_path) < 0)
 		goto out;
-	root = json_load_file(json_path, 0, &jerr);
+	root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
 	if (!root) {
 		fprintf(stderr, "pvf wasm spectest: %s: %s (line %d)\n", json_path, jerr.text,
 			jerr.line);

@@ -1050,8 +1050,10 @@ static bool op_end(struct xl *x)
 	uint32_t i;
 
 	if (f->kind == CF_FUNC) {
-		if (!f->dead)
+		if (!f->dead) {
+			prep_branch(x, f->nresults);
 			emit_return(x);
+		}
 		return true;
 	}
 	if (!f->dead)

@@ -495,7 +495,9 @@ static enum eng_trap host_print(struct eng_host_call *call, void *user, const ui
 static struct eng_func *host_func(struct eng_store *store, const uint8_t *params,
 				  uint32_t nparams)
 {
-	struct eng_functype t = {nparams, 0, params, NULL};
+	/* Never NULL type arrays, even when empty. */
+	static const uint8_t none[1];
+	struct eng_functype t = {nparams, 0, params ? params : none, none};
 
 	return eng_func_new_host(store, &t, host_print, NULL);
 }

@@ -667,9 +667,11 @@ static enum eng_status decode(struct st_script *s, const uint8_t *bytes, size_t 
 
 static void fmt_error(const struct eng_error *err, char *buf, size_t len)
 {
+	bool detail = err->msg[0] && strcmp(err->msg, eng_trap_name(err->trap)) != 0;
+
 	if (err->status == ENG_ERR_TRAP)
 		snprintf(buf, len, "trap: %s%s%s", eng_trap_name(err->trap),
-			 err->msg[0] ? ": " : "", err->msg);
+			 detail ? ": " : "", detail ? err->msg : "");
 	else if (err->offset != UINT32_MAX)
 		snprintf(buf, len, "%s: %s at offset %" PRIu32, eng_status_name(err->status),
 			 err->msg, err->offset);

@@ -1170,7 +1170,7 @@ static enum st_outcome cmd_assert_instantiate(struct st_script *s, json_t *cmd, 
 		snprintf(msg, msglen, "instantiated, expected \"%s\"", text);
 		return ST_FAIL;
 	}
-	if (unlinkable && s->hit_rejected) {
+	if (s->hit_rejected) {
 		snprintf(msg, msglen, "imports from a module the PVF profile rejected (%s)", emsg);
 		return ST_REJECTED;
 	}

@@ -831,7 +831,7 @@ static void info_text(const char *path, size_t len, const struct section *secs, 
 	char buf[320];
 	bool any = false;
 
-	printf("file: %s (%zu bytes)\n", path, len);
+	printf("file: %s (%zu bytes of Wasm after decompression)\n", path, len);
 	printf("sections:\n");
 	for (i = 0; i < nsecs; i++) {
 		printf("  %-10s id %2u  offset %8" PRIu32 "  size %8" PRIu32, section_name(secs[i].id),

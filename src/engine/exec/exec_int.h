@@ -227,6 +227,9 @@ enum xop {
 /* Handler address table of the interpreter (built once). */
 const void *const *exec__handlers(void);
 
+/* Appends a listing of xf's code to out (0 or -ENOMEM). */
+int exec__disasm(const struct xfunc *xf, struct buf *out);
+
 /* Translates every defined function of m (idempotent). */
 enum eng_status exec__prepare(struct eng_module *m, struct eng_error *err);
 

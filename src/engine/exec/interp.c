@@ -143,7 +143,19 @@ enter:
 	frames[depth].inst = inst;
 	depth++;
 	fp = newfp;
-	memset(fp + xf->ft->nparams * 8u, 0, xf->nlocals * 8u);
+	{
+		/* Declared locals start at zero; most functions have few. */
+		uint64_t *z = (uint64_t *)(void *)(fp + xf->ft->nparams * 8u);
+
+		switch (xf->nlocals) {
+		case 4: z[3] = 0; __attribute__((fallthrough));
+		case 3: z[2] = 0; __attribute__((fallthrough));
+		case 2: z[1] = 0; __attribute__((fallthrough));
+		case 1: z[0] = 0; __attribute__((fallthrough));
+		case 0: break;
+		default: memset(z, 0, xf->nlocals * 8u); break;
+		}
+	}
 	ip = xf->code;
 	if (new_inst != inst) {
 		inst = new_inst;

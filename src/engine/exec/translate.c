@@ -602,7 +602,11 @@ static void emit_return(struct xl *x)
 
 	if (nr == 1) {
 		e = &x->vs[src0];
-		if (e->kind == V_CONST)
+		if (last_produced_top(x)) {
+			/* the value was just computed: compute it into slot 0 */
+			put_u32(x, x->last_dst, 0);
+			x->last_ok = false;
+		} else if (e->kind == V_CONST)
 			emit_const(x, 0, e->value);
 		else
 			emit_copy(x, 0, e->kind == V_LOCAL ? e->local_off : home(x, src0));

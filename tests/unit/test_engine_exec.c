@@ -469,6 +469,16 @@ static void test_memory(void)
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "address + offset does not wrap at 2^32");
 	run(&t, "load_off1", 1, A(vi32(0xffffffffu)));
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "0xffffffff + 1 does not wrap to 0");
+	ok_eq(run(&t, "load_addi", 1, A(vi32(4))), 0x04030201, "load of (add x 8) offset=4");
+	ok_eq(run(&t, "load_addi", 1, A(vi32(0xfffffffcu))), 0, "the address add wraps at 2^32");
+	run(&t, "load_addi", 1, A(vi32(65524)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "fused address + offset past the end traps");
+	ok(run(&t, "load_add", 2, A(vi32(8), vi32(8))) == 0x0807060504030201ull, "i64.load of (add a b)");
+	ok(run(&t, "load_add", 2, A(vi32(0xffffff00u), vi32(0x110))) == 0x0807060504030201ull,
+	   "i64.load of a wrapping (add a b)");
+	ok_eq(run(&t, "load8_addi", 1, A(vi32(23))), 0xf0, "i32.load8_u of (add x 1)");
+	run(&t, "load8_addi", 1, A(vi32(65535)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i32.load8_u of (add 65535 1) traps");
 	run(&t, "store32", 2, A(vi32(1000), vi32(0xdeadbeef)));
 	ok_eq(run(&t, "load32", 1, A(vi32(1000))), 0xdeadbeef, "store/load round trip");
 	run(&t, "store64", 2, A(vi32(65528), vi64(1)));

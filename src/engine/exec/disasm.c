@@ -39,6 +39,8 @@ static unsigned op_fields(enum xop op)
 	}
 	if (op >= XOP_ld8u && op <= XOP_st64)
 		return 3;
+	if (op >= XOP_ld32u_add && op <= XOP_ld8u_addi)
+		return 4;
 	if (op >= XOP_i64_add_i && op <= XOP_i64_ge_u_i)
 		return 4;
 	if (op >= XOP_i32_add_i && op <= XOP_i32_ge_u_i)

@@ -213,7 +213,10 @@ struct exec_module {
 	X(bri32_eq_i) X(bri32_ne_i) X(bri32_lt_s_i) X(bri32_lt_u_i)             \
 	X(bri32_gt_s_i) X(bri32_gt_u_i) X(bri32_le_s_i) X(bri32_le_u_i)         \
 	X(bri32_ge_s_i) X(bri32_ge_u_i)                                        \
-	X(bri64_eqz) X(bri64_nez)
+	X(bri64_eqz) X(bri64_nez)                                              \
+	/* loads whose address is an i32.add: dst, a, b|imm, offset */         \
+	X(ld32u_add) X(ld64_add) X(ld8u_add) X(ld32u_addi) X(ld64_addi)         \
+	X(ld8u_addi)
 
 enum xop {
 #define X_ENUM(name) XOP_##name,

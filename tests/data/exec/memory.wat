@@ -14,6 +14,10 @@
   ;; offset 1: base + offset is computed without 32-bit wrap-around
   (func (export "load_off1") (param i32) (result i32) (i32.load8_u offset=1 (local.get 0)))
   (func (export "load_off_max") (param i32) (result i32) (i32.load offset=0xffffffff (local.get 0)))
+  ;; fused address arithmetic: the i32.add wraps at 2^32, the offset does not
+  (func (export "load_addi") (param i32) (result i32) (i32.load offset=4 (i32.add (local.get 0) (i32.const 8))))
+  (func (export "load_add") (param i32 i32) (result i64) (i64.load (i32.add (local.get 0) (local.get 1))))
+  (func (export "load8_addi") (param i32) (result i32) (i32.load8_u (i32.add (local.get 0) (i32.const 1))))
   (func (export "store32") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
   (func (export "store64") (param i32 i64) (i64.store (local.get 0) (local.get 1)))
   (func (export "store16") (param i32 i32) (i32.store16 (local.get 0) (local.get 1)))

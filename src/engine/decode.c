@@ -55,7 +55,7 @@ static void fill_default_limits(struct eng_decode_limits *l, enum eng_profile pr
 	bool pvf = profile == ENG_PROFILE_PVF;
 
 #define DEF(field, v) do { if (!l->field) l->field = (v); } while (0)
-	DEF(max_module_bytes, pvf ? 50u * 1024 * 1024 : 256u * 1024 * 1024);
+	DEF(max_module_bytes, 1024u * 1024 * 1024);
 	DEF(max_types, 1000000);
 	DEF(max_functions, 1000000);
 	DEF(max_imports, 1000000);
@@ -1184,10 +1184,10 @@ static enum eng_status not_in_pvf(const struct eng__instr *in, const char *featu
 {
 	if (in->op >= 0xfc00)
 		return eng__error(err, ENG_ERR_PROFILE, in->offset,
-				  "%s is not supported by the PVF profile (opcode 0xfc %u)",
+				  "not supported by the PVF profile: %s (opcode 0xfc %u)",
 				  feature, in->op - 0xfc00);
 	return eng__error(err, ENG_ERR_PROFILE, in->offset,
-			  "%s is not supported by the PVF profile (opcode 0x%02x)", feature,
+			  "not supported by the PVF profile: %s (opcode 0x%02x)", feature,
 			  in->op);
 }
 

@@ -16,6 +16,11 @@ static enum scale_status read_param(struct scale_reader *r, struct rt_exec_param
 
 	p->kind = 0;
 	p->value = 0;
+	if (r->err)
+		return r->err;
+	if (r->pos < r->len && (r->data[r->pos] < RT_EXEC_PARAM_MAX_MEMORY_PAGES ||
+				r->data[r->pos] > RT_EXEC_PARAM_ENABLED_HOST_FUNCTION))
+		return scale_fail(r, SCALE_ERR_TAG); /* error points at the tag */
 	if (scale_read_u8(r, &tag))
 		return r->err;
 	switch (tag) {
@@ -48,7 +53,6 @@ static enum scale_status read_param(struct scale_reader *r, struct rt_exec_param
 			return r->err;
 		break;
 	default:
-		r->pos--; /* point the error at the tag byte */
 		return scale_fail(r, SCALE_ERR_TAG);
 	}
 	p->tag = (enum rt_exec_param_tag)tag;

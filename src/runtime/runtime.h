@@ -324,6 +324,38 @@ enum rt_heap_status rt_heap_alloc(struct rt_heap *h, const struct rt_heap_mem *m
 				  uint32_t size, uint32_t *ptr);
 enum rt_heap_status rt_heap_free(struct rt_heap *h, const struct rt_heap_mem *mem, uint32_t ptr);
 
+/* ---- trie roots (trie.c) ------------------------------------------------
+ * Substrate's base-16 Patricia-Merkle trie (sp-trie LayoutV0/LayoutV1 node
+ * codec), root computation only (runtime-abi.md 7). All return 0, -ENOMEM,
+ * or -EINVAL for a bad version/hasher; the *_scale forms also -EBADMSG when
+ * the input does not decode.
+ */
+
+enum rt_trie_hasher { RT_TRIE_BLAKE2_256 = 0, RT_TRIE_KECCAK_256 = 1 };
+/* V1 stores values of 33 bytes or more as their hash (hashed-value nodes). */
+enum rt_state_version { RT_STATE_V0 = 0, RT_STATE_V1 = 1 };
+
+struct rt_trie_kv {
+	const uint8_t *key;
+	size_t key_len;
+	const uint8_t *val;
+	size_t val_len;
+};
+
+/* Root of the map kvs[0..n) (input order irrelevant; for a duplicated key
+ * the last entry wins). The input is not modified. */
+int rt_trie_root(const struct rt_trie_kv *kvs, size_t n, enum rt_state_version v,
+		 enum rt_trie_hasher h, uint8_t out[32]);
+/* Root of {compact(i) -> vals[i]} (extrinsics roots). */
+int rt_trie_ordered_root(const struct scale_slice *vals, size_t n, enum rt_state_version v,
+			 enum rt_trie_hasher h, uint8_t out[32]);
+/* Host-function forms: input SCALE Vec<(Vec<u8>, Vec<u8>)> resp.
+ * Vec<Vec<u8>>. Bytes after the vector are ignored. */
+int rt_trie_root_scale(const uint8_t *enc, size_t len, enum rt_state_version v,
+		       enum rt_trie_hasher h, uint8_t out[32]);
+int rt_trie_ordered_root_scale(const uint8_t *enc, size_t len, enum rt_state_version v,
+			       enum rt_trie_hasher h, uint8_t out[32]);
+
 /* ---- RuntimeVersion (version.c) ------------------------------------------
  * sp_version::RuntimeVersion. Decoding follows decode_with_version_hint():
  * transaction_version is present only if the Core API version is >= 3 (else

@@ -382,6 +382,47 @@ static enum eng_trap commit_transaction_v1(struct eng_host_call *hc, void *user,
 	return ENG_TRAP_NONE;
 }
 
+/* The state version argument: 0 = V0, 1 = V1, anything else traps. */
+static enum eng_trap state_version_arg(struct eng_host_call *hc, uint64_t arg,
+				       enum rt_state_version *v)
+{
+	if ((uint32_t)arg > 1)
+		return eng_host_trap(hc, "invalid state version %u", (uint32_t)arg);
+	*v = (uint32_t)arg == 1 ? RT_STATE_V1 : RT_STATE_V0;
+	return ENG_TRAP_NONE;
+}
+
+static enum eng_trap return_root(struct eng_host_call *hc, void *user, const struct arg *child,
+				 enum rt_state_version v, uint64_t *result)
+{
+	uint8_t root[32];
+	int rc = rt_storage_root(storage_of(user), child ? child->p : NULL,
+				 child ? child->len : 0, v, root);
+
+	if (rc < 0)
+		return nomem(hc);
+	return rt__return_ps(hc, user, root, sizeof(root), result);
+}
+
+static enum eng_trap root_v1(struct eng_host_call *hc, void *user, const uint64_t *args,
+			     uint64_t *results)
+{
+	(void)args;
+	return return_root(hc, user, NULL, RT_STATE_V0, &results[0]);
+}
+
+static enum eng_trap root_v2(struct eng_host_call *hc, void *user, const uint64_t *args,
+			     uint64_t *results)
+{
+	enum rt_state_version v = RT_STATE_V0;
+	enum eng_trap t = state_version_arg(hc, args[0], &v);
+
+	if (t != ENG_TRAP_NONE)
+		return t;
+	return return_root(hc, user, NULL, v, &results[0]);
+}
+
+
 /* cumulus: without a proof recorder the size is unknown (u64::MAX). */
 static enum eng_trap proof_size_v1(struct eng_host_call *hc, void *user, const uint64_t *args,
 				   uint64_t *results)
@@ -568,6 +609,33 @@ static enum eng_trap child_kill_v3(struct eng_host_call *hc, void *user, const u
 	return t;
 }
 
+static enum eng_trap child_root_v1(struct eng_host_call *hc, void *user, const uint64_t *args,
+				   uint64_t *results)
+{
+	struct arg child;
+	enum eng_trap t = arg_get(hc, args[0], &child);
+
+	if (t == ENG_TRAP_NONE)
+		t = return_root(hc, user, &child, RT_STATE_V0, &results[0]);
+	arg_free(&child);
+	return t;
+}
+
+static enum eng_trap child_root_v2(struct eng_host_call *hc, void *user, const uint64_t *args,
+				   uint64_t *results)
+{
+	enum rt_state_version v = RT_STATE_V0;
+	struct arg child;
+	enum eng_trap t = arg_get(hc, args[0], &child);
+
+	if (t == ENG_TRAP_NONE)
+		t = state_version_arg(hc, args[1], &v);
+	if (t == ENG_TRAP_NONE)
+		t = return_root(hc, user, &child, v, &results[0]);
+	arg_free(&child);
+	return t;
+}
+
 static enum eng_trap child_next_key_v1(struct eng_host_call *hc, void *user,
 				       const uint64_t *args, uint64_t *results)
 {
@@ -588,6 +656,8 @@ const struct rt__hostfn rt__hostfns_storage[] = {
 	{"ext_storage_exists_version_1", "I", "i", exists_v1},
 	{"ext_storage_clear_prefix_version_1", "I", "", clear_prefix_v1},
 	{"ext_storage_clear_prefix_version_2", "II", "I", clear_prefix_v2},
+	{"ext_storage_root_version_1", "", "I", root_v1},
+	{"ext_storage_root_version_2", "i", "I", root_v2},
 	{"ext_storage_changes_root_version_1", "I", "I", changes_root_v1},
 	{"ext_storage_next_key_version_1", "I", "I", next_key_v1},
 	{"ext_storage_append_version_1", "II", "", append_v1},
@@ -607,6 +677,8 @@ const struct rt__hostfn rt__hostfns_storage[] = {
 	{"ext_default_child_storage_exists_version_1", "II", "i", child_exists_v1},
 	{"ext_default_child_storage_clear_prefix_version_1", "II", "", child_clear_prefix_v1},
 	{"ext_default_child_storage_clear_prefix_version_2", "III", "I", child_clear_prefix_v2},
+	{"ext_default_child_storage_root_version_1", "I", "I", child_root_v1},
+	{"ext_default_child_storage_root_version_2", "Ii", "I", child_root_v2},
 	{"ext_default_child_storage_next_key_version_1", "II", "I", child_next_key_v1},
 	{NULL, NULL, NULL, NULL},
 };

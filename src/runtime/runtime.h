@@ -440,6 +440,11 @@ size_t rt_storage_count(const struct rt_storage *s, const uint8_t *child, size_t
 bool rt_storage_iter(const struct rt_storage *s, const uint8_t *child, size_t child_len,
 		     size_t *pos, const uint8_t **key, size_t *klen, const uint8_t **val,
 		     size_t *vlen);
+/* Root of one trie (state version v, BLAKE2b-256); the top trie's root
+ * includes every non-empty child trie as :child_storage:default:NAME -> its
+ * root. 0 or -ENOMEM. */
+int rt_storage_root(const struct rt_storage *s, const uint8_t *child, size_t child_len,
+		    enum rt_state_version v, uint8_t out[32]);
 /* Loads `genesis.raw.top` (and `childrenDefault`) of a raw chain spec (JSON,
  * hex keys and values). 0 or negative errno with err set. */
 int rt_storage_load_genesis(struct rt_storage *s, const char *path, struct pvf_err *err);

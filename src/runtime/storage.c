@@ -573,3 +573,112 @@ out:
 	json_decref(root);
 	return rc;
 }
+
+/* ---- roots ---------------------------------------------------------------- */
+
+static int root_of_range(const struct rt_storage *s, size_t from, size_t to, size_t prefix_len,
+			 const struct rt_trie_kv *extra, size_t nextra, enum rt_state_version v,
+			 uint8_t out[32])
+{
+	struct rt_trie_kv *kvs;
+	size_t i, n = 0;
+	int rc;
+
+	kvs = base_calloc(to - from + nextra + 1, sizeof(*kvs));
+	if (!kvs)
+		return -ENOMEM;
+	for (i = from; i < to; i++, n++) {
+		kvs[n].key = s->e[i].key + prefix_len;
+		kvs[n].key_len = s->e[i].klen - prefix_len;
+		kvs[n].val = s->e[i].val;
+		kvs[n].val_len = s->e[i].vlen;
+	}
+	for (i = 0; i < nextra; i++)
+		kvs[n++] = extra[i];
+	rc = rt_trie_root(kvs, n, v, RT_TRIE_BLAKE2_256, out);
+	free(kvs);
+	return rc;
+}
+
+/* [*from, *to) = the entries whose internal key starts with p[0..plen). */
+static void prefix_range(const struct rt_storage *s, const uint8_t *p, size_t plen, size_t *from,
+			 size_t *to)
+{
+	bool found;
+	size_t i = lower_bound(s, p, plen, &found);
+
+	*from = i;
+	while (i < s->n && s->e[i].klen >= plen && memcmp(s->e[i].key, p, plen) == 0)
+		i++;
+	*to = i;
+}
+
+int rt_storage_root(const struct rt_storage *s, const uint8_t *child, size_t child_len,
+		    enum rt_state_version v, uint8_t out[32])
+{
+	static const char pfx[] = ":child_storage:default:";
+	struct rt_trie_kv *extra = NULL;
+	uint8_t (*roots)[32] = NULL;
+	size_t from, to, i, nchild = 0, top_to;
+	struct ikey k;
+	int rc;
+
+	rc = ikey_make(&k, child, child_len, NULL, 0);
+	if (rc < 0)
+		return rc;
+	prefix_range(s, k.p, k.len, &from, &to);
+	if (child) {
+		rc = root_of_range(s, from, to, k.len, NULL, 0, v, out);
+		goto out;
+	}
+	top_to = to;
+	/* Every non-empty child trie appears in the top trie as
+	 * :child_storage:default:NAME -> its root. Child entries follow the
+	 * top ones (namespace byte 1); there are at most s->n - to children. */
+	nchild = s->n - top_to;
+	if (nchild) {
+		extra = base_calloc(nchild, sizeof(*extra));
+		roots = base_calloc(nchild, sizeof(*roots));
+		if (!extra || !roots) {
+			nchild = 0;
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	nchild = 0;
+	i = top_to;
+	while (i < s->n) {
+		const uint8_t *ik = s->e[i].key;
+		size_t name_len = (size_t)ik[1] << 24 | (size_t)ik[2] << 16 | (size_t)ik[3] << 8 |
+				  ik[4];
+		size_t cfrom, cto;
+		uint8_t *key;
+
+		prefix_range(s, ik, 5 + name_len, &cfrom, &cto);
+		rc = root_of_range(s, cfrom, cto, 5 + name_len, NULL, 0, v, roots[nchild]);
+		if (rc < 0)
+			goto out;
+		key = malloc(sizeof(pfx) - 1 + name_len + 1);
+		if (!key) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memcpy(key, pfx, sizeof(pfx) - 1);
+		if (name_len)
+			memcpy(key + sizeof(pfx) - 1, ik + 5, name_len);
+		extra[nchild].key = key;
+		extra[nchild].key_len = sizeof(pfx) - 1 + name_len;
+		extra[nchild].val = roots[nchild];
+		extra[nchild].val_len = 32;
+		nchild++;
+		i = cto;
+	}
+	rc = root_of_range(s, from, top_to, 1, extra, nchild, v, out);
+out:
+	for (i = 0; extra && i < nchild; i++)
+		free((void *)extra[i].key);
+	free(extra);
+	free(roots);
+	ikey_free(&k);
+	return rc;
+}

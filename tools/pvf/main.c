@@ -4,6 +4,8 @@
 
 static const struct cli_cmd commands[] = {
 	{"wasm", cmd_wasm, "WebAssembly engine tools: validate, run, info, spectest"},
+	{"call", cmd_pvf_call, "call a runtime export (Core_version, ...) with storage in memory"},
+	{"validate", cmd_pvf_validate, "run validate_block of a PVF on ValidationParams"},
 };
 
 int main(int argc, char **argv)

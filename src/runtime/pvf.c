@@ -150,6 +150,16 @@ out_free_rt:
 	return kind;
 }
 
+enum rt_err_kind rt_runtime_precheck(const uint8_t *code, size_t len,
+				     const struct rt_runtime_config *cfg, struct rt_error *err)
+{
+	struct rt_runtime *rt = NULL;
+	enum rt_err_kind kind = rt_runtime_prepare(code, len, cfg, &rt, err);
+
+	rt_runtime_free(rt);
+	return kind;
+}
+
 void rt_runtime_free(struct rt_runtime *rt)
 {
 	if (!rt)

@@ -504,6 +504,10 @@ enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
 				    const struct rt_runtime_config *cfg, struct rt_runtime **out,
 				    struct rt_error *err);
 void rt_runtime_free(struct rt_runtime *rt);
+/* Pre-checking (determinism.md §1 steps 1-4): prepare, then discard. RT_OK
+ * means "vote for"; any other kind except RT_ERR_INTERNAL "vote against". */
+enum rt_err_kind rt_runtime_precheck(const uint8_t *code, size_t len,
+				     const struct rt_runtime_config *cfg, struct rt_error *err);
 bool rt_runtime_has_export(const struct rt_runtime *rt, const char *name);
 
 /* Per-call observations (optional). */

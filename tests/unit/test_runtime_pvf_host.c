@@ -40,6 +40,24 @@ static struct rt_runtime *load(const char *name, const struct rt_runtime_config 
 	return rt;
 }
 
+/* rt_runtime_precheck of a module file. */
+static enum rt_err_kind precheck(const char *name)
+{
+	struct pvf_err perr = {0};
+	struct rt_error err = {0};
+	char path[4096];
+	uint8_t *code = NULL;
+	size_t len = 0;
+	enum rt_err_kind k;
+
+	snprintf(path, sizeof(path), "%s/%s.wasm", wasm_dir, name);
+	if (base_read_file(path, 1u << 20, &code, &len, &perr) < 0)
+		return RT_ERR_INTERNAL;
+	k = rt_runtime_precheck(code, len, NULL, &err);
+	free(code);
+	return k;
+}
+
 struct result {
 	enum rt_err_kind kind;
 	struct rt_error err;
@@ -307,6 +325,8 @@ static void link_and_instantiate(void)
 			ok(k == cases[i].prepare && strstr(err.msg, cases[i].needle),
 			   "%s: %s at preparation (%s)", cases[i].file,
 			   rt_err_kind_str(cases[i].prepare), err.msg);
+			ok(precheck(cases[i].file) == cases[i].prepare, "%s: pre-check rejects it",
+			   cases[i].file);
 			rt_runtime_free(rt);
 			continue;
 		}
@@ -314,6 +334,7 @@ static void link_and_instantiate(void)
 			ok(0, "%s prepares (%s)", cases[i].file, err.msg);
 			continue;
 		}
+		ok(precheck(cases[i].file) == RT_OK, "%s passes pre-checking", cases[i].file);
 		call(rt, "f", "xy", 2, NULL, &r);
 		ok(r.kind == cases[i].call && strstr(r.err.msg, cases[i].needle),
 		   "%s: %s", cases[i].file, rt_err_kind_str(cases[i].call));

@@ -41,7 +41,7 @@ struct mb {
 
 static void put(struct mb *m, const void *p, size_t n)
 {
-	if (m->n + n <= sizeof(m->b)) {
+	if (n && m->n + n <= sizeof(m->b)) {
 		memcpy(m->b + m->n, p, n);
 		m->n += n;
 	}

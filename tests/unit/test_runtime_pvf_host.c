@@ -307,6 +307,7 @@ static void link_and_instantiate(void)
 		{"rt_mem_variants", RT_OK, RT_OK, ""},
 		{"rt_mem_badname", RT_OK, RT_ERR_EXPORT, "`memory` name"},
 		{"rt_mem_big", RT_OK, RT_ERR_INSTANTIATION, "exceeds memory limits"},
+		{"rt_mem_big_defined", RT_OK, RT_ERR_INSTANTIATION, ""},
 		{"rt_no_heap_base", RT_OK, RT_ERR_EXPORT, "__heap_base"},
 		{"rt_no_memory", RT_OK, RT_ERR_EXPORT, "`memory` name"},
 		{"rt_start_malloc", RT_OK, RT_ERR_INSTANTIATION, "Failed to allocate memory"},
@@ -345,11 +346,17 @@ static void link_and_instantiate(void)
 
 	/* MaxMemoryPages(3000 - 32): the big minimum now fits */
 	{
-		struct rt_runtime_config big = {.max_memory_pages = 3000};
+		struct rt_exec_param ep = {RT_EXEC_PARAM_MAX_MEMORY_PAGES, 0, 3000 - 32};
+		struct rt_exec_params eps = {1, &ep};
+		struct rt_runtime_config big = {0};
 		struct rt_error err = {0};
 		enum rt_err_kind k;
-		struct rt_runtime *rt = load("rt_mem_big", &big, &k, &err);
+		struct rt_runtime *rt;
 
+		rt_runtime_config_from_exec_params(&eps, &big);
+		ok_eq(big.max_memory_pages, 3000, "MaxMemoryPages(n) gives M = n + 32");
+		ok_eq(big.logical_stack_max, 65536, "default logical stack limit");
+		rt = load("rt_mem_big", &big, &k, &err);
 		if (rt)
 			call(rt, "f", NULL, 0, NULL, &r);
 		ok(rt && r.kind == RT_OK, "a minimum of exactly M pages instantiates");

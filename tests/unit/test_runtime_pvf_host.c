@@ -414,6 +414,84 @@ static void tools_storage(void)
 	rt_runtime_free(rt);
 }
 
+/* Every host function (tests/data/rt_allhost.wat, generated from the
+ * tables) with arbitrary arguments: valid and out-of-bounds pointers,
+ * pointer-sizes with small and 4 GiB lengths, all-ones, random values. Each
+ * call must either return or trap in the host function; nothing else (and,
+ * under ASan/UBSan, no memory error). */
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint64_t rng(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return rng_state = x;
+}
+
+static uint64_t arbitrary_arg(void)
+{
+	uint32_t ptr = 16 + (uint32_t)(rng() % 60000), len = (uint32_t)(rng() % 2000);
+
+	switch (rng() % 8) {
+	case 0: return 0;
+	case 1: return ptr;
+	case 2: return (uint64_t)ptr | (uint64_t)len << 32;
+	case 3: return 131000u | (uint64_t)1000 << 32;
+	case 4: return (uint64_t)UINT32_MAX << 32;
+	case 5: return rng() % 2 ? UINT32_MAX : UINT64_MAX;
+	case 6: return rng();
+	default: return 1;
+	}
+}
+
+static void every_host_function(void)
+{
+	struct rt_runtime_config cfg = {.tools = true};
+	struct rt_error err = {0};
+	struct rt_runtime *rt;
+	enum rt_err_kind k;
+	unsigned i, t, j, b;
+
+	rt = load("rt_allhost", &cfg, &k, &err);
+	ok(rt != NULL, "a module importing every host function prepares (%s)", err.msg);
+	if (!rt)
+		return;
+	for (i = 0;; i++) {
+		char name[32];
+		unsigned traps = 0, bad = 0;
+
+		snprintf(name, sizeof(name), "call_%u", i);
+		if (!rt_runtime_has_export(rt, name))
+			break;
+		for (t = 0; t < 40; t++) {
+			uint8_t in[64];
+			uint8_t *out = NULL;
+			size_t out_len = 0;
+			struct rt_error e = {0};
+
+			for (j = 0; j < 8; j++) {
+				uint64_t v = arbitrary_arg();
+
+				for (b = 0; b < 8; b++)
+					in[8 * j + b] = (uint8_t)(v >> (8 * b));
+			}
+			k = rt_runtime_call(rt, name, in, sizeof(in), NULL, &out, &out_len, &e);
+			if (k == RT_ERR_TRAP && e.trap == ENG_TRAP_HOST)
+				traps++;
+			else if (k != RT_OK && bad++ == 0)
+				printf("#   %s: %s: %s\n", name, rt_err_kind_str(k), e.msg);
+			free(out);
+		}
+		ok(bad == 0, "host function #%u: 40 arbitrary argument sets return or trap "
+		   "cleanly (%u trapped)", i, traps);
+	}
+	ok(i > 70, "%u host functions exercised", i);
+	rt_runtime_free(rt);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -428,5 +506,6 @@ int main(int argc, char **argv)
 	link_and_instantiate();
 	prepare_failures();
 	tools_storage();
+	every_host_function();
 	return tap_done();
 }

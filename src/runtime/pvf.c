@@ -222,8 +222,8 @@ static bool functype_is(const struct eng_functype *t, const char *params, const 
 	return rt__hostfn_sig_matches(&def, t);
 }
 
-static void fill_stats(const struct rt_runtime *rt, const struct rt__linker *l,
-		       const struct rt__call *c, struct rt_call_stats *st)
+static void fill_stats(const struct rt__linker *l, const struct rt__call *c,
+		       struct rt_call_stats *st)
 {
 	uint32_t i;
 
@@ -242,7 +242,6 @@ static void fill_stats(const struct rt_runtime *rt, const struct rt__linker *l,
 	st->heap = c->heap.stats;
 	st->heap.address_space_used = c->heap.bumper - c->heap.original_heap_base;
 	st->mem_pages = c->mem ? eng_memory_pages(c->mem) : 0;
-	(void)rt;
 }
 
 /* Instantiates and resolves memory, __heap_base and the entry point. */
@@ -422,7 +421,7 @@ enum rt_err_kind rt_runtime_call(struct rt_runtime *rt, const char *fn, const ui
 	kind = RT_OK;
 out_stats:
 	if (opts && opts->stats)
-		fill_stats(rt, &l, &c, opts->stats);
+		fill_stats(&l, &c, opts->stats);
 	free(l.bindings);
 out_free_store:
 	eng_store_free(store);

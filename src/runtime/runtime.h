@@ -356,4 +356,199 @@ int rt_trie_root_scale(const uint8_t *enc, size_t len, enum rt_state_version v,
 int rt_trie_ordered_root_scale(const uint8_t *enc, size_t len, enum rt_state_version v,
 			       enum rt_trie_hasher h, uint8_t out[32]);
 
+/* ---- RuntimeVersion (version.c) ------------------------------------------
+ * sp_version::RuntimeVersion. Decoding follows decode_with_version_hint():
+ * transaction_version is present only if the Core API version is >= 3 (else
+ * 1), system_version (state_version) only if >= 4 (else 0); the Core version
+ * is the hint, or the one listed in `apis`. Encoding always writes all eight
+ * fields (the derived Encode).
+ */
+
+#define RT_API_ENTRY_SIZE 12   /* [u8; 8] api id ++ u32 LE version */
+
+struct rt_runtime_version {
+	struct scale_slice spec_name;
+	struct scale_slice impl_name;
+	uint32_t authoring_version;
+	uint32_t spec_version;
+	uint32_t impl_version;
+	uint32_t napis;
+	const uint8_t *apis;          /* napis entries of RT_API_ENTRY_SIZE bytes */
+	uint32_t transaction_version;
+	uint8_t system_version;
+	bool has_transaction_version; /* decoded from the input (else default) */
+	bool has_system_version;
+};
+
+/* core_hint < 0: no hint. Borrows p; trailing bytes are ignored. */
+enum scale_status rt_runtime_version_decode(const uint8_t *p, size_t len, int64_t core_hint,
+					    struct rt_runtime_version *out);
+/* 0 or -ENOMEM. */
+int rt_runtime_version_encode(const struct rt_runtime_version *v, struct buf *out);
+/* Version of the "Core" API (id blake2b_64("Core")) in an apis list. */
+bool rt_runtime_version_core(const uint8_t *apis, uint32_t napis, uint32_t *out);
+/* What ext_misc_runtime_version_version_1 returns for `code` (possibly
+ * compressed), without running it: decompress (50 MiB limit), parse in the
+ * PVF profile, decode the `runtime_version` custom section with the Core
+ * version of the `runtime_apis` section as hint, splice in those apis and
+ * re-encode into out. Returns 0; -ENOENT if the code has no version section;
+ * -EINVAL if anything does not parse or decode; -ENOMEM. why (may be NULL
+ * only if why_size is 0) gets a reason on failure. */
+int rt_runtime_version_from_code(const uint8_t *code, size_t len, struct buf *out, char *why,
+				 size_t why_size);
+
+/* ---- storage for generic runtime calls (storage.c) ------------------------
+ * An ordered in-memory key-value store with the default child tries and
+ * nested transactions, behind the storage host functions of tools runtimes
+ * (never PVF validation). child == NULL selects the top trie; otherwise child
+ * is the child trie's storage key without ":child_storage:default:".
+ * Pointers returned into the storage stay valid until it is modified.
+ */
+
+struct rt_storage;
+
+struct rt_storage *rt_storage_new(void);   /* NULL on OOM */
+void rt_storage_free(struct rt_storage *s);
+/* 0 or -ENOMEM. */
+int rt_storage_set(struct rt_storage *s, const uint8_t *child, size_t child_len,
+		   const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen);
+int rt_storage_clear(struct rt_storage *s, const uint8_t *child, size_t child_len,
+		     const uint8_t *key, size_t klen);
+bool rt_storage_get(const struct rt_storage *s, const uint8_t *child, size_t child_len,
+		    const uint8_t *key, size_t klen, const uint8_t **val, size_t *vlen);
+/* The first key strictly after key in the same trie. */
+bool rt_storage_next_key(const struct rt_storage *s, const uint8_t *child, size_t child_len,
+			 const uint8_t *key, size_t klen, const uint8_t **next, size_t *nlen);
+/* Removes up to limit keys starting with prefix (UINT32_MAX: no limit);
+ * *complete tells whether none is left. 0 or -ENOMEM. */
+int rt_storage_clear_prefix(struct rt_storage *s, const uint8_t *child, size_t child_len,
+			    const uint8_t *prefix, size_t plen, uint32_t limit, uint32_t *removed,
+			    bool *complete);
+/* sp-state-machine StorageAppend on a top key: the value is a SCALE Vec whose
+ * length prefix is incremented and item appended; a missing or undecodable
+ * value becomes a one-item Vec. 0 or -ENOMEM. */
+int rt_storage_append(struct rt_storage *s, const uint8_t *key, size_t klen,
+		      const uint8_t *item, size_t ilen);
+/* Transactions: rollback/commit return -EINVAL when none is open. */
+int rt_storage_tx_start(struct rt_storage *s);
+int rt_storage_tx_rollback(struct rt_storage *s);
+int rt_storage_tx_commit(struct rt_storage *s);
+uint32_t rt_storage_tx_depth(const struct rt_storage *s);
+/* Number of keys in one trie. */
+size_t rt_storage_count(const struct rt_storage *s, const uint8_t *child, size_t child_len);
+/* Iterates one trie in key order: start with *pos = 0. */
+bool rt_storage_iter(const struct rt_storage *s, const uint8_t *child, size_t child_len,
+		     size_t *pos, const uint8_t **key, size_t *klen, const uint8_t **val,
+		     size_t *vlen);
+/* Root of one trie (state version v, BLAKE2b-256); the top trie's root
+ * includes every non-empty child trie as :child_storage:default:NAME -> its
+ * root. 0 or -ENOMEM. */
+int rt_storage_root(const struct rt_storage *s, const uint8_t *child, size_t child_len,
+		    enum rt_state_version v, uint8_t out[32]);
+/* Loads `genesis.raw.top` (and `childrenDefault`) of a raw chain spec (JSON,
+ * hex keys and values). 0 or negative errno with err set. */
+int rt_storage_load_genesis(struct rt_storage *s, const char *path, struct pvf_err *err);
+
+/* ---- running runtimes (link.c, pvf.c) ----------------------------------------
+ * A prepared runtime is code that passed the PVF pipeline's preparation:
+ * decompressed, decoded and validated in the PVF engine profile (with the
+ * stack limiter), and link-checked against the host functions. Each call
+ * runs in a fresh store and instance (RecreateInstance semantics).
+ */
+
+/* How a call (or preparation) failed, in determinism.md §10 terms. */
+enum rt_err_kind {
+	RT_OK = 0,
+	RT_ERR_DECOMPRESS,            /* CouldNotDecompressCodeBlob */
+	RT_ERR_PREVALIDATION,         /* the module does not parse (parity-wasm) */
+	RT_ERR_PREPARATION,           /* validation, stack limiter, limits */
+	RT_ERR_RUNTIME_CONSTRUCTION,  /* link error (checked at preparation) */
+	RT_ERR_INSTANTIATION,         /* segments, start function, memory > M */
+	RT_ERR_EXPORT,                /* entry point, memory or __heap_base missing or ill-typed */
+	RT_ERR_TRAP,                  /* trap while running (incl. host functions, stubs) */
+	RT_ERR_OUTPUT_BOUNDS,         /* returned pointer/length outside memory */
+	RT_ERR_OUTPUT_DECODE,         /* ValidationResult does not decode */
+	RT_ERR_INTERNAL,              /* out of memory and the like: no verdict */
+};
+
+const char *rt_err_kind_str(enum rt_err_kind k);
+/* True for the kinds that make a candidate invalid when they happen while
+ * executing it (everything from runtime construction to decoding). */
+bool rt_err_kind_is_invalid(enum rt_err_kind k);
+
+struct rt_error {
+	enum rt_err_kind kind;
+	int trap;                     /* enum eng_trap for RT_ERR_TRAP, else 0 */
+	char msg[256];
+};
+
+struct rt_runtime_config {
+	uint32_t max_memory_pages;    /* M; 0 = 32 + 2048 = 2080 */
+	uint32_t logical_stack_max;   /* 0 = RT_DEFAULT_LOGICAL_STACK_MAX */
+	size_t code_bomb_limit;       /* 0 = RT_CODE_BLOB_BOMB_LIMIT */
+	/* Also link the storage host functions (over the rt_storage given to
+	 * each call) for generic runtime calls. Never for validation. */
+	bool tools;
+};
+
+/* Config from session executor parameters (MaxMemoryPages, StackLogicalMax). */
+void rt_runtime_config_from_exec_params(const struct rt_exec_params *p,
+					struct rt_runtime_config *cfg);
+
+struct rt_runtime;
+
+/* Prepares code (plain or compressed Wasm; borrowed). On failure returns the
+ * kind (RT_ERR_DECOMPRESS .. RT_ERR_RUNTIME_CONSTRUCTION or
+ * RT_ERR_INTERNAL) with err filled. */
+enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
+				    const struct rt_runtime_config *cfg, struct rt_runtime **out,
+				    struct rt_error *err);
+void rt_runtime_free(struct rt_runtime *rt);
+/* Pre-checking (determinism.md §1 steps 1-4): prepare, then discard. RT_OK
+ * means "vote for"; any other kind except RT_ERR_INTERNAL "vote against". */
+enum rt_err_kind rt_runtime_precheck(const uint8_t *code, size_t len,
+				     const struct rt_runtime_config *cfg, struct rt_error *err);
+bool rt_runtime_has_export(const struct rt_runtime *rt, const char *name);
+
+/* Per-call observations (optional). */
+struct rt_host_count {
+	const char *name;             /* points into the runtime's module */
+	size_t name_len;
+	uint64_t calls;
+	bool stub;                    /* not provided: traps when called */
+};
+
+struct rt_call_stats {
+	uint32_t nimports;
+	struct rt_host_count *imports;   /* malloc'd; rt_call_stats_deinit */
+	uint32_t heap_base;              /* align8(__heap_base) */
+	struct rt_heap_stats heap;       /* the host allocator's bookkeeping */
+	uint32_t mem_pages;              /* memory size after the call */
+};
+/* Calls of the named import (0 if not imported). */
+uint64_t rt_call_stats_calls(const struct rt_call_stats *st, const char *name);
+void rt_call_stats_deinit(struct rt_call_stats *st);
+
+struct rt_call_opts {
+	struct rt_storage *storage;      /* tools runtimes: the state (NULL: empty) */
+	struct rt_call_stats *stats;     /* NULL: not collected */
+};
+
+/* Calls export `fn` with `in` (runtime-abi.md §3): fresh instance, allocator
+ * at align8(__heap_base), input allocated with it, export of type exactly
+ * (i32, i32) -> i64 (or the RFC-145 (i32) -> i64, fed by ext_input_read),
+ * result unpacked, bounds-checked and copied to *out (malloc'd, caller frees).
+ * Returns RT_OK or the failure kind with err filled. */
+enum rt_err_kind rt_runtime_call(struct rt_runtime *rt, const char *fn, const uint8_t *in,
+				 size_t in_len, const struct rt_call_opts *opts, uint8_t **out,
+				 size_t *out_len, struct rt_error *err);
+
+/* validate_block(params) and decoding of its ValidationResult. On RT_OK
+ * *out (malloc'd, caller frees) holds the output bytes and res borrows from
+ * them; arrays come from a. Any other kind is an invalid candidate or an
+ * error of the code, see rt_err_kind_is_invalid(). */
+enum rt_err_kind rt_validate_block(struct rt_runtime *rt, const uint8_t *params, size_t len,
+				   struct arena *a, uint8_t **out, size_t *out_len,
+				   struct rt_validation_result *res, struct rt_error *err);
+
 #endif /* PVF_RUNTIME_H */

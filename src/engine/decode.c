@@ -887,7 +887,13 @@ static enum eng_status sec_data(struct dec *d)
 		if (flags > 2)
 			return fail(d, ENG_ERR_MALFORMED, at, "malformed data segment kind %u",
 				    flags);
-		if (flags != 0) {
+		if (flags == 2 && d->pvf && d->r.p < d->r.end && *d->r.p == 0x00) {
+			/* parity-wasm reads the 2 as a memory index and the
+			 * explicit index 0x00 as `unreachable` in the offset
+			 * expression, then re-emits the same bytes; wasmparser
+			 * reads an active segment of memory 0 and needs no
+			 * feature for it (determinism.md §2.3, §5.3). */
+		} else if (flags != 0) {
 			if (d->pvf)
 				return fail(d, ENG_ERR_PROFILE, at,
 					    "bulk memory is not supported by the PVF profile "

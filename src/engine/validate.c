@@ -9,10 +9,12 @@
  * reused for every function (no allocation per instruction). Each body's
  * maximum operand height and control depth are recorded for the executor.
  *
- * In the PVF profile the stack limiter (limiter.c) runs first, as the
- * reference pipeline instruments before wasmparser validates; then the same
- * checks apply with the MVP + mutable-global feature set and the memory
- * rules of determinism.md §6.1.
+ * In the PVF profile the same checks apply with the MVP + mutable-global
+ * feature set and the memory rules of determinism.md §6.1; then the stack
+ * limiter (limiter.c) computes every function's cost. The reference runs the
+ * limiter first; running it last gives the same verdicts (both reject) and
+ * lets an invalid module report the spec's reason, while a valid module the
+ * limiter rejects is ENG_ERR_PROFILE.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -1062,11 +1064,6 @@ enum eng_status eng__validate(struct eng_module *m, struct eng_error *err)
 	v.m = m;
 	v.err = err;
 	v.pvf = m->config.profile == ENG_PROFILE_PVF;
-	if (v.pvf) {
-		st = eng__stack_limiter(m, err);
-		if (st != ENG_OK)
-			return st;
-	}
 	st = check_module(&v);
 	for (i = 0; st == ENG_OK && i < ndefs; i++)
 		st = validate_func(&v, i);
@@ -1074,5 +1071,7 @@ enum eng_status eng__validate(struct eng_module *m, struct eng_error *err)
 		st = prefer_malformed(&v, st);
 	free(v.vals);
 	free(v.ctrls);
+	if (st == ENG_OK && v.pvf)
+		st = eng__stack_limiter(m, err);
 	return st;
 }

@@ -907,6 +907,22 @@ static enum eng_status check_exports(struct val *v)
 		if (ex->index >= limit)
 			return verr(v, ENG_ERR_INVALID, "unknown %s %u", kinds[ex->kind], ex->index);
 	}
+	if (v->pvf) {
+		/* The reference exports the first memory import under its field
+		 * name (determinism.md §4.2): that name must be free. */
+		for (i = 0; i < m->nimports; i++)
+			if (m->imports[i].kind == ENG_EXTERN_MEMORY)
+				break;
+		for (limit = 0; i < m->nimports && limit < m->nexports; limit++)
+			if (m->exports[limit].name_len == m->imports[i].name_len &&
+			    memcmp(m->exports[limit].name, m->imports[i].name,
+				   m->imports[i].name_len) == 0)
+				return verr(v, ENG_ERR_INVALID, "duplicate export name \"%.*s\" (the "
+					    "memory import is exported under its field name)",
+					    (int)(m->imports[i].name_len > 64 ? 64
+									     : m->imports[i].name_len),
+					    m->imports[i].name);
+	}
 	if (m->nexports < 2)
 		return ENG_OK;
 	sorted = malloc(m->nexports * sizeof(*sorted));

@@ -498,6 +498,20 @@ static void test_pvf_cases(void)
 	expect(&m, PVF, ENG_ERR_PROFILE, "bulk memory", "data segment kind 2, index 80 00 (pvf)");
 	expect(&m, FULL, ENG_OK, "", "data segment kind 2, index 80 00 (full)");
 
+	/* The memory import becomes an export named like its field (§4.2). */
+	header(&m);
+	section(&m, 2, "\x01\x03" "env" "\x06" "memory" "\x02\x00\x01", 15);
+	section(&m, 7, "\x01\x06" "memory" "\x02\x00", 10);
+	expect(&m, PVF, ENG_ERR_INVALID, "duplicate export name",
+	       "export named like the memory import (pvf)");
+	expect(&m, FULL, ENG_OK, "", "export named like the memory import (full)");
+	header(&m);
+	section(&m, 2, "\x01\x03" "env" "\x06" "memory" "\x02\x00\x01", 15);
+	section(&m, 5, "\x00", 1);
+	expect(&m, PVF, ENG_ERR_PROFILE, "a memory import cannot be converted",
+	       "memory import and an empty memory section (pvf)");
+	expect(&m, FULL, ENG_OK, "", "memory import and an empty memory section (full)");
+
 	/* 10: two results. */
 	expect_file("pvf_multivalue.wasm", PVF, ENG_ERR_PROFILE, "multi-value", 0);
 	expect_file("pvf_multivalue.wasm", FULL, ENG_OK, "", ENG_FEATURE_MULTI_VALUE);

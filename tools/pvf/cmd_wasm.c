@@ -178,9 +178,11 @@ static void fmt_extern_type(const struct eng_extern_type *t, char *buf, size_t l
 /* "malformed: <msg> at offset N" */
 static void fmt_eng_error(const struct eng_error *err, char *buf, size_t len)
 {
+	bool detail = err->msg[0] && strcmp(err->msg, eng_trap_name(err->trap)) != 0;
+
 	if (err->status == ENG_ERR_TRAP)
 		snprintf(buf, len, "trap: %s%s%s", eng_trap_name(err->trap),
-			 err->msg[0] ? ": " : "", err->msg);
+			 detail ? ": " : "", detail ? err->msg : "");
 	else if (err->offset != UINT32_MAX)
 		snprintf(buf, len, "%s: %s at offset %" PRIu32, eng_status_name(err->status),
 			 err->msg, err->offset);
@@ -829,7 +831,7 @@ static void info_text(const char *path, size_t len, const struct section *secs, 
 	char buf[320];
 	bool any = false;
 
-	printf("file: %s (%zu bytes)\n", path, len);
+	printf("file: %s (%zu bytes of Wasm after decompression)\n", path, len);
 	printf("sections:\n");
 	for (i = 0; i < nsecs; i++) {
 		printf("  %-10s id %2u  offset %8" PRIu32 "  size %8" PRIu32, section_name(secs[i].id),

@@ -213,7 +213,10 @@ struct exec_module {
 	X(bri32_eq_i) X(bri32_ne_i) X(bri32_lt_s_i) X(bri32_lt_u_i)             \
 	X(bri32_gt_s_i) X(bri32_gt_u_i) X(bri32_le_s_i) X(bri32_le_u_i)         \
 	X(bri32_ge_s_i) X(bri32_ge_u_i)                                        \
-	X(bri64_eqz) X(bri64_nez)
+	X(bri64_eqz) X(bri64_nez)                                              \
+	/* loads whose address is an i32.add: dst, a, b|imm, offset */         \
+	X(ld32u_add) X(ld64_add) X(ld8u_add) X(ld32u_addi) X(ld64_addi)         \
+	X(ld8u_addi)
 
 enum xop {
 #define X_ENUM(name) XOP_##name,
@@ -226,6 +229,9 @@ enum xop {
 
 /* Handler address table of the interpreter (built once). */
 const void *const *exec__handlers(void);
+
+/* Appends a listing of xf's code to out (0 or -ENOMEM). */
+int exec__disasm(const struct xfunc *xf, struct buf *out);
 
 /* Translates every defined function of m (idempotent). */
 enum eng_status exec__prepare(struct eng_module *m, struct eng_error *err);

@@ -143,7 +143,19 @@ enter:
 	frames[depth].inst = inst;
 	depth++;
 	fp = newfp;
-	memset(fp + xf->ft->nparams * 8u, 0, xf->nlocals * 8u);
+	{
+		/* Declared locals start at zero; most functions have few. */
+		uint64_t *z = (uint64_t *)(void *)(fp + xf->ft->nparams * 8u);
+
+		switch (xf->nlocals) {
+		case 4: z[3] = 0; __attribute__((fallthrough));
+		case 3: z[2] = 0; __attribute__((fallthrough));
+		case 2: z[1] = 0; __attribute__((fallthrough));
+		case 1: z[0] = 0; __attribute__((fallthrough));
+		case 0: break;
+		default: memset(z, 0, xf->nlocals * 8u); break;
+		}
+	}
 	ip = xf->code;
 	if (new_inst != inst) {
 		inst = new_inst;
@@ -370,6 +382,65 @@ op_ld32s64: {
 	SLOT(0) = (uint64_t)(int64_t)v;
 	goto *adv(&ip, 3);
 }
+	/* Fused address add: dst, a, b|imm, offset. */
+#define EA_ADD ((uint64_t)(uint32_t)(U32(1) + U32(2)) + FLD(3))
+#define EA_ADDI ((uint64_t)(uint32_t)(U32(1) + FLD(2)) + FLD(3))
+op_ld32u_add: {
+	uint64_t ea = EA_ADD;
+	uint32_t v;
+
+	if (ea + 4 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 4);
+	SLOT(0) = v;
+	goto *adv(&ip, 4);
+}
+op_ld32u_addi: {
+	uint64_t ea = EA_ADDI;
+	uint32_t v;
+
+	if (ea + 4 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 4);
+	SLOT(0) = v;
+	goto *adv(&ip, 4);
+}
+op_ld64_add: {
+	uint64_t ea = EA_ADD, v;
+
+	if (ea + 8 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 8);
+	SLOT(0) = v;
+	goto *adv(&ip, 4);
+}
+op_ld64_addi: {
+	uint64_t ea = EA_ADDI, v;
+
+	if (ea + 8 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 8);
+	SLOT(0) = v;
+	goto *adv(&ip, 4);
+}
+op_ld8u_add: {
+	uint64_t ea = EA_ADD;
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	SLOT(0) = mem[ea];
+	goto *adv(&ip, 4);
+}
+op_ld8u_addi: {
+	uint64_t ea = EA_ADDI;
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	SLOT(0) = mem[ea];
+	goto *adv(&ip, 4);
+}
+#undef EA_ADD
+#undef EA_ADDI
 op_st8: {
 	uint64_t ea = EA(0);
 

@@ -162,8 +162,10 @@ struct eng_func *eng_func_new_host(struct eng_store *s, const struct eng_functyp
 		free(f);
 		return NULL;
 	}
-	memcpy(f->host_type.types, type->params, type->nparams);
-	memcpy(f->host_type.types + type->nparams, type->results, type->nresults);
+	if (type->nparams)
+		memcpy(f->host_type.types, type->params, type->nparams);
+	if (type->nresults)
+		memcpy(f->host_type.types + type->nparams, type->results, type->nresults);
 	f->host_type.nparams = type->nparams;
 	f->host_type.nresults = type->nresults;
 	f->ft = &f->host_type;

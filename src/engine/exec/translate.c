@@ -602,7 +602,11 @@ static void emit_return(struct xl *x)
 
 	if (nr == 1) {
 		e = &x->vs[src0];
-		if (e->kind == V_CONST)
+		if (last_produced_top(x)) {
+			/* the value was just computed: compute it into slot 0 */
+			put_u32(x, x->last_dst, 0);
+			x->last_ok = false;
+		} else if (e->kind == V_CONST)
 			emit_const(x, 0, e->value);
 		else
 			emit_copy(x, 0, e->kind == V_LOCAL ? e->local_off : home(x, src0));
@@ -817,6 +821,40 @@ static void unop(struct xl *x, enum xop op)
 	set_result(x, f);
 }
 
+/* A load whose address was just computed by i32.add (array indexing)
+ * becomes one instruction; the sum is still wrapped to 32 bits before the
+ * offset is added, so the semantics are unchanged. */
+static bool load_fuse(struct xl *x, enum xop op, uint32_t off)
+{
+	static const struct { enum xop ld, add, addi; } tab[] = {
+		{XOP_ld32u, XOP_ld32u_add, XOP_ld32u_addi},
+		{XOP_ld64, XOP_ld64_add, XOP_ld64_addi},
+		{XOP_ld8u, XOP_ld8u_add, XOP_ld8u_addi},
+	};
+	uint32_t a, b, f, i;
+	size_t k, at;
+
+	if (!last_produced_top(x) || (x->last_op != XOP_i32_add && x->last_op != XOP_i32_add_i))
+		return false;
+	for (k = 0; k < BASE_ARRAY_SIZE(tab) && tab[k].ld != op; k++)
+		;
+	if (k == BASE_ARRAY_SIZE(tab))
+		return false;
+	at = x->last_start + sizeof(void *);
+	a = get_u32(x, at + 4);
+	b = get_u32(x, at + 8);
+	op = x->last_op == XOP_i32_add ? tab[k].add : tab[k].addi;
+	x->code.len = x->last_start;
+	i = x->vh - 1;
+	emit_op(x, op);
+	f = emit_u32(x, home(x, i));
+	emit_u32(x, a);
+	emit_u32(x, b);
+	emit_u32(x, off);
+	set_result(x, f);
+	return true;
+}
+
 static void load(struct xl *x, enum xop op)
 {
 	uint32_t i, oa, off, f;
@@ -830,6 +868,8 @@ static void load(struct xl *x, enum xop op)
 		return;
 	}
 	i = x->vh - 1;
+	if (load_fuse(x, op, off))
+		return;
 	oa = operand(x, i);
 	emit_op(x, op);
 	f = emit_u32(x, home(x, i));
@@ -1050,8 +1090,10 @@ static bool op_end(struct xl *x)
 	uint32_t i;
 
 	if (f->kind == CF_FUNC) {
-		if (!f->dead)
+		if (!f->dead) {
+			prep_branch(x, f->nresults);
 			emit_return(x);
+		}
 		return true;
 	}
 	if (!f->dead)

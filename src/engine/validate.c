@@ -886,6 +886,33 @@ static int export_cmp(const void *a, const void *b)
 	return x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
 }
 
+static bool same_name(const char *a, uint32_t alen, const char *b, uint32_t blen)
+{
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+/* PVF: the reference turns the first memory import into a definition
+ * exported under the import's field name (determinism.md §4.2), so no
+ * export may already use that name. */
+static enum eng_status check_memory_import_name(struct val *v)
+{
+	const struct eng_module *m = v->m;
+	const struct eng__import *im = NULL;
+	uint32_t i;
+
+	for (i = 0; i < m->nimports && !im; i++)
+		if (m->imports[i].kind == ENG_EXTERN_MEMORY)
+			im = &m->imports[i];
+	if (!im)
+		return ENG_OK;
+	for (i = 0; i < m->nexports; i++)
+		if (same_name(m->exports[i].name, m->exports[i].name_len, im->name, im->name_len))
+			return verr(v, ENG_ERR_INVALID, "duplicate export name \"%.*s\" (the memory "
+				    "import is exported under its field name)",
+				    (int)(im->name_len > 64 ? 64 : im->name_len), im->name);
+	return ENG_OK;
+}
+
 static enum eng_status check_exports(struct val *v)
 {
 	struct eng_module *m = v->m;
@@ -908,20 +935,9 @@ static enum eng_status check_exports(struct val *v)
 			return verr(v, ENG_ERR_INVALID, "unknown %s %u", kinds[ex->kind], ex->index);
 	}
 	if (v->pvf) {
-		/* The reference exports the first memory import under its field
-		 * name (determinism.md §4.2): that name must be free. */
-		for (i = 0; i < m->nimports; i++)
-			if (m->imports[i].kind == ENG_EXTERN_MEMORY)
-				break;
-		for (limit = 0; i < m->nimports && limit < m->nexports; limit++)
-			if (m->exports[limit].name_len == m->imports[i].name_len &&
-			    memcmp(m->exports[limit].name, m->imports[i].name,
-				   m->imports[i].name_len) == 0)
-				return verr(v, ENG_ERR_INVALID, "duplicate export name \"%.*s\" (the "
-					    "memory import is exported under its field name)",
-					    (int)(m->imports[i].name_len > 64 ? 64
-									     : m->imports[i].name_len),
-					    m->imports[i].name);
+		st = check_memory_import_name(v);
+		if (st != ENG_OK)
+			return st;
 	}
 	if (m->nexports < 2)
 		return ENG_OK;

@@ -42,6 +42,7 @@ struct dec {
 	uint32_t nglobal_defs;
 	struct eng__global *global_defs;
 	bool has_code;
+	bool has_memory_section;
 	uint32_t ncode;
 	uint64_t total_locals;
 };
@@ -566,6 +567,7 @@ static enum eng_status sec_memory(struct dec *d)
 
 	if (st != ENG_OK)
 		return st;
+	d->has_memory_section = true;
 	d->mem_defs = arena_alloc_array(&d->m->arena, n ? n : 1, sizeof(*d->mem_defs));
 	if (!d->mem_defs)
 		return fail_nomem(d);
@@ -887,7 +889,13 @@ static enum eng_status sec_data(struct dec *d)
 		if (flags > 2)
 			return fail(d, ENG_ERR_MALFORMED, at, "malformed data segment kind %u",
 				    flags);
-		if (flags != 0) {
+		if (flags == 2 && d->pvf && d->r.p < d->r.end && *d->r.p == 0x00) {
+			/* parity-wasm reads the 2 as a memory index and the
+			 * explicit index 0x00 as `unreachable` in the offset
+			 * expression, then re-emits the same bytes; wasmparser
+			 * reads an active segment of memory 0 and needs no
+			 * feature for it (determinism.md §2.3, §5.3). */
+		} else if (flags != 0) {
 			if (d->pvf)
 				return fail(d, ENG_ERR_PROFILE, at,
 					    "bulk memory is not supported by the PVF profile "
@@ -1130,6 +1138,13 @@ enum eng_status eng__decode(struct eng_module *m, struct eng_error *err)
 	if (m->has_data_count && m->data_count != m->ndatas)
 		return fail(&d, ENG_ERR_MALFORMED, d.r.p,
 			    "data count and data section have inconsistent lengths");
+	if (d.pvf && m->nmem_imports > 0 && d.has_memory_section && d.nmem_defs == 0)
+		/* The reference turns the memory import into a memory section,
+		 * which fails when one exists, even empty (determinism.md §4.2).
+		 * A non-empty one is "multiple memories" for the validator. */
+		return fail(&d, ENG_ERR_PROFILE, d.r.p,
+			    "a memory import cannot be converted into a memory definition: the "
+			    "module has a memory section");
 	st = build_index_spaces(&d);
 	if (st != ENG_OK)
 		return st;

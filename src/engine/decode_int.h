@@ -84,7 +84,8 @@ static inline uint32_t eng__br_table_next(const uint8_t **pp)
 }
 
 /* PVF stack limiter (limiter.c): computes stack_cost of every defined
- * function with wasm-instrument's algorithm, rejecting as it does. */
+ * function of a validated module with wasm-instrument's algorithm,
+ * rejecting (ENG_ERR_PROFILE) as it does. */
 enum eng_status eng__stack_limiter(struct eng_module *m, struct eng_error *err);
 
 #endif /* PVF_ENGINE_DECODE_INT_H */

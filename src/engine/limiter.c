@@ -31,12 +31,14 @@ struct lim {
 	uint32_t offset;
 };
 
+/* The module is valid when the limiter runs, so its rejections are the
+ * profile's. */
 static enum eng_status lerr(struct lim *l, const char *msg)
 {
-	eng__error(l->err, ENG_ERR_INVALID, l->offset, "stack limiter: %s", msg);
+	eng__error(l->err, ENG_ERR_PROFILE, l->offset, "stack limiter: %s", msg);
 	if (l->err)
 		l->err->func_idx = l->func_idx;
-	return ENG_ERR_INVALID;
+	return ENG_ERR_PROFILE;
 }
 
 static enum eng_status lpush(struct lim *l, uint32_t n)

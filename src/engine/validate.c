@@ -9,10 +9,12 @@
  * reused for every function (no allocation per instruction). Each body's
  * maximum operand height and control depth are recorded for the executor.
  *
- * In the PVF profile the stack limiter (limiter.c) runs first, as the
- * reference pipeline instruments before wasmparser validates; then the same
- * checks apply with the MVP + mutable-global feature set and the memory
- * rules of determinism.md §6.1.
+ * In the PVF profile the same checks apply with the MVP + mutable-global
+ * feature set and the memory rules of determinism.md §6.1; then the stack
+ * limiter (limiter.c) computes every function's cost. The reference runs the
+ * limiter first; running it last gives the same verdicts (both reject) and
+ * lets an invalid module report the spec's reason, while a valid module the
+ * limiter rejects is ENG_ERR_PROFILE.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -884,6 +886,33 @@ static int export_cmp(const void *a, const void *b)
 	return x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
 }
 
+static bool same_name(const char *a, uint32_t alen, const char *b, uint32_t blen)
+{
+	return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
+}
+
+/* PVF: the reference turns the first memory import into a definition
+ * exported under the import's field name (determinism.md §4.2), so no
+ * export may already use that name. */
+static enum eng_status check_memory_import_name(struct val *v)
+{
+	const struct eng_module *m = v->m;
+	const struct eng__import *im = NULL;
+	uint32_t i;
+
+	for (i = 0; i < m->nimports && !im; i++)
+		if (m->imports[i].kind == ENG_EXTERN_MEMORY)
+			im = &m->imports[i];
+	if (!im)
+		return ENG_OK;
+	for (i = 0; i < m->nexports; i++)
+		if (same_name(m->exports[i].name, m->exports[i].name_len, im->name, im->name_len))
+			return verr(v, ENG_ERR_INVALID, "duplicate export name \"%.*s\" (the memory "
+				    "import is exported under its field name)",
+				    (int)(im->name_len > 64 ? 64 : im->name_len), im->name);
+	return ENG_OK;
+}
+
 static enum eng_status check_exports(struct val *v)
 {
 	struct eng_module *m = v->m;
@@ -904,6 +933,11 @@ static enum eng_status check_exports(struct val *v)
 		}
 		if (ex->index >= limit)
 			return verr(v, ENG_ERR_INVALID, "unknown %s %u", kinds[ex->kind], ex->index);
+	}
+	if (v->pvf) {
+		st = check_memory_import_name(v);
+		if (st != ENG_OK)
+			return st;
 	}
 	if (m->nexports < 2)
 		return ENG_OK;
@@ -1062,11 +1096,6 @@ enum eng_status eng__validate(struct eng_module *m, struct eng_error *err)
 	v.m = m;
 	v.err = err;
 	v.pvf = m->config.profile == ENG_PROFILE_PVF;
-	if (v.pvf) {
-		st = eng__stack_limiter(m, err);
-		if (st != ENG_OK)
-			return st;
-	}
 	st = check_module(&v);
 	for (i = 0; st == ENG_OK && i < ndefs; i++)
 		st = validate_func(&v, i);
@@ -1074,5 +1103,7 @@ enum eng_status eng__validate(struct eng_module *m, struct eng_error *err)
 		st = prefer_malformed(&v, st);
 	free(v.vals);
 	free(v.ctrls);
+	if (st == ENG_OK && v.pvf)
+		st = eng__stack_limiter(m, err);
 	return st;
 }

@@ -467,9 +467,9 @@ static void test_pvf_cases(void)
 	expect_file("pvf_satconv.wasm", PVF, ENG_ERR_PROFILE, "not supported by the PVF profile", 0);
 	expect_file("pvf_satconv.wasm", FULL, ENG_OK, "", ENG_FEATURE_SAT_TRUNC);
 	/* 3, 4: the stack limiter rejects valid Wasm. */
-	expect_file("pvf_underflow.wasm", PVF, ENG_ERR_INVALID, "stack limiter: stack underflow", 0);
+	expect_file("pvf_underflow.wasm", PVF, ENG_ERR_PROFILE, "stack limiter: stack underflow", 0);
 	expect_file("pvf_underflow.wasm", FULL, ENG_OK, "", 0);
-	expect_file("pvf_underflow_call.wasm", PVF, ENG_ERR_INVALID,
+	expect_file("pvf_underflow_call.wasm", PVF, ENG_ERR_PROFILE,
 		    "stack limiter: stack underflow", 0);
 	expect_file("pvf_underflow_call.wasm", FULL, ENG_OK, "", 0);
 	/* Inside a block the same code passes (height == start at the pop). */
@@ -487,6 +487,30 @@ static void test_pvf_cases(void)
 	one_func(&m, VOID_T, "\x00\x0b", 2, "\x0c\x01\x00", 3);
 	expect(&m, PVF, ENG_ERR_PROFILE, "bulk memory", "data count section (pvf)");
 	expect(&m, FULL, ENG_OK, "", "data count section (full)");
+
+	/* Data segment kind 2 with the one-byte memory index 0 reads the same
+	 * through parity-wasm and wasmparser; an overlong index does not. */
+	one_func(&m, VOID_T, "\x00\x0b", 2, "\x05\x03\x01\x00\x00", 5);
+	put(&m, "\x0b\x08\x01\x82\x00\x00\x41\x00\x0b\x00", 10);
+	expect(&m, PVF, ENG_OK, "", "data segment kind 2, memory index 0x00 (pvf)");
+	one_func(&m, VOID_T, "\x00\x0b", 2, "\x05\x03\x01\x00\x00", 5);
+	put(&m, "\x0b\x09\x01\x82\x00\x80\x00\x41\x00\x0b\x00", 11);
+	expect(&m, PVF, ENG_ERR_PROFILE, "bulk memory", "data segment kind 2, index 80 00 (pvf)");
+	expect(&m, FULL, ENG_OK, "", "data segment kind 2, index 80 00 (full)");
+
+	/* The memory import becomes an export named like its field (§4.2). */
+	header(&m);
+	section(&m, 2, "\x01\x03" "env" "\x06" "memory" "\x02\x00\x01", 15);
+	section(&m, 7, "\x01\x06" "memory" "\x02\x00", 10);
+	expect(&m, PVF, ENG_ERR_INVALID, "duplicate export name",
+	       "export named like the memory import (pvf)");
+	expect(&m, FULL, ENG_OK, "", "export named like the memory import (full)");
+	header(&m);
+	section(&m, 2, "\x01\x03" "env" "\x06" "memory" "\x02\x00\x01", 15);
+	section(&m, 5, "\x00", 1);
+	expect(&m, PVF, ENG_ERR_PROFILE, "a memory import cannot be converted",
+	       "memory import and an empty memory section (pvf)");
+	expect(&m, FULL, ENG_OK, "", "memory import and an empty memory section (full)");
 
 	/* 10: two results. */
 	expect_file("pvf_multivalue.wasm", PVF, ENG_ERR_PROFILE, "multi-value", 0);

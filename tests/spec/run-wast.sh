@@ -6,13 +6,13 @@
 #   - a listed file that now passes fails with "remove it from the list".
 # Exits 77 (skip) when the shared testsuite or wast2json is absent.
 #
-# usage: run-wast.sh PVF PROFILE TESTSUITE_DIR FILE.wast KNOWN_FAILURES DIFFERENCES
+# usage: run-wast.sh PVF PROFILE TESTSUITE_DIR FILE.wast KNOWN_FAILURES DIFFERENCES FIXES
 set -u
-if [ $# -ne 6 ]; then
-	echo "usage: $0 PVF PROFILE TESTSUITE_DIR FILE.wast KNOWN_FAILURES DIFFERENCES" >&2
+if [ $# -ne 7 ]; then
+	echo "usage: $0 PVF PROFILE TESTSUITE_DIR FILE.wast KNOWN_FAILURES DIFFERENCES FIXES" >&2
 	exit 2
 fi
-pvf=$1 profile=$2 dir=$3 name=$4 known=$5 diffs=$6
+pvf=$1 profile=$2 dir=$3 name=$4 known=$5 diffs=$6 fixes=$7
 wast=$dir/$name
 
 if [ ! -d "$dir" ]; then
@@ -34,7 +34,7 @@ listed=$(awk -v p="$profile" -v f="$name" '
 	$1 == p && $2 == f { found = 1 }
 	END { print found ? "yes" : "no" }' "$known")
 
-"$pvf" wasm spectest --profile "$profile" --differences "$diffs" "$wast"
+"$pvf" wasm spectest --profile "$profile" --differences "$diffs" --converter-fixes "$fixes" "$wast"
 rc=$?
 
 if [ "$listed" = yes ]; then

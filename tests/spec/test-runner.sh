@@ -63,6 +63,20 @@ check "PVF: a listed difference that does not happen fails" 1 \
 echo 'not a difference line' >"$tmp/bad.txt"
 check "a malformed differences file is an error" 3 'expected `FILE.wast:LINE REASON`' -- \
 	"$pvf" wasm spectest --profile pvf --differences "$tmp/bad.txt" "$dir/pvf.wast"
+check "without a converter fix a different message fails" 1 \
+	'fix.wast:3: FAIL assert_invalid: expected "invalid result arity"' -- \
+	"$pvf" wasm spectest "$dir/fix.wast"
+echo 'fix.wast:3 "type mismatch" the binary really has a type mismatch' >"$tmp/fix.txt"
+check "a converter fix whose message matches passes" 0 '^spectest: 1 passed, 0 failed, 0 skipped$' -- \
+	"$pvf" wasm spectest --converter-fixes "$tmp/fix.txt" "$dir/fix.wast"
+echo 'fix.wast:3 "unknown global" another message' >"$tmp/fix.txt"
+check "a converter fix with another message does not apply" 1 \
+	'fix.wast:3: FAIL listed converter fix no longer applies' -- \
+	"$pvf" wasm spectest --converter-fixes "$tmp/fix.txt" "$dir/fix.wast"
+echo 'pass.wast:15 "no such message" this assertion needs no fix' >"$tmp/fix.txt"
+check "a converter fix that does not apply fails" 1 \
+	'pass.wast:15: FAIL listed converter fix no longer applies' -- \
+	"$pvf" wasm spectest --converter-fixes "$tmp/fix.txt" "$dir/pass.wast"
 check "a missing script fails" 1 '^spectest: 0 passed, 1 failed, 0 skipped$' -- \
 	"$pvf" wasm spectest "$dir/does-not-exist.wast"
 n=$((n + 1))

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Metrics of pvf-host.md §8 and their Prometheus text exposition. */
+#include <stdio.h>
 #include <string.h>
 
 #include "host.h"
@@ -78,6 +79,16 @@ static int counter_vec(struct buf *o, const char *name, const char *help, const 
 	return ret;
 }
 
+/* Bucket bounds as Prometheus clients print them: integers without an
+ * exponent, fractions in the shortest form. */
+static void fmt_bound(double v, char *out, size_t len)
+{
+	if (v == (double)(long long)v && v < 1e15)
+		snprintf(out, len, "%lld", (long long)v);
+	else
+		snprintf(out, len, "%g", v);
+}
+
 /* One histogram series; labels is "" or `key="value"`. */
 static int hist_series(struct buf *o, const char *name, const char *labels,
 		       const struct host_hist *h)
@@ -88,9 +99,12 @@ static int hist_series(struct buf *o, const char *name, const char *labels,
 	int ret = 0;
 
 	for (i = 0; i < h->n && !ret; i++) {
+		char le[32];
+
 		cum += h->counts[i];
-		ret = buf_printf(o, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep,
-				 h->bounds[i], (unsigned long long)cum);
+		fmt_bound(h->bounds[i], le, sizeof(le));
+		ret = buf_printf(o, "%s_bucket{%s%sle=\"%s\"} %llu\n", name, labels, sep, le,
+				 (unsigned long long)cum);
 	}
 	if (!ret)
 		ret = buf_printf(o, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep,

@@ -298,7 +298,9 @@ PVF_API int pvf_precheck(struct pvf_host *h, const struct pvf_code *pvf, pvf_pre
 			 void *ud, uint64_t *id);
 
 /* Prepares the code if needed, at req->priority, then executes the
- * candidate. The callback is called exactly once (unless cancelled). */
+ * candidate. The callback is called exactly once (unless cancelled).
+ * -EMSGSIZE if the PoV and parent head (or the code) exceed what one
+ * protocol frame carries (64 MiB minus 4 KiB; far above MAX_POV_SIZE). */
 PVF_API int pvf_execute(struct pvf_host *h, const struct pvf_execute_req *req, pvf_execute_cb cb,
 			void *ud, uint64_t *id);
 

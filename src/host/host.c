@@ -86,6 +86,10 @@ static int code_identity(const struct pvf_code *pvf, uint8_t id[HOST_ID_LEN])
 						      pvf->executor_params_len) ||
 	    (pvf->prep_kind != PVF_PREP_COMPILATION && pvf->prep_kind != PVF_PREP_PRECHECKING))
 		return -EINVAL;
+	/* a request must fit one frame (proto.h); 4 KiB covers the other fields */
+	if (pvf->code_len > PROTO_FRAME_MAX - 4096 ||
+	    pvf->executor_params_len > PROTO_FRAME_MAX - 4096 - pvf->code_len)
+		return -EMSGSIZE;
 	if (pvf->code_hash)
 		memcpy(code_hash, pvf->code_hash, PVF_HASH_LEN);
 	else
@@ -890,6 +894,9 @@ int pvf_execute(struct pvf_host *h, const struct pvf_execute_req *req, pvf_execu
 	    (!req->pvd.parent_head && req->pvd.parent_head_len) ||
 	    (unsigned)req->kind > PVF_EXEC_BACKING || (unsigned)req->priority > PVF_PRIO_CRITICAL)
 		return -EINVAL;
+	if (req->pov_len > PROTO_FRAME_MAX - 4096 ||
+	    req->pvd.parent_head_len > PROTO_FRAME_MAX - 4096 - req->pov_len)
+		return -EMSGSIZE;
 	r = req_new(h, REQ_EXECUTE, ud);
 	if (!r)
 		return -ENOMEM;

@@ -195,6 +195,7 @@ struct t_res {
 	char msg[256];
 	char text[512];        /* formatted result */
 	char result[512];      /* validation result bytes (NUL-terminated) */
+	size_t result_len;
 	uint64_t at_ms;
 };
 
@@ -214,6 +215,7 @@ static __attribute__((unused)) void t_exec_cb(void *ud, const struct pvf_exec_re
 	pvf_exec_result_format(r, t->text, sizeof(t->text));
 	if (n)
 		memcpy(t->result, r->validation_result, n);
+	t->result_len = r->validation_result_len;
 	t->result[n] = 0;
 	t->at_ms = t_now_ms();
 }

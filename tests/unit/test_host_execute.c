@@ -56,6 +56,25 @@ static void test_execute_ok(void)
 		   r[1].text, r[2].text, r3.text);
 	}
 	ok_eq(t_metric(h, "polkadot_pvf_prepare_enqueued"), 3, "one preparation per code");
+	{
+		/* 12 MiB each way: partial writes, EPOLLOUT, buffer growth */
+		size_t big = 12u << 20;
+		char *pov = malloc(big + 1);
+		struct t_res rb = {0};
+
+		memset(pov, 'x', big);
+		pov[0] = '#';
+		pov[big] = 0;
+		x = t_exec("ok;#one", pov, PVF_EXEC_BACKING);
+		pvf_execute(h, &x, t_exec_cb, &rb, NULL);
+		ok(t_wait(h, &rb, 1, WAIT_MS) && rb.status == PVF_EXEC_OK &&
+		   rb.result_len == strlen("ok;#one|") + big, "12 MiB PoV and result (%zu)",
+		   rb.result_len);
+		free(pov);
+		x.pov_len = 64u << 20;
+		x.pov = (const uint8_t *)"";
+		ok_eq(pvf_execute(h, &x, t_exec_cb, &rb, NULL), -EMSGSIZE, "64 MiB PoV refused");
+	}
 	ok(t_metric(h, "polkadot_pvf_worker_spawned{flavor=\"execute\"}") <= 2,
 	   "workers reused (same params), never above the limit");
 	pvf_host_free(h);

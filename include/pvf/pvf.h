@@ -55,8 +55,10 @@ enum pvf_log_level {
 	PVF_LOG_TRACE = 5,
 };
 
-/* Called on the host's thread; msg is one line without newline, valid for
- * the call only. subsys is e.g. "host", "prepare", "execute", "worker[123]". */
+/* Called on the host's thread, possibly in the middle of the scheduler's
+ * work: it must not call any pvf_* function. msg is one line without
+ * newline, valid for the call only. subsys is e.g. "host", "prepare",
+ * "execute", "worker[123]". */
 typedef void (*pvf_log_fn)(void *ctx, enum pvf_log_level level, const char *subsys,
 			   const char *msg);
 

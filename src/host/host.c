@@ -923,6 +923,10 @@ int pvf_execute(struct pvf_host *h, const struct pvf_execute_req *req, pvf_execu
 		a->path = NULL;
 		a->num_failures = 0;
 		ret = art_start_preparing(h, a, &req->pvf, req->priority);
+		if (ret) { /* no usable state left: forget the artifact */
+			art_unlink(h, a);
+			art_free(a);
+		}
 	} else if (a && a->state == ART_PREPARING) {
 		if (a->job)
 			host_prep_bump(h, a->job, req->priority);

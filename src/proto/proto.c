@@ -102,10 +102,13 @@ static void d_dur(struct scale_reader *r, uint64_t *ns)
 		scale_fail(r, SCALE_ERR_RANGE);
 		return;
 	}
-	if (secs > (UINT64_MAX - nanos) / NS_PER_SEC)
-		*ns = UINT64_MAX;
-	else
-		*ns = secs * NS_PER_SEC + nanos;
+	/* we carry durations as u64 nanoseconds (584 years): longer ones are
+	 * refused rather than silently clamped */
+	if (secs > (UINT64_MAX - nanos) / NS_PER_SEC) {
+		scale_fail(r, SCALE_ERR_RANGE);
+		return;
+	}
+	*ns = secs * NS_PER_SEC + nanos;
 }
 
 static void d_i32(struct scale_reader *r, int32_t *v)

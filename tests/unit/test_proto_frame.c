@@ -153,6 +153,12 @@ static void test_prepare(void)
 		ok_eq(proto_decode_prepare_req(payload_of(&b), &dq), -EBADMSG,
 		      "Duration nanos >= 10^9 is -EBADMSG");
 		b.data[4 + 1 + 10 + 4 + 32 + 1 + 11] = 0x1d;
+		/* more seconds than u64 nanoseconds hold: refused, not clamped */
+		b.data[4 + 1 + 10 + 4 + 32 + 1 + 7] = 0x53;
+		ok_eq(proto_decode_prepare_req(payload_of(&b), &dq), -EBADMSG,
+		      "Duration above 2^64 ns is -EBADMSG");
+		b.data[4 + 1 + 10 + 4 + 32 + 1 + 7] = 0;
+		ok_eq(proto_decode_prepare_req(payload_of(&b), &dq), 0, "restored");
 	}
 	check_truncations("prepare request", payload_of(&b), dec_preq, &dq);
 	b.data[b.len - 1] = 2;

@@ -284,6 +284,30 @@ static inline double t_metric(struct pvf_host *h, const char *series)
 	return v;
 }
 
+/* Dispatches until a metric reaches value (at most limit_ms); returns the
+ * final value. For "something happens" checks that must not depend on
+ * machine speed. */
+static inline double t_until_metric(struct pvf_host *h, const char *series, double value,
+				    uint64_t limit_ms)
+{
+	uint64_t end = t_now_ms() + limit_ms;
+	double v;
+
+	while ((v = t_metric(h, series)) != value && t_now_ms() < end)
+		pvf_host_dispatch(h, 10);
+	return v;
+}
+
+/* Dispatches until root/name exists (at most limit_ms). */
+static inline int t_until_file(struct pvf_host *h, const char *name, uint64_t limit_ms)
+{
+	uint64_t end = t_now_ms() + limit_ms;
+
+	while (!t_exists(name) && t_now_ms() < end)
+		pvf_host_dispatch(h, 5);
+	return t_exists(name);
+}
+
 /* Number of entries in the cache dir whose name contains pat ("" = all). */
 static inline int t_cache_count(const char *pat)
 {

@@ -369,9 +369,10 @@ static void test_window_order(void)
 	h = t_host(&c);
 	marks = T("marks");
 	/* prepare the artifact first so that only the execute queue orders */
-	x = t_exec("ok;#window", t_fmt("wait:%s;append:%s=A1", T("go"), marks), PVF_EXEC_APPROVAL);
+	x = t_exec("ok;#window", t_fmt("touch:%s;wait:%s;append:%s=A1", T("running"), T("go"),
+				       marks), PVF_EXEC_APPROVAL);
 	pvf_execute(h, &x, t_exec_cb, &r[0], NULL);
-	t_spin(h, 150);
+	t_until_file(h, "running", WAIT_MS);
 	for (i = 2; i <= 4; i++) {
 		x = t_exec("ok;#window", t_fmt("append:%s=A%d", marks, i), PVF_EXEC_APPROVAL);
 		pvf_execute(h, &x, t_exec_cb, &r[i - 1], NULL);
@@ -390,9 +391,10 @@ static void test_window_order(void)
 	h = t_host(&c);
 	marks = T("marks");
 	memset(r, 0, sizeof(r));
-	x = t_exec("ok;#window", t_fmt("wait:%s;append:%s=B1", T("go"), marks), PVF_EXEC_BACKING);
+	x = t_exec("ok;#window", t_fmt("touch:%s;wait:%s;append:%s=B1", T("running"), T("go"),
+				       marks), PVF_EXEC_BACKING);
 	pvf_execute(h, &x, t_exec_cb, &r[0], NULL);
-	t_spin(h, 150);
+	t_until_file(h, "running", WAIT_MS);
 	x = t_exec("ok;#window", t_fmt("append:%s=B2", marks), PVF_EXEC_BACKING);
 	pvf_execute(h, &x, t_exec_cb, &r[1], NULL);
 	x = t_exec("ok;#window", t_fmt("append:%s=S1", marks), PVF_EXEC_BACKING_SYSTEM_PARAS);
@@ -422,9 +424,9 @@ static void test_active_leaves(void)
 	t_config(&c, NULL);
 	c.execute_workers_max = 1;
 	h = t_host(&c);
-	x = t_exec("ok;#leaves", t_fmt("wait:%s", T("go")), PVF_EXEC_DISPUTE);
+	x = t_exec("ok;#leaves", t_fmt("touch:%s;wait:%s", T("running"), T("go")), PVF_EXEC_DISPUTE);
 	pvf_execute(h, &x, t_exec_cb, &r[0], NULL);
-	t_spin(h, 150);
+	t_until_file(h, "running", WAIT_MS);
 	for (i = 1; i <= 3; i++) {
 		x = t_exec("ok;#leaves", "ok", PVF_EXEC_BACKING);
 		memset(x.relay_parent, i, 32);
@@ -455,9 +457,10 @@ static void test_active_leaves(void)
 	/* deactivating the leaf puts everything out of view */
 	memset(dead[0], 9, 32);
 	memset(&r[1], 0, sizeof(r[1]));
-	x = t_exec("ok;#leaves", t_fmt("wait:%s", T("go2")), PVF_EXEC_DISPUTE);
+	x = t_exec("ok;#leaves", t_fmt("touch:%s;wait:%s", T("running2"), T("go2")),
+		   PVF_EXEC_DISPUTE);
 	pvf_execute(h, &x, t_exec_cb, &r[0], NULL);
-	t_spin(h, 100);
+	t_until_file(h, "running2", WAIT_MS);
 	x = t_exec("ok;#leaves", "ok", PVF_EXEC_BACKING);
 	memset(x.relay_parent, 9, 32);
 	pvf_execute(h, &x, t_exec_cb, &r[1], NULL);
@@ -484,10 +487,11 @@ static void test_cancel_and_shutdown(void)
 	t_spin(h, 50);
 	ok_eq(pvf_cancel(h, id), 0, "cancel while preparing");
 	t_touch("go");
-	t_spin(h, 200);
+	ok_eq(t_until_metric(h, "polkadot_pvf_prepare_concluded", 1, WAIT_MS), 1,
+	      "the preparation finished");
+	t_spin(h, 50);
 	ok(!r[0].done && t_metric(h, "polkadot_pvf_execute_enqueued") == 0,
 	   "nothing sent to the execute queue, no callback");
-	ok_eq(t_metric(h, "polkadot_pvf_prepare_concluded"), 1, "the preparation finished");
 
 	/* running jobs cannot be cancelled */
 	pvf_execute(h, &y, t_exec_cb, &r[1], &id2);
@@ -531,6 +535,45 @@ static void test_spawn_retry_execute(void)
 	pvf_host_free(h);
 }
 
+/* A finished worker prefers a queued job with its own executor params,
+ * unless the eldest job has waited max_keep_waiting_ms. */
+static void keep_waiting_case(uint32_t keep_ms, const char *want, const char *what)
+{
+	static const uint8_t p2[] = {1 << 2, 3, 0, 0, 0, 0x20}; /* StackNativeMax */
+	struct pvf_config c;
+	struct pvf_host *h;
+	struct pvf_execute_req x;
+	struct t_res r[3] = {0};
+	const char *marks;
+
+	t_setup_root();
+	t_config(&c, NULL);
+	c.execute_workers_max = 1;
+	c.max_keep_waiting_ms = keep_ms;
+	h = t_host(&c);
+	marks = T("marks");
+	x = t_exec("ok;#keep", t_fmt("touch:%s;wait:%s;append:%s=J0", T("running"), T("go"), marks),
+		   PVF_EXEC_APPROVAL);
+	pvf_execute(h, &x, t_exec_cb, &r[0], NULL);
+	t_until_file(h, "running", WAIT_MS);
+	x = t_exec("ok;#keep", t_fmt("append:%s=J1", marks), PVF_EXEC_APPROVAL);
+	x.pvf.executor_params = p2;
+	x.pvf.executor_params_len = sizeof(p2);
+	pvf_execute(h, &x, t_exec_cb, &r[1], NULL);
+	x = t_exec("ok;#keep", t_fmt("append:%s=J2", marks), PVF_EXEC_APPROVAL);
+	pvf_execute(h, &x, t_exec_cb, &r[2], NULL);
+	t_spin(h, 20);
+	t_touch("go");
+	ok(t_wait(h, r, 3, WAIT_MS) && !strcmp(t_read("marks"), want), "%s", what);
+	pvf_host_free(h);
+}
+
+static void test_keep_waiting(void)
+{
+	keep_waiting_case(4000, "J0\nJ2\nJ1\n", "finished worker takes the later job with its params");
+	keep_waiting_case(0, "J0\nJ1\nJ2\n", "eldest job waited too long: FIFO, workers replaced");
+}
+
 int main(void)
 {
 	uint64_t t0 = t_now_ms();
@@ -542,6 +585,7 @@ int main(void)
 	RUN(test_many);
 	RUN(test_workers_die_and_params);
 	RUN(test_window_order);
+	RUN(test_keep_waiting);
 	RUN(test_active_leaves);
 	RUN(test_cancel_and_shutdown);
 	RUN(test_spawn_retry_execute);

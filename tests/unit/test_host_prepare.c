@@ -189,18 +189,19 @@ static void test_heads_up(void)
 	struct t_res r = {0};
 
 	ok_eq(pvf_heads_up(h, &bad, 1), 0, "heads-up");
-	t_spin(h, 200);
-	ok_eq(t_metric(h, "polkadot_pvf_prepare_concluded"), 1, "heads-up prepares");
+	ok_eq(t_until_metric(h, "polkadot_pvf_prepare_concluded", 1, WAIT_MS), 1,
+	      "heads-up prepares");
 	pvf_heads_up(h, &bad, 1);
 	t_spin(h, 50);
 	ok_eq(t_metric(h, "polkadot_pvf_prepare_enqueued"), 1, "no retry within the cooldown");
 	t_spin(h, 300);
 	pvf_heads_up(h, &bad, 1);
-	t_spin(h, 200);
-	ok_eq(t_metric(h, "polkadot_pvf_prepare_enqueued"), 2, "retried after the cooldown");
+	ok_eq(t_until_metric(h, "polkadot_pvf_prepare_concluded", 2, WAIT_MS), 2,
+	      "retried after the cooldown");
+	ok_eq(t_metric(h, "polkadot_pvf_prepare_enqueued"), 2, "once");
 
 	pvf_heads_up(h, &good, 1);
-	t_spin(h, 200);
+	t_until_metric(h, "polkadot_pvf_prepare_concluded", 3, WAIT_MS);
 	ok_eq(t_cache_count(".pvf"), 1, "heads-up produced an artifact");
 	pvf_precheck(h, &good, t_precheck_cb, &r, NULL);
 	ok(t_wait(h, &r, 1, WAIT_MS) && r.status == 0 && r.prep_kind == -1, "then pre-check is ok");
@@ -291,7 +292,7 @@ static void test_priorities(void)
 	c.prepare_workers_hard_max = 1;
 	h = t_host(&c);
 	marks = T("marks");
-	a = t_code(t_fmt("wait:%s;append:%s=A", T("go"), marks));
+	a = t_code(t_fmt("touch:%s;wait:%s;append:%s=A", T("running"), T("go"), marks));
 	b = t_code(t_fmt("append:%s=B", marks));
 	bg = t_code(t_fmt("append:%s=C", marks));
 	d = t_exec(t_fmt("append:%s=D", marks), "ok", PVF_EXEC_APPROVAL);
@@ -300,7 +301,7 @@ static void test_priorities(void)
 	dbump = t_exec(t_fmt("append:%s=F", marks), "ok", PVF_EXEC_DISPUTE);
 
 	pvf_precheck(h, &a, t_precheck_cb, &r[0], NULL);
-	t_spin(h, 100); /* A is running */
+	t_until_file(h, "running", WAIT_MS);
 	pvf_precheck(h, &b, t_precheck_cb, &r[1], NULL);   /* normal */
 	pvf_heads_up(h, &bg, 1);                            /* background */
 	pvf_heads_up(h, &bump, 1);                          /* background ... */
@@ -361,11 +362,11 @@ static void test_pool_limits(void)
 	t_config(&c, NULL);
 	h = t_host(&c);
 	memset(r, 0, sizeof(r));
-	n[0] = t_code(t_fmt("wait:%s;#a", T("go1")));
+	n[0] = t_code(t_fmt("touch:%s;wait:%s;#a", T("running"), T("go1")));
 	n[1] = t_code("ok;#b");
 	crit = t_exec(t_fmt("wait:%s;#c", T("go2")), "ok", PVF_EXEC_APPROVAL);
 	pvf_precheck(h, &n[0], t_precheck_cb, &r[0], NULL);
-	t_spin(h, 100);
+	t_until_file(h, "running", WAIT_MS);
 	pvf_precheck(h, &n[1], t_precheck_cb, &r[1], NULL);
 	ok_eq(t_metric(h, "polkadot_pvf_worker_spawning{flavor=\"prepare\"}"), 1,
 	      "normal job waits at the soft limit");
@@ -457,9 +458,9 @@ static void test_rip(void)
 
 	/* an idle worker that dies is not replaced until there is work */
 	ok(t_signal_children(SIGKILL) >= 1, "kill the idle worker");
-	t_spin(h, 200);
-	ok_eq(t_metric(h, "polkadot_pvf_worker_retired{flavor=\"prepare\"}"), 2,
+	ok_eq(t_until_metric(h, "polkadot_pvf_worker_retired{flavor=\"prepare\"}", 2, WAIT_MS), 2,
 	      "death of the idle worker noticed");
+	t_spin(h, 100);
 	ok_eq(t_metric(h, "polkadot_pvf_worker_spawning{flavor=\"prepare\"}"), 2, "not replaced");
 	next = t_code("ok;#later");
 	pvf_precheck(h, &next, t_precheck_cb, &r[2], NULL);
@@ -620,9 +621,10 @@ static void test_cancel_and_api(void)
 	ok_eq(pvf_cancel(h, id), 0, "cancel a waiting pre-check");
 	ok_eq(pvf_cancel(h, id), -ENOENT, "cancel twice");
 	t_touch("go");
-	t_spin(h, 200);
+	ok_eq(t_until_metric(h, "polkadot_pvf_prepare_concluded", 1, WAIT_MS), 1,
+	      "the preparation itself finished");
+	t_spin(h, 50);
 	ok_eq(r[0].done, 0, "a cancelled request never calls back");
-	ok_eq(t_metric(h, "polkadot_pvf_prepare_concluded"), 1, "the preparation itself finished");
 
 	/* embedding: poll the host fd, then dispatch without waiting */
 	pvf_precheck(h, &quick, t_precheck_cb, &r[1], NULL);

@@ -739,7 +739,6 @@ void pvf_host_free(struct pvf_host *h)
 
 	if (!h)
 		return;
-	h->freeing = true;
 	/* workers first, without their completion logic */
 	host_worker_reap_all(h);
 	/* every outstanding request is answered with "cancelled" */

@@ -335,7 +335,6 @@ struct pvf_host {
 	uint64_t timer_armed_ns;      /* current timerfd expiry, 0 = disarmed */
 	atomic_bool stop;
 	bool in_dispatch;
-	bool freeing;
 
 	uint64_t next_req_id, next_worker_id;
 	struct hlist requests;        /* every live request */

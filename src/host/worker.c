@@ -215,16 +215,26 @@ static int start_process(struct host_worker *w, struct pvf_err *err)
 		goto out_close_ep;
 	}
 	w->pid = pid;
-	w->sock = sv[0];
-	sv[0] = -1;
-	if (fcntl(w->sock, F_SETFL, O_NONBLOCK) < 0 ||
-	    epoll_add(h, w->sock, EPOLLIN | EPOLLRDHUP, &w->sock_src) < 0 ||
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ||
 	    epoll_add(h, w->pidfd, EPOLLIN, &w->pid_src) < 0) {
 		ret = pvf_err_set(err, -errno, "register worker descriptors");
-		/* the caller kills: the process exists now */
-		goto out_close_ep;
+		goto out_kill;
 	}
+	if (epoll_add(h, sv[0], EPOLLIN | EPOLLRDHUP, &w->sock_src) < 0) {
+		ret = pvf_err_set(err, -errno, "register worker descriptors");
+		epoll_ctl(h->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
+		goto out_kill;
+	}
+	w->sock = sv[0];
+	sv[0] = -1;
 	ret = 0;
+	goto out_close_ep;
+
+out_kill: /* unwatchable: make sure no process is left behind */
+	pidfd_send_signal(w->pidfd, SIGKILL, NULL, 0);
+	waitpid(pid, NULL, 0);
+	close(w->pidfd);
+	w->pidfd = -1;
 out_close_child:
 	if (child_sock >= 0)
 		close(child_sock);

@@ -1,5 +1,4 @@
 #!/bin/sh
-# make demo: the end-to-end job of the current stage.
+# make demo: the end-to-end job of the current stage (see scripts/demo.py).
 set -eu
-build=${1:-build}
-"$build/tools/pvf" --help
+exec python3 "$(dirname "$0")/demo.py" "${1:-build}"

@@ -16,6 +16,7 @@ const char *scale_status_str(enum scale_status st)
 	case SCALE_ERR_UTF8: return "invalid utf8 sequence";
 	case SCALE_ERR_LIMIT: return "collection exceeds its bound";
 	case SCALE_ERR_TRAILING: return "input has trailing bytes";
+	case SCALE_ERR_NOMEM: return "out of memory while decoding";
 	default: return "unknown scale error";
 	}
 }

@@ -34,6 +34,7 @@ enum scale_status {
 	SCALE_ERR_UTF8,         /* string is not valid UTF-8 */
 	SCALE_ERR_LIMIT,        /* bounded collection longer than its bound */
 	SCALE_ERR_TRAILING,     /* input left over where none is allowed */
+	SCALE_ERR_NOMEM,        /* a decoder could not allocate its output */
 };
 
 const char *scale_status_str(enum scale_status st);

@@ -68,6 +68,9 @@ struct eng__const_expr {
 	uint8_t type;       /* result value type */
 	uint32_t index;
 	uint64_t value;
+	uint32_t offset;    /* of the expression's first byte in the module */
+	uint32_t len;       /* bytes up to and including the final end; 0 for
+			     * element items given as bare function indices */
 };
 
 struct eng__import {

@@ -39,5 +39,8 @@ int cli_dispatch(const char *prog, const struct cli_cmd *cmds, size_t ncmds,
 		 int argc, char **argv);
 
 int cmd_wasm(int argc, char **argv);
+int cmd_security(int argc, char **argv);
+int cmd_pvf_call(int argc, char **argv);
+int cmd_pvf_validate(int argc, char **argv);
 
 #endif /* PVF_CLI_H */

@@ -84,7 +84,7 @@ int cli_dispatch(const char *prog, const struct cli_cmd *cmds, size_t ncmds,
 	}
 	fprintf(help ? stdout : stderr, "usage: %s COMMAND [ARGS...]\n\ncommands:\n", prog);
 	for (i = 0; i < ncmds; i++)
-		fprintf(help ? stdout : stderr, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(help ? stdout : stderr, "  %-16s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(help ? stdout : stderr, "\nRun `%s COMMAND --help` for a command's options.\n", prog);
 	return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }

@@ -1,0 +1,1097 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The interpreter loop (docs/interpreter.md §3).
+ *
+ * Threaded code: every instruction starts with the address of its handler
+ * (a label in interp(), GNU "labels as values"), followed by 32-bit fields.
+ * Handlers address operands as byte offsets from the frame pointer fp.
+ * A wasm call never recurses on the C stack: call records go to the store's
+ * frame stack and the loop continues in the callee. Host functions are
+ * called from the loop; a host function may call back into wasm
+ * (eng_func_call), which nests one interp() activation per such call.
+ *
+ * Each handler ends with an explicit `goto *adv(&ip, nfields)` (advance past
+ * this instruction, then jump to the next handler).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec_int.h"
+#include "numeric.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the interpreter assumes a little-endian host"
+#endif
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline const void *handler_at(const uint8_t *ip)
+{
+	const void *h;
+
+	memcpy(&h, ip, sizeof(h));
+	return h;
+}
+
+/* Advances ip past an instruction with n fields; returns the next handler. */
+static inline const void *adv(const uint8_t **ip, unsigned n)
+{
+	*ip += sizeof(void *) + 4u * n;
+	return handler_at(*ip);
+}
+
+/* Branch target of the displacement field at p. */
+static inline const uint8_t *jump(const uint8_t *p)
+{
+	return p + (int32_t)rd32(p);
+}
+
+/* Field k of the current instruction, the slot it names, typed views. */
+#define FLD(k) rd32(ip + sizeof(void *) + 4u * (k))
+#define IMM64(k) rd64(ip + sizeof(void *) + 4u * (k))
+#define FPTR(k) (ip + sizeof(void *) + 4u * (k))
+#define SLOT(k) (*(uint64_t *)(void *)(fp + FLD(k)))
+#define U32(k) ((uint32_t)SLOT(k))
+#define S32(k) ((int32_t)(uint32_t)SLOT(k))
+#define U64(k) (SLOT(k))
+#define S64(k) ((int64_t)SLOT(k))
+#define F32(k) num_f32(SLOT(k))
+#define F64(k) num_f64(SLOT(k))
+
+static const void *const *volatile handler_table;
+
+static enum eng_trap interp(struct eng_store *s, struct eng_func *entry, uint8_t *base,
+			    bool init)
+{
+#define X_LABEL(name) &&op_##name,
+	static const void *const labels[XOP__COUNT] = {EXEC_OPS(X_LABEL)};
+#undef X_LABEL
+	static const void *const exit_code[1] = {&&op_exit};
+
+	struct frame *frames;
+	const uint8_t *ip;
+	uint8_t *fp, *stack_end, *mem;
+	uint64_t msize, sl;
+	uint32_t depth, max_depth, sl_max;
+	struct eng_instance *inst;
+	bool canon;
+	enum eng_trap trap;
+
+	/* call set-up, shared by every kind of call */
+	struct xfunc *xf;
+	struct eng_func *cf;
+	struct eng_instance *new_inst;
+	uint8_t *newfp;
+	const uint8_t *ret_ip;
+
+	if (init) {
+		handler_table = labels;
+		return ENG_TRAP_NONE;
+	}
+
+	frames = s->frames;
+	depth = s->depth;
+	max_depth = s->cfg.max_call_depth;
+	stack_end = s->stack_end;
+	sl = s->sl_counter;
+	sl_max = s->cfg.logical_stack_max;
+	inst = entry->inst;
+	canon = inst->canon;
+	mem = inst->rt_mem->base;
+	msize = inst->rt_mem->size;
+	fp = base;
+	xf = entry->xf;
+	new_inst = inst;
+	newfp = base;
+	ret_ip = (const uint8_t *)exit_code;
+	goto enter;
+
+enter:
+	/* xf: callee, newfp: its frame (arguments in place), ret_ip: where to
+	 * continue in the caller, new_inst: the callee's instance. */
+	if (depth >= max_depth || newfp + xf->frame_bytes > stack_end) {
+		trap = ENG_TRAP_CALL_STACK_EXHAUSTED;
+		goto trap;
+	}
+	frames[depth].cost = 0;
+	if (sl_max) {
+		sl += xf->cost;
+		if (sl > sl_max) {
+			trap = ENG_TRAP_STACK_LIMIT;
+			goto trap;
+		}
+		frames[depth].cost = xf->cost;
+	}
+	frames[depth].ret_ip = ret_ip;
+	frames[depth].fp = fp;
+	frames[depth].inst = inst;
+	depth++;
+	fp = newfp;
+	{
+		/* Declared locals start at zero; most functions have few. */
+		uint64_t *z = (uint64_t *)(void *)(fp + xf->ft->nparams * 8u);
+
+		switch (xf->nlocals) {
+		case 4: z[3] = 0; __attribute__((fallthrough));
+		case 3: z[2] = 0; __attribute__((fallthrough));
+		case 2: z[1] = 0; __attribute__((fallthrough));
+		case 1: z[0] = 0; __attribute__((fallthrough));
+		case 0: break;
+		default: memset(z, 0, xf->nlocals * 8u); break;
+		}
+	}
+	ip = xf->code;
+	if (new_inst != inst) {
+		inst = new_inst;
+		canon = inst->canon;
+		mem = inst->rt_mem->base;
+		msize = inst->rt_mem->size;
+	}
+	goto *handler_at(ip);
+
+call_func:
+	/* cf: callee function object, newfp, ret_ip as for enter. */
+	if (!cf->is_host) {
+		xf = cf->xf;
+		new_inst = cf->inst;
+		goto enter;
+	}
+	{
+		uint32_t np = cf->ft->nparams, nr = cf->ft->nresults, i;
+		uint64_t *args = (uint64_t *)(void *)newfp, *res = args + np;
+		struct eng_host_call hc = {s, inst};
+		const uint8_t *rt = cf->ft->types + np;
+
+		if ((uint8_t *)(res + nr) > stack_end) {
+			trap = ENG_TRAP_CALL_STACK_EXHAUSTED;
+			goto trap;
+		}
+		s->depth = depth;
+		s->sl_counter = sl;
+		s->stack_top = (uint8_t *)(res + nr);
+		s->host_msg_set = false;
+		trap = cf->fn(&hc, cf->user, args, res);
+		if (trap != ENG_TRAP_NONE)
+			goto trap;
+		for (i = 0; i < nr; i++)
+			args[i] = exec_slot_mask(rt[i], res[i]);
+		ip = ret_ip;
+		mem = inst->rt_mem->base;
+		msize = inst->rt_mem->size;
+		goto *handler_at(ip);
+	}
+
+	/* ---- control ------------------------------------------------------ */
+op_unreachable:
+	trap = ENG_TRAP_UNREACHABLE;
+	goto trap;
+op_br:
+	ip = jump(FPTR(0));
+	goto *handler_at(ip);
+op_br_if:
+	if (U32(0)) {
+		ip = jump(FPTR(1));
+		goto *handler_at(ip);
+	}
+	goto *adv(&ip, 2);
+op_br_unless:
+	if (!U32(0)) {
+		ip = jump(FPTR(1));
+		goto *handler_at(ip);
+	}
+	goto *adv(&ip, 2);
+op_br_table: {
+	uint32_t i = U32(0), n = FLD(1);
+
+	if (i > n)
+		i = n;
+	ip = jump(FPTR(2 + i));
+	goto *handler_at(ip);
+}
+op_ret:
+	depth--;
+	sl -= frames[depth].cost;
+	ip = frames[depth].ret_ip;
+	fp = frames[depth].fp;
+	if (frames[depth].inst != inst) {
+		inst = frames[depth].inst;
+		canon = inst->canon;
+	}
+	mem = inst->rt_mem->base;
+	msize = inst->rt_mem->size;
+	goto *handler_at(ip);
+op_exit:
+	s->sl_counter = sl;
+	s->depth = depth;
+	return ENG_TRAP_NONE;
+op_call:
+	xf = (struct xfunc *)(uintptr_t)IMM64(1);
+	newfp = fp + FLD(0);
+	ret_ip = ip + sizeof(void *) + 12;
+	new_inst = inst;
+	goto enter;
+op_call_import:
+	cf = inst->funcs[FLD(1)];
+	newfp = fp + FLD(0);
+	ret_ip = ip + sizeof(void *) + 8;
+	goto call_func;
+op_call_indirect: {
+	/* fields: base, elem index slot, table, type */
+	struct eng_table *t = inst->tables[FLD(2)];
+	const struct eng__functype *want = &inst->m->types[FLD(3)];
+	uint32_t i = U32(1);
+
+	if (i >= t->size) {
+		trap = ENG_TRAP_UNDEFINED_ELEMENT;
+		goto trap;
+	}
+	cf = t->elems[i];
+	if (!cf) {
+		trap = ENG_TRAP_UNINITIALIZED_ELEMENT;
+		goto trap;
+	}
+	if (cf->ft != want && !exec__functype_eq(cf->ft, want)) {
+		trap = ENG_TRAP_INDIRECT_MISMATCH;
+		goto trap;
+	}
+	newfp = fp + FLD(0);
+	ret_ip = ip + sizeof(void *) + 16;
+	goto call_func;
+}
+
+	/* ---- moves --------------------------------------------------------- */
+op_copy:
+	SLOT(0) = SLOT(1);
+	goto *adv(&ip, 2);
+op_const32:
+	SLOT(0) = FLD(1);
+	goto *adv(&ip, 2);
+op_const64:
+	SLOT(0) = IMM64(1);
+	goto *adv(&ip, 3);
+op_select:
+	SLOT(0) = U32(3) ? SLOT(1) : SLOT(2);
+	goto *adv(&ip, 4);
+op_global_get:
+	SLOT(0) = inst->globals[FLD(1)]->bits;
+	goto *adv(&ip, 2);
+op_global_set:
+	inst->globals[FLD(1)]->bits = SLOT(0);
+	goto *adv(&ip, 2);
+
+	/* ---- memory --------------------------------------------------------- */
+	/* Loads: dst, addr, offset. Stores: addr, value, offset. The effective
+	 * address is computed in 64 bits, so it never wraps. */
+#define EA(k) ((uint64_t)U32(k) + FLD(2))
+op_ld8u: {
+	uint64_t ea = EA(1);
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	SLOT(0) = mem[ea];
+	goto *adv(&ip, 3);
+}
+op_ld16u: {
+	uint64_t ea = EA(1);
+	uint16_t v;
+
+	if (ea + 2 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 2);
+	SLOT(0) = v;
+	goto *adv(&ip, 3);
+}
+op_ld32u: {
+	uint64_t ea = EA(1);
+	uint32_t v;
+
+	if (ea + 4 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 4);
+	SLOT(0) = v;
+	goto *adv(&ip, 3);
+}
+op_ld64: {
+	uint64_t ea = EA(1), v;
+
+	if (ea + 8 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 8);
+	SLOT(0) = v;
+	goto *adv(&ip, 3);
+}
+op_ld8s32: {
+	uint64_t ea = EA(1);
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	SLOT(0) = (uint32_t)(int32_t)(int8_t)mem[ea];
+	goto *adv(&ip, 3);
+}
+op_ld16s32: {
+	uint64_t ea = EA(1);
+	int16_t v;
+
+	if (ea + 2 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 2);
+	SLOT(0) = (uint32_t)(int32_t)v;
+	goto *adv(&ip, 3);
+}
+op_ld8s64: {
+	uint64_t ea = EA(1);
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	SLOT(0) = (uint64_t)(int64_t)(int8_t)mem[ea];
+	goto *adv(&ip, 3);
+}
+op_ld16s64: {
+	uint64_t ea = EA(1);
+	int16_t v;
+
+	if (ea + 2 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 2);
+	SLOT(0) = (uint64_t)(int64_t)v;
+	goto *adv(&ip, 3);
+}
+op_ld32s64: {
+	uint64_t ea = EA(1);
+	int32_t v;
+
+	if (ea + 4 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 4);
+	SLOT(0) = (uint64_t)(int64_t)v;
+	goto *adv(&ip, 3);
+}
+	/* Fused address add: dst, a, b|imm, offset. */
+#define EA_ADD ((uint64_t)(uint32_t)(U32(1) + U32(2)) + FLD(3))
+#define EA_ADDI ((uint64_t)(uint32_t)(U32(1) + FLD(2)) + FLD(3))
+op_ld32u_add: {
+	uint64_t ea = EA_ADD;
+	uint32_t v;
+
+	if (ea + 4 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 4);
+	SLOT(0) = v;
+	goto *adv(&ip, 4);
+}
+op_ld32u_addi: {
+	uint64_t ea = EA_ADDI;
+	uint32_t v;
+
+	if (ea + 4 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 4);
+	SLOT(0) = v;
+	goto *adv(&ip, 4);
+}
+op_ld64_add: {
+	uint64_t ea = EA_ADD, v;
+
+	if (ea + 8 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 8);
+	SLOT(0) = v;
+	goto *adv(&ip, 4);
+}
+op_ld64_addi: {
+	uint64_t ea = EA_ADDI, v;
+
+	if (ea + 8 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 8);
+	SLOT(0) = v;
+	goto *adv(&ip, 4);
+}
+op_ld8u_add: {
+	uint64_t ea = EA_ADD;
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	SLOT(0) = mem[ea];
+	goto *adv(&ip, 4);
+}
+op_ld8u_addi: {
+	uint64_t ea = EA_ADDI;
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	SLOT(0) = mem[ea];
+	goto *adv(&ip, 4);
+}
+#undef EA_ADD
+#undef EA_ADDI
+op_st8: {
+	uint64_t ea = EA(0);
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	mem[ea] = (uint8_t)SLOT(1);
+	goto *adv(&ip, 3);
+}
+op_st16: {
+	uint64_t ea = EA(0);
+	uint16_t v = (uint16_t)SLOT(1);
+
+	if (ea + 2 > msize)
+		goto trap_mem;
+	memcpy(mem + ea, &v, 2);
+	goto *adv(&ip, 3);
+}
+op_st32: {
+	uint64_t ea = EA(0);
+	uint32_t v = (uint32_t)SLOT(1);
+
+	if (ea + 4 > msize)
+		goto trap_mem;
+	memcpy(mem + ea, &v, 4);
+	goto *adv(&ip, 3);
+}
+op_st64: {
+	uint64_t ea = EA(0), v = SLOT(1);
+
+	if (ea + 8 > msize)
+		goto trap_mem;
+	memcpy(mem + ea, &v, 8);
+	goto *adv(&ip, 3);
+}
+#undef EA
+op_memory_size:
+	SLOT(0) = inst->rt_mem->pages;
+	goto *adv(&ip, 1);
+op_memory_grow:
+	SLOT(0) = (uint32_t)eng_memory_grow(inst->rt_mem, U32(1));
+	mem = inst->rt_mem->base;
+	msize = inst->rt_mem->size;
+	goto *adv(&ip, 2);
+op_memory_fill: {
+	uint64_t d = U32(0), n = U32(2);
+
+	if (!exec_in_bounds(d, n, msize))
+		goto trap_mem;
+	if (n)
+		memset(mem + d, (int)(uint8_t)SLOT(1), n);
+	goto *adv(&ip, 3);
+}
+op_memory_copy: {
+	uint64_t d = U32(0), src = U32(1), n = U32(2);
+
+	if (!exec_in_bounds(d, n, msize) || !exec_in_bounds(src, n, msize))
+		goto trap_mem;
+	if (n)
+		memmove(mem + d, mem + src, n);
+	goto *adv(&ip, 3);
+}
+op_memory_init: {
+	uint64_t d = U32(0), src = U32(1), n = U32(2);
+	uint32_t seg = FLD(3);
+	const struct eng__data *ds = &inst->m->datas[seg];
+	uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+
+	if (!exec_in_bounds(src, n, len) || !exec_in_bounds(d, n, msize))
+		goto trap_mem;
+	if (n)
+		memcpy(mem + d, ds->bytes + src, n);
+	goto *adv(&ip, 4);
+}
+op_data_drop:
+	inst->data_dropped[FLD(0)] = 1;
+	goto *adv(&ip, 1);
+
+	/* ---- tables ---------------------------------------------------------- */
+op_table_get: {
+	struct eng_table *t = inst->tables[FLD(2)];
+	uint32_t i = U32(1);
+
+	if (i >= t->size)
+		goto trap_table;
+	SLOT(0) = (uint64_t)(uintptr_t)t->elems[i];
+	goto *adv(&ip, 3);
+}
+op_table_set: {
+	struct eng_table *t = inst->tables[FLD(2)];
+	uint32_t i = U32(0);
+
+	if (i >= t->size)
+		goto trap_table;
+	t->elems[i] = (void *)(uintptr_t)SLOT(1);
+	goto *adv(&ip, 3);
+}
+op_table_size:
+	SLOT(0) = inst->tables[FLD(1)]->size;
+	goto *adv(&ip, 2);
+op_table_grow: {
+	struct eng_table *t = inst->tables[FLD(3)];
+	void *fillv = (void *)(uintptr_t)SLOT(1);
+
+	SLOT(0) = (uint32_t)exec__table_grow(t, U32(2), fillv);
+	goto *adv(&ip, 4);
+}
+op_table_fill: {
+	struct eng_table *t = inst->tables[FLD(3)];
+	uint64_t i = U32(0), n = U32(2), k;
+	void *v = (void *)(uintptr_t)SLOT(1);
+
+	if (!exec_in_bounds(i, n, t->size))
+		goto trap_table;
+	for (k = 0; k < n; k++)
+		t->elems[i + k] = v;
+	goto *adv(&ip, 4);
+}
+op_table_copy: {
+	struct eng_table *td = inst->tables[FLD(3)], *ts = inst->tables[FLD(4)];
+	uint64_t d = U32(0), src = U32(1), n = U32(2);
+
+	if (!exec_in_bounds(d, n, td->size) || !exec_in_bounds(src, n, ts->size))
+		goto trap_table;
+	if (n)
+		memmove(td->elems + d, ts->elems + src, n * sizeof(void *));
+	goto *adv(&ip, 5);
+}
+op_table_init: {
+	struct eng_table *t = inst->tables[FLD(3)];
+	uint32_t seg = FLD(4);
+	uint64_t d = U32(0), src = U32(1), n = U32(2);
+
+	if (!exec_in_bounds(src, n, inst->elem_len[seg]) || !exec_in_bounds(d, n, t->size))
+		goto trap_table;
+	if (n)
+		memcpy(t->elems + d, inst->elem_refs[seg] + src, n * sizeof(void *));
+	goto *adv(&ip, 5);
+}
+op_elem_drop:
+	inst->elem_len[FLD(0)] = 0;
+	goto *adv(&ip, 1);
+op_ref_func:
+	SLOT(0) = (uint64_t)(uintptr_t)inst->funcs[FLD(1)];
+	goto *adv(&ip, 2);
+
+	/* ---- integer compares -------------------------------------------------- */
+op_i32_eqz: SLOT(0) = U32(1) == 0; goto *adv(&ip, 2);
+op_i32_eq: SLOT(0) = U32(1) == U32(2); goto *adv(&ip, 3);
+op_i32_ne: SLOT(0) = U32(1) != U32(2); goto *adv(&ip, 3);
+op_i32_lt_s: SLOT(0) = S32(1) < S32(2); goto *adv(&ip, 3);
+op_i32_lt_u: SLOT(0) = U32(1) < U32(2); goto *adv(&ip, 3);
+op_i32_gt_s: SLOT(0) = S32(1) > S32(2); goto *adv(&ip, 3);
+op_i32_gt_u: SLOT(0) = U32(1) > U32(2); goto *adv(&ip, 3);
+op_i32_le_s: SLOT(0) = S32(1) <= S32(2); goto *adv(&ip, 3);
+op_i32_le_u: SLOT(0) = U32(1) <= U32(2); goto *adv(&ip, 3);
+op_i32_ge_s: SLOT(0) = S32(1) >= S32(2); goto *adv(&ip, 3);
+op_i32_ge_u: SLOT(0) = U32(1) >= U32(2); goto *adv(&ip, 3);
+op_i64_eqz: SLOT(0) = U64(1) == 0; goto *adv(&ip, 2);
+op_i64_eq: SLOT(0) = U64(1) == U64(2); goto *adv(&ip, 3);
+op_i64_ne: SLOT(0) = U64(1) != U64(2); goto *adv(&ip, 3);
+op_i64_lt_s: SLOT(0) = S64(1) < S64(2); goto *adv(&ip, 3);
+op_i64_lt_u: SLOT(0) = U64(1) < U64(2); goto *adv(&ip, 3);
+op_i64_gt_s: SLOT(0) = S64(1) > S64(2); goto *adv(&ip, 3);
+op_i64_gt_u: SLOT(0) = U64(1) > U64(2); goto *adv(&ip, 3);
+op_i64_le_s: SLOT(0) = S64(1) <= S64(2); goto *adv(&ip, 3);
+op_i64_le_u: SLOT(0) = U64(1) <= U64(2); goto *adv(&ip, 3);
+op_i64_ge_s: SLOT(0) = S64(1) >= S64(2); goto *adv(&ip, 3);
+op_i64_ge_u: SLOT(0) = U64(1) >= U64(2); goto *adv(&ip, 3);
+
+	/* ---- float compares ----------------------------------------------------- */
+op_f32_eq: SLOT(0) = F32(1) == F32(2); goto *adv(&ip, 3);
+op_f32_ne: SLOT(0) = F32(1) != F32(2); goto *adv(&ip, 3);
+op_f32_lt: SLOT(0) = F32(1) < F32(2); goto *adv(&ip, 3);
+op_f32_gt: SLOT(0) = F32(1) > F32(2); goto *adv(&ip, 3);
+op_f32_le: SLOT(0) = F32(1) <= F32(2); goto *adv(&ip, 3);
+op_f32_ge: SLOT(0) = F32(1) >= F32(2); goto *adv(&ip, 3);
+op_f64_eq: SLOT(0) = F64(1) == F64(2); goto *adv(&ip, 3);
+op_f64_ne: SLOT(0) = F64(1) != F64(2); goto *adv(&ip, 3);
+op_f64_lt: SLOT(0) = F64(1) < F64(2); goto *adv(&ip, 3);
+op_f64_gt: SLOT(0) = F64(1) > F64(2); goto *adv(&ip, 3);
+op_f64_le: SLOT(0) = F64(1) <= F64(2); goto *adv(&ip, 3);
+op_f64_ge: SLOT(0) = F64(1) >= F64(2); goto *adv(&ip, 3);
+
+	/* ---- i32 arithmetic ------------------------------------------------------- */
+op_i32_clz: {
+	uint32_t a = U32(1);
+
+	SLOT(0) = a ? (uint32_t)__builtin_clz(a) : 32u;
+	goto *adv(&ip, 2);
+}
+op_i32_ctz: {
+	uint32_t a = U32(1);
+
+	SLOT(0) = a ? (uint32_t)__builtin_ctz(a) : 32u;
+	goto *adv(&ip, 2);
+}
+op_i32_popcnt: SLOT(0) = (uint32_t)__builtin_popcount(U32(1)); goto *adv(&ip, 2);
+op_i32_add: SLOT(0) = (uint32_t)(U32(1) + U32(2)); goto *adv(&ip, 3);
+op_i32_sub: SLOT(0) = (uint32_t)(U32(1) - U32(2)); goto *adv(&ip, 3);
+op_i32_mul: SLOT(0) = (uint32_t)(U32(1) * U32(2)); goto *adv(&ip, 3);
+op_i32_div_s: {
+	int32_t a = S32(1), b = S32(2);
+
+	if (b == 0)
+		goto trap_div;
+	if (a == INT32_MIN && b == -1)
+		goto trap_ovf;
+	SLOT(0) = (uint32_t)(a / b);
+	goto *adv(&ip, 3);
+}
+op_i32_div_u: {
+	uint32_t a = U32(1), b = U32(2);
+
+	if (b == 0)
+		goto trap_div;
+	SLOT(0) = a / b;
+	goto *adv(&ip, 3);
+}
+op_i32_rem_s: {
+	int32_t a = S32(1), b = S32(2);
+
+	if (b == 0)
+		goto trap_div;
+	SLOT(0) = b == -1 ? 0u : (uint32_t)(a % b);
+	goto *adv(&ip, 3);
+}
+op_i32_rem_u: {
+	uint32_t a = U32(1), b = U32(2);
+
+	if (b == 0)
+		goto trap_div;
+	SLOT(0) = a % b;
+	goto *adv(&ip, 3);
+}
+op_i32_and: SLOT(0) = U32(1) & U32(2); goto *adv(&ip, 3);
+op_i32_or: SLOT(0) = U32(1) | U32(2); goto *adv(&ip, 3);
+op_i32_xor: SLOT(0) = U32(1) ^ U32(2); goto *adv(&ip, 3);
+op_i32_shl: SLOT(0) = (uint32_t)(U32(1) << (U32(2) & 31)); goto *adv(&ip, 3);
+op_i32_shr_s: SLOT(0) = (uint32_t)(S32(1) >> (U32(2) & 31)); goto *adv(&ip, 3);
+op_i32_shr_u: SLOT(0) = U32(1) >> (U32(2) & 31); goto *adv(&ip, 3);
+op_i32_rotl: SLOT(0) = num_rotl32(U32(1), U32(2)); goto *adv(&ip, 3);
+op_i32_rotr: SLOT(0) = num_rotr32(U32(1), U32(2)); goto *adv(&ip, 3);
+
+	/* ---- i64 arithmetic ------------------------------------------------------- */
+op_i64_clz: {
+	uint64_t a = U64(1);
+
+	SLOT(0) = a ? (uint64_t)__builtin_clzll(a) : 64u;
+	goto *adv(&ip, 2);
+}
+op_i64_ctz: {
+	uint64_t a = U64(1);
+
+	SLOT(0) = a ? (uint64_t)__builtin_ctzll(a) : 64u;
+	goto *adv(&ip, 2);
+}
+op_i64_popcnt: SLOT(0) = (uint64_t)__builtin_popcountll(U64(1)); goto *adv(&ip, 2);
+op_i64_add: SLOT(0) = U64(1) + U64(2); goto *adv(&ip, 3);
+op_i64_sub: SLOT(0) = U64(1) - U64(2); goto *adv(&ip, 3);
+op_i64_mul: SLOT(0) = U64(1) * U64(2); goto *adv(&ip, 3);
+op_i64_div_s: {
+	int64_t a = S64(1), b = S64(2);
+
+	if (b == 0)
+		goto trap_div;
+	if (a == INT64_MIN && b == -1)
+		goto trap_ovf;
+	SLOT(0) = (uint64_t)(a / b);
+	goto *adv(&ip, 3);
+}
+op_i64_div_u: {
+	uint64_t a = U64(1), b = U64(2);
+
+	if (b == 0)
+		goto trap_div;
+	SLOT(0) = a / b;
+	goto *adv(&ip, 3);
+}
+op_i64_rem_s: {
+	int64_t a = S64(1), b = S64(2);
+
+	if (b == 0)
+		goto trap_div;
+	SLOT(0) = b == -1 ? 0u : (uint64_t)(a % b);
+	goto *adv(&ip, 3);
+}
+op_i64_rem_u: {
+	uint64_t a = U64(1), b = U64(2);
+
+	if (b == 0)
+		goto trap_div;
+	SLOT(0) = a % b;
+	goto *adv(&ip, 3);
+}
+op_i64_and: SLOT(0) = U64(1) & U64(2); goto *adv(&ip, 3);
+op_i64_or: SLOT(0) = U64(1) | U64(2); goto *adv(&ip, 3);
+op_i64_xor: SLOT(0) = U64(1) ^ U64(2); goto *adv(&ip, 3);
+op_i64_shl: SLOT(0) = U64(1) << (U64(2) & 63); goto *adv(&ip, 3);
+op_i64_shr_s: SLOT(0) = (uint64_t)(S64(1) >> (U64(2) & 63)); goto *adv(&ip, 3);
+op_i64_shr_u: SLOT(0) = U64(1) >> (U64(2) & 63); goto *adv(&ip, 3);
+op_i64_rotl: SLOT(0) = num_rotl64(U64(1), U64(2)); goto *adv(&ip, 3);
+op_i64_rotr: SLOT(0) = num_rotr64(U64(1), U64(2)); goto *adv(&ip, 3);
+
+	/* ---- f32 arithmetic --------------------------------------------------------- */
+op_f32_abs: SLOT(0) = U32(1) & 0x7fffffffu; goto *adv(&ip, 2);
+op_f32_neg: SLOT(0) = U32(1) ^ 0x80000000u; goto *adv(&ip, 2);
+op_f32_ceil: SLOT(0) = num_res32(num_ceilf(F32(1)), canon); goto *adv(&ip, 2);
+op_f32_floor: SLOT(0) = num_res32(num_floorf(F32(1)), canon); goto *adv(&ip, 2);
+op_f32_trunc: SLOT(0) = num_res32(num_truncf(F32(1)), canon); goto *adv(&ip, 2);
+op_f32_nearest: SLOT(0) = num_res32(num_nearestf(F32(1)), canon); goto *adv(&ip, 2);
+op_f32_sqrt: SLOT(0) = num_res32(num_sqrtf(F32(1)), canon); goto *adv(&ip, 2);
+op_f32_add: SLOT(0) = num_res32(F32(1) + F32(2), canon); goto *adv(&ip, 3);
+op_f32_sub: SLOT(0) = num_res32(F32(1) - F32(2), canon); goto *adv(&ip, 3);
+op_f32_mul: SLOT(0) = num_res32(F32(1) * F32(2), canon); goto *adv(&ip, 3);
+op_f32_div: SLOT(0) = num_res32(F32(1) / F32(2), canon); goto *adv(&ip, 3);
+op_f32_min: SLOT(0) = num_res32(num_fminf(F32(1), F32(2)), canon); goto *adv(&ip, 3);
+op_f32_max: SLOT(0) = num_res32(num_fmaxf(F32(1), F32(2)), canon); goto *adv(&ip, 3);
+op_f32_copysign:
+	SLOT(0) = (U32(1) & 0x7fffffffu) | (U32(2) & 0x80000000u);
+	goto *adv(&ip, 3);
+
+	/* ---- f64 arithmetic --------------------------------------------------------- */
+op_f64_abs: SLOT(0) = U64(1) & ~(UINT64_C(1) << 63); goto *adv(&ip, 2);
+op_f64_neg: SLOT(0) = U64(1) ^ (UINT64_C(1) << 63); goto *adv(&ip, 2);
+op_f64_ceil: SLOT(0) = num_res64(num_ceil(F64(1)), canon); goto *adv(&ip, 2);
+op_f64_floor: SLOT(0) = num_res64(num_floor(F64(1)), canon); goto *adv(&ip, 2);
+op_f64_trunc: SLOT(0) = num_res64(num_trunc(F64(1)), canon); goto *adv(&ip, 2);
+op_f64_nearest: SLOT(0) = num_res64(num_nearest(F64(1)), canon); goto *adv(&ip, 2);
+op_f64_sqrt: SLOT(0) = num_res64(num_sqrt(F64(1)), canon); goto *adv(&ip, 2);
+op_f64_add: SLOT(0) = num_res64(F64(1) + F64(2), canon); goto *adv(&ip, 3);
+op_f64_sub: SLOT(0) = num_res64(F64(1) - F64(2), canon); goto *adv(&ip, 3);
+op_f64_mul: SLOT(0) = num_res64(F64(1) * F64(2), canon); goto *adv(&ip, 3);
+op_f64_div: SLOT(0) = num_res64(F64(1) / F64(2), canon); goto *adv(&ip, 3);
+op_f64_min: SLOT(0) = num_res64(num_fmin(F64(1), F64(2)), canon); goto *adv(&ip, 3);
+op_f64_max: SLOT(0) = num_res64(num_fmax(F64(1), F64(2)), canon); goto *adv(&ip, 3);
+op_f64_copysign:
+	SLOT(0) = (U64(1) & ~(UINT64_C(1) << 63)) | (U64(2) & (UINT64_C(1) << 63));
+	goto *adv(&ip, 3);
+
+	/* ---- conversions ------------------------------------------------------------- */
+op_i32_wrap_i64: SLOT(0) = (uint32_t)U64(1); goto *adv(&ip, 2);
+op_i32_trunc_f32_s: {
+	float v = F32(1);
+
+	if (v != v)
+		goto trap_conv;
+	if (!num_fits_i32_f32(v))
+		goto trap_ovf;
+	SLOT(0) = (uint32_t)(int32_t)v;
+	goto *adv(&ip, 2);
+}
+op_i32_trunc_f32_u: {
+	float v = F32(1);
+
+	if (v != v)
+		goto trap_conv;
+	if (!num_fits_u32_f32(v))
+		goto trap_ovf;
+	SLOT(0) = (uint32_t)v;
+	goto *adv(&ip, 2);
+}
+op_i32_trunc_f64_s: {
+	double v = F64(1);
+
+	if (v != v)
+		goto trap_conv;
+	if (!num_fits_i32_f64(v))
+		goto trap_ovf;
+	SLOT(0) = (uint32_t)(int32_t)v;
+	goto *adv(&ip, 2);
+}
+op_i32_trunc_f64_u: {
+	double v = F64(1);
+
+	if (v != v)
+		goto trap_conv;
+	if (!num_fits_u32_f64(v))
+		goto trap_ovf;
+	SLOT(0) = (uint32_t)v;
+	goto *adv(&ip, 2);
+}
+op_i64_extend_i32_s: SLOT(0) = (uint64_t)(int64_t)S32(1); goto *adv(&ip, 2);
+op_i64_trunc_f32_s: {
+	float v = F32(1);
+
+	if (v != v)
+		goto trap_conv;
+	if (!num_fits_i64_f32(v))
+		goto trap_ovf;
+	SLOT(0) = (uint64_t)(int64_t)v;
+	goto *adv(&ip, 2);
+}
+op_i64_trunc_f32_u: {
+	float v = F32(1);
+
+	if (v != v)
+		goto trap_conv;
+	if (!num_fits_u64_f32(v))
+		goto trap_ovf;
+	SLOT(0) = (uint64_t)v;
+	goto *adv(&ip, 2);
+}
+op_i64_trunc_f64_s: {
+	double v = F64(1);
+
+	if (v != v)
+		goto trap_conv;
+	if (!num_fits_i64_f64(v))
+		goto trap_ovf;
+	SLOT(0) = (uint64_t)(int64_t)v;
+	goto *adv(&ip, 2);
+}
+op_i64_trunc_f64_u: {
+	double v = F64(1);
+
+	if (v != v)
+		goto trap_conv;
+	if (!num_fits_u64_f64(v))
+		goto trap_ovf;
+	SLOT(0) = (uint64_t)v;
+	goto *adv(&ip, 2);
+}
+op_f32_convert_i32_s: SLOT(0) = num_bits32((float)S32(1)); goto *adv(&ip, 2);
+op_f32_convert_i32_u: SLOT(0) = num_bits32((float)U32(1)); goto *adv(&ip, 2);
+op_f32_convert_i64_s: SLOT(0) = num_bits32((float)S64(1)); goto *adv(&ip, 2);
+op_f32_convert_i64_u: SLOT(0) = num_bits32((float)U64(1)); goto *adv(&ip, 2);
+op_f32_demote_f64: SLOT(0) = num_res32((float)F64(1), canon); goto *adv(&ip, 2);
+op_f64_convert_i32_s: SLOT(0) = num_bits64((double)S32(1)); goto *adv(&ip, 2);
+op_f64_convert_i32_u: SLOT(0) = num_bits64((double)U32(1)); goto *adv(&ip, 2);
+op_f64_convert_i64_s: SLOT(0) = num_bits64((double)S64(1)); goto *adv(&ip, 2);
+op_f64_convert_i64_u: SLOT(0) = num_bits64((double)U64(1)); goto *adv(&ip, 2);
+op_f64_promote_f32: SLOT(0) = num_res64((double)F32(1), canon); goto *adv(&ip, 2);
+op_i32_extend8_s: SLOT(0) = (uint32_t)(int32_t)(int8_t)U32(1); goto *adv(&ip, 2);
+op_i32_extend16_s: SLOT(0) = (uint32_t)(int32_t)(int16_t)U32(1); goto *adv(&ip, 2);
+op_i64_extend8_s: SLOT(0) = (uint64_t)(int64_t)(int8_t)U64(1); goto *adv(&ip, 2);
+op_i64_extend16_s: SLOT(0) = (uint64_t)(int64_t)(int16_t)U64(1); goto *adv(&ip, 2);
+op_i64_extend32_s: SLOT(0) = (uint64_t)(int64_t)(int32_t)U64(1); goto *adv(&ip, 2);
+op_i32_trunc_sat_f32_s: SLOT(0) = num_sat_i32_f32(F32(1)); goto *adv(&ip, 2);
+op_i32_trunc_sat_f32_u: SLOT(0) = num_sat_u32_f32(F32(1)); goto *adv(&ip, 2);
+op_i32_trunc_sat_f64_s: SLOT(0) = num_sat_i32_f64(F64(1)); goto *adv(&ip, 2);
+op_i32_trunc_sat_f64_u: SLOT(0) = num_sat_u32_f64(F64(1)); goto *adv(&ip, 2);
+op_i64_trunc_sat_f32_s: SLOT(0) = num_sat_i64_f32(F32(1)); goto *adv(&ip, 2);
+op_i64_trunc_sat_f32_u: SLOT(0) = num_sat_u64_f32(F32(1)); goto *adv(&ip, 2);
+op_i64_trunc_sat_f64_s: SLOT(0) = num_sat_i64_f64(F64(1)); goto *adv(&ip, 2);
+op_i64_trunc_sat_f64_u: SLOT(0) = num_sat_u64_f64(F64(1)); goto *adv(&ip, 2);
+
+	/* ---- immediate right operand: dst, a, imm -------------------------------- */
+op_i32_add_i: SLOT(0) = (uint32_t)(U32(1) + FLD(2)); goto *adv(&ip, 3);
+op_i32_sub_i: SLOT(0) = (uint32_t)(U32(1) - FLD(2)); goto *adv(&ip, 3);
+op_i32_mul_i: SLOT(0) = (uint32_t)(U32(1) * FLD(2)); goto *adv(&ip, 3);
+op_i32_and_i: SLOT(0) = U32(1) & FLD(2); goto *adv(&ip, 3);
+op_i32_or_i: SLOT(0) = U32(1) | FLD(2); goto *adv(&ip, 3);
+op_i32_xor_i: SLOT(0) = U32(1) ^ FLD(2); goto *adv(&ip, 3);
+op_i32_shl_i: SLOT(0) = (uint32_t)(U32(1) << (FLD(2) & 31)); goto *adv(&ip, 3);
+op_i32_shr_s_i: SLOT(0) = (uint32_t)(S32(1) >> (FLD(2) & 31)); goto *adv(&ip, 3);
+op_i32_shr_u_i: SLOT(0) = U32(1) >> (FLD(2) & 31); goto *adv(&ip, 3);
+op_i32_rotl_i: SLOT(0) = num_rotl32(U32(1), FLD(2)); goto *adv(&ip, 3);
+op_i32_rotr_i: SLOT(0) = num_rotr32(U32(1), FLD(2)); goto *adv(&ip, 3);
+op_i32_eq_i: SLOT(0) = U32(1) == FLD(2); goto *adv(&ip, 3);
+op_i32_ne_i: SLOT(0) = U32(1) != FLD(2); goto *adv(&ip, 3);
+op_i32_lt_s_i: SLOT(0) = S32(1) < (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_lt_u_i: SLOT(0) = U32(1) < FLD(2); goto *adv(&ip, 3);
+op_i32_gt_s_i: SLOT(0) = S32(1) > (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_gt_u_i: SLOT(0) = U32(1) > FLD(2); goto *adv(&ip, 3);
+op_i32_le_s_i: SLOT(0) = S32(1) <= (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_le_u_i: SLOT(0) = U32(1) <= FLD(2); goto *adv(&ip, 3);
+op_i32_ge_s_i: SLOT(0) = S32(1) >= (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_ge_u_i: SLOT(0) = U32(1) >= FLD(2); goto *adv(&ip, 3);
+op_i64_add_i: SLOT(0) = U64(1) + IMM64(2); goto *adv(&ip, 4);
+op_i64_sub_i: SLOT(0) = U64(1) - IMM64(2); goto *adv(&ip, 4);
+op_i64_mul_i: SLOT(0) = U64(1) * IMM64(2); goto *adv(&ip, 4);
+op_i64_and_i: SLOT(0) = U64(1) & IMM64(2); goto *adv(&ip, 4);
+op_i64_or_i: SLOT(0) = U64(1) | IMM64(2); goto *adv(&ip, 4);
+op_i64_xor_i: SLOT(0) = U64(1) ^ IMM64(2); goto *adv(&ip, 4);
+op_i64_shl_i: SLOT(0) = U64(1) << (IMM64(2) & 63); goto *adv(&ip, 4);
+op_i64_shr_s_i: SLOT(0) = (uint64_t)(S64(1) >> (IMM64(2) & 63)); goto *adv(&ip, 4);
+op_i64_shr_u_i: SLOT(0) = U64(1) >> (IMM64(2) & 63); goto *adv(&ip, 4);
+op_i64_rotl_i: SLOT(0) = num_rotl64(U64(1), IMM64(2)); goto *adv(&ip, 4);
+op_i64_rotr_i: SLOT(0) = num_rotr64(U64(1), IMM64(2)); goto *adv(&ip, 4);
+op_i64_eq_i: SLOT(0) = U64(1) == IMM64(2); goto *adv(&ip, 4);
+op_i64_ne_i: SLOT(0) = U64(1) != IMM64(2); goto *adv(&ip, 4);
+op_i64_lt_s_i: SLOT(0) = S64(1) < (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_lt_u_i: SLOT(0) = U64(1) < IMM64(2); goto *adv(&ip, 4);
+op_i64_gt_s_i: SLOT(0) = S64(1) > (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_gt_u_i: SLOT(0) = U64(1) > IMM64(2); goto *adv(&ip, 4);
+op_i64_le_s_i: SLOT(0) = S64(1) <= (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_le_u_i: SLOT(0) = U64(1) <= IMM64(2); goto *adv(&ip, 4);
+op_i64_ge_s_i: SLOT(0) = S64(1) >= (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_ge_u_i: SLOT(0) = U64(1) >= IMM64(2); goto *adv(&ip, 4);
+
+	/* ---- fused compare-and-branch: a, b|imm, displacement ------------------------ */
+#define BR_IF(cond, nf)                                                         \
+	ip = (cond) ? jump(FPTR((nf) - 1)) : ip + sizeof(void *) + 4u * (nf)
+op_bri32_eq: BR_IF(U32(0) == U32(1), 3); goto *handler_at(ip);
+op_bri32_ne: BR_IF(U32(0) != U32(1), 3); goto *handler_at(ip);
+op_bri32_lt_s: BR_IF(S32(0) < S32(1), 3); goto *handler_at(ip);
+op_bri32_lt_u: BR_IF(U32(0) < U32(1), 3); goto *handler_at(ip);
+op_bri32_gt_s: BR_IF(S32(0) > S32(1), 3); goto *handler_at(ip);
+op_bri32_gt_u: BR_IF(U32(0) > U32(1), 3); goto *handler_at(ip);
+op_bri32_le_s: BR_IF(S32(0) <= S32(1), 3); goto *handler_at(ip);
+op_bri32_le_u: BR_IF(U32(0) <= U32(1), 3); goto *handler_at(ip);
+op_bri32_ge_s: BR_IF(S32(0) >= S32(1), 3); goto *handler_at(ip);
+op_bri32_ge_u: BR_IF(U32(0) >= U32(1), 3); goto *handler_at(ip);
+op_bri32_eq_i: BR_IF(U32(0) == FLD(1), 3); goto *handler_at(ip);
+op_bri32_ne_i: BR_IF(U32(0) != FLD(1), 3); goto *handler_at(ip);
+op_bri32_lt_s_i: BR_IF(S32(0) < (int32_t)FLD(1), 3); goto *handler_at(ip);
+op_bri32_lt_u_i: BR_IF(U32(0) < FLD(1), 3); goto *handler_at(ip);
+op_bri32_gt_s_i: BR_IF(S32(0) > (int32_t)FLD(1), 3); goto *handler_at(ip);
+op_bri32_gt_u_i: BR_IF(U32(0) > FLD(1), 3); goto *handler_at(ip);
+op_bri32_le_s_i: BR_IF(S32(0) <= (int32_t)FLD(1), 3); goto *handler_at(ip);
+op_bri32_le_u_i: BR_IF(U32(0) <= FLD(1), 3); goto *handler_at(ip);
+op_bri32_ge_s_i: BR_IF(S32(0) >= (int32_t)FLD(1), 3); goto *handler_at(ip);
+op_bri32_ge_u_i: BR_IF(U32(0) >= FLD(1), 3); goto *handler_at(ip);
+op_bri64_eqz: BR_IF(U64(0) == 0, 2); goto *handler_at(ip);
+op_bri64_nez: BR_IF(U64(0) != 0, 2); goto *handler_at(ip);
+#undef BR_IF
+
+	/* ---- traps ---------------------------------------------------------------------- */
+trap_mem:
+	trap = ENG_TRAP_MEMORY_OOB;
+	goto trap;
+trap_table:
+	trap = ENG_TRAP_TABLE_OOB;
+	goto trap;
+trap_div:
+	trap = ENG_TRAP_DIV_ZERO;
+	goto trap;
+trap_ovf:
+	trap = ENG_TRAP_INT_OVERFLOW;
+	goto trap;
+trap_conv:
+	trap = ENG_TRAP_INVALID_CONVERSION;
+	goto trap;
+trap:
+	/* exec__run restores the depth and the logical stack counter. */
+	return trap;
+}
+
+const void *const *exec__handlers(void)
+{
+	if (!handler_table)
+		interp(NULL, NULL, NULL, true);
+	return handler_table;
+}
+
+enum eng_trap exec__run(struct eng_store *s, struct eng_func *f, uint8_t *base)
+{
+	uint32_t depth = s->depth;
+	uint64_t sl = s->sl_counter;
+	uint8_t *top = s->stack_top;
+	enum eng_trap trap;
+
+	trap = interp(s, f, base, false);
+	if (trap != ENG_TRAP_NONE) {
+		s->depth = depth;
+		s->sl_counter = sl;
+	}
+	s->stack_top = top;
+	return trap;
+}
+
+/* ---- calls from the embedder ------------------------------------------------------------ */
+
+static uint64_t val_to_slot(const struct eng_val *v)
+{
+	switch (v->type) {
+	case ENG_I32: return v->of.i32;
+	case ENG_F32: return v->of.f32;
+	case ENG_I64: return v->of.i64;
+	case ENG_F64: return v->of.f64;
+	case ENG_FUNCREF:
+	case ENG_EXTERNREF: return (uint64_t)(uintptr_t)v->of.ref;
+	case ENG_V128:
+	default: return 0;
+	}
+}
+
+static struct eng_val slot_to_val(uint8_t type, uint64_t slot)
+{
+	struct eng_val v;
+
+	memset(&v, 0, sizeof(v));
+	v.type = (enum eng_valtype)type;
+	switch (type) {
+	case ENG_I32: v.of.i32 = (uint32_t)slot; break;
+	case ENG_F32: v.of.f32 = (uint32_t)slot; break;
+	case ENG_I64: v.of.i64 = slot; break;
+	case ENG_F64: v.of.f64 = slot; break;
+	case ENG_FUNCREF:
+	case ENG_EXTERNREF: v.of.ref = (void *)(uintptr_t)slot; break;
+	default: break;
+	}
+	return v;
+}
+
+enum eng_status exec__call_error(struct eng_store *s, enum eng_trap trap, struct eng_error *err)
+{
+	enum eng_status st;
+
+	if (trap == ENG_TRAP_HOST && s->host_msg_set)
+		st = eng__error(err, ENG_ERR_TRAP, UINT32_MAX, "%s", s->host_msg);
+	else
+		st = eng__error(err, ENG_ERR_TRAP, UINT32_MAX, "%s", eng_trap_name(trap));
+	if (err)
+		err->trap = trap;
+	return st;
+}
+
+enum eng_status eng_func_call(struct eng_store *s, struct eng_func *f,
+			      const struct eng_val *args, uint32_t nargs,
+			      struct eng_val *results, uint32_t nresults,
+			      struct eng_error *err)
+{
+	const struct eng__functype *t = f->ft;
+	uint64_t *slots;
+	uint32_t i, nslots;
+	enum eng_trap trap;
+	uint8_t *top;
+
+	if (nargs != t->nparams || nresults != t->nresults)
+		return eng__error(err, ENG_ERR_ARGS, UINT32_MAX,
+				  "wrong number of arguments or results");
+	for (i = 0; i < nargs; i++)
+		if ((uint8_t)args[i].type != t->types[i])
+			return eng__error(err, ENG_ERR_ARGS, UINT32_MAX,
+					  "argument %u has the wrong type", i);
+	trap = exec__stack_ensure(s);
+	if (trap != ENG_TRAP_NONE)
+		return eng__error(err, ENG_ERR_NOMEM, UINT32_MAX, "out of memory");
+	top = s->stack_top;
+	slots = (uint64_t *)(void *)top;
+	nslots = t->nparams + t->nresults;
+	if (top + (size_t)nslots * 8 > s->stack_end)
+		return exec__call_error(s, ENG_TRAP_CALL_STACK_EXHAUSTED, err);
+	for (i = 0; i < nargs; i++)
+		slots[i] = val_to_slot(&args[i]);
+	if (f->is_host) {
+		struct eng_host_call hc = {s, NULL};
+
+		s->stack_top = top + (size_t)nslots * 8;
+		s->host_msg_set = false;
+		trap = f->fn(&hc, f->user, slots, slots + t->nparams);
+		s->stack_top = top;
+		if (trap == ENG_TRAP_NONE)
+			memmove(slots, slots + t->nparams, t->nresults * 8u);
+	} else {
+		trap = exec__run(s, f, top);
+	}
+	if (trap != ENG_TRAP_NONE)
+		return exec__call_error(s, trap, err);
+	for (i = 0; i < nresults; i++)
+		results[i] = slot_to_val(t->types[t->nparams + i], slots[i]);
+	return ENG_OK;
+}

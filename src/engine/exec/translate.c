@@ -1,0 +1,1727 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Translation of validated Wasm function bodies into the interpreter's
+ * register form (docs/interpreter.md §2).
+ *
+ * The translator walks the bytecode once, keeping a virtual operand stack.
+ * Operand stack position h has a "home" slot in the frame (after params and
+ * locals). A virtual entry is either in its home (TEMP), an alias of a local
+ * (LOCAL), or a constant not yet written anywhere (CONST); instructions read
+ * their operands wherever they are, so `local.get; i32.const; i32.add` becomes
+ * one `i32_add_i dst, local, imm`. Lazy entries are written to their homes
+ * ("materialised") whenever a merge point needs a fixed layout: block entry,
+ * branches, calls, and before the aliased local is overwritten.
+ *
+ * Invariant: entries below the innermost control frame's height are TEMP.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec_int.h"
+
+enum vkind { V_TEMP, V_LOCAL, V_CONST };
+
+struct vent {
+	uint8_t kind;
+	uint32_t local_off;   /* V_LOCAL: frame offset of the local */
+	uint64_t value;       /* V_CONST: slot bits */
+};
+
+enum cf_kind { CF_FUNC, CF_BLOCK, CF_LOOP, CF_IF };
+
+struct cframe {
+	uint8_t kind;
+	bool dead;             /* rest of this frame is unreachable */
+	bool else_pending;     /* CF_IF: else_field still to be patched */
+	uint32_t height;       /* operand height below the block's params */
+	uint32_t nparams;
+	uint32_t nresults;
+	uint32_t loop_pos;     /* CF_LOOP: code offset of the body */
+	uint32_t patches;      /* list of fields jumping to the end (1-based) */
+	uint32_t else_field;   /* CF_IF: field of the jump to the else arm */
+};
+
+struct patch {
+	uint32_t field;
+	uint32_t next;
+};
+
+struct xl {
+	struct eng_module *m;
+	struct xfunc *xf;
+	const void *const *h;
+	const uint8_t *p;
+	const uint8_t *end;
+	struct buf code;
+	uint32_t nlocals_all;
+
+	struct vent *vs;
+	uint32_t vh, vcap, max_h;
+
+	struct cframe *cs;
+	uint32_t cn, ccap;
+
+	struct patch *pt;
+	uint32_t npt, ptcap;
+
+	/* The last emitted instruction, if it wrote its result to the home of
+	 * stack entry last_h through the field at last_dst (patchable). */
+	size_t last_start;
+	size_t last_end;
+	uint32_t last_dst;
+	uint32_t last_h;
+	enum xop last_op;
+	bool last_ok;
+
+	bool fail;
+	enum eng_status st;
+	char msg[96];
+};
+
+static void fail(struct xl *x, enum eng_status st, const char *msg)
+{
+	if (x->fail)
+		return;
+	x->fail = true;
+	x->st = st;
+	snprintf(x->msg, sizeof(x->msg), "%s", msg);
+}
+
+/* ---- reading the bytecode --------------------------------------------- */
+
+static uint8_t rd_byte(struct xl *x)
+{
+	if (x->p >= x->end) {
+		fail(x, ENG_ERR_MALFORMED, "unexpected end of function body");
+		return OP_END;
+	}
+	return *x->p++;
+}
+
+static uint64_t rd_uleb(struct xl *x, unsigned maxbits)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+	uint8_t b;
+
+	do {
+		b = rd_byte(x);
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+	} while ((b & 0x80) && !x->fail && shift < maxbits + 7);
+	return v;
+}
+
+static int64_t rd_sleb(struct xl *x, unsigned maxbits)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+	uint8_t b;
+
+	do {
+		b = rd_byte(x);
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
+		shift += 7;
+	} while ((b & 0x80) && !x->fail && shift < maxbits + 7);
+	if (shift < 64 && (b & 0x40))
+		v |= ~(uint64_t)0 << shift;
+	return (int64_t)v;
+}
+
+static uint32_t rd_u32(struct xl *x)
+{
+	return (uint32_t)rd_uleb(x, 32);
+}
+
+static uint64_t rd_fixed(struct xl *x, unsigned n)
+{
+	uint64_t v = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)rd_byte(x) << (8 * i);
+	return v;
+}
+
+/* Skips the immediates of opcode op (already read). */
+static void skip_imm(struct xl *x, uint8_t op)
+{
+	uint32_t n, sub;
+
+	switch (op) {
+	case OP_BLOCK: case OP_LOOP: case OP_IF:
+		rd_sleb(x, 33);
+		break;
+	case OP_BR: case OP_BR_IF: case OP_CALL: case OP_LOCAL_GET: case OP_LOCAL_SET:
+	case OP_LOCAL_TEE: case OP_GLOBAL_GET: case OP_GLOBAL_SET: case OP_TABLE_GET:
+	case OP_TABLE_SET: case OP_REF_FUNC:
+		rd_u32(x);
+		break;
+	case OP_BR_TABLE:
+		n = rd_u32(x);
+		while (n-- > 0 && !x->fail)
+			rd_u32(x);
+		rd_u32(x);
+		break;
+	case OP_CALL_INDIRECT:
+		rd_u32(x);
+		rd_u32(x);
+		break;
+	case OP_SELECT_T:
+		n = rd_u32(x);
+		while (n-- > 0 && !x->fail)
+			rd_byte(x);
+		break;
+	case OP_I32_CONST:
+		rd_sleb(x, 32);
+		break;
+	case OP_I64_CONST:
+		rd_sleb(x, 64);
+		break;
+	case OP_F32_CONST:
+		rd_fixed(x, 4);
+		break;
+	case OP_F64_CONST:
+		rd_fixed(x, 8);
+		break;
+	case OP_REF_NULL:
+		rd_byte(x);
+		break;
+	case 0x3f: case 0x40:
+		rd_byte(x);
+		break;
+	case OP_PREFIX_FC:
+		sub = rd_u32(x);
+		switch (sub) {
+		case 8: rd_u32(x); rd_byte(x); break;       /* memory.init */
+		case 9: rd_u32(x); break;                    /* data.drop */
+		case 10: rd_byte(x); rd_byte(x); break;      /* memory.copy */
+		case 11: rd_byte(x); break;                  /* memory.fill */
+		case 12: case 14: rd_u32(x); rd_u32(x); break; /* table.init/copy */
+		case 13: case 15: case 16: case 17: rd_u32(x); break;
+		default: break;
+		}
+		break;
+	default:
+		if (op >= 0x28 && op <= 0x3e) {   /* memarg */
+			rd_u32(x);
+			rd_u32(x);
+		}
+		break;
+	}
+}
+
+/* Skips unreachable code up to (not including) the else/end that closes the
+ * current frame. */
+static void skip_dead(struct xl *x)
+{
+	uint32_t depth = 0;
+	uint8_t op;
+
+	while (!x->fail) {
+		op = rd_byte(x);
+		if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
+			depth++;
+		} else if (op == OP_END || op == OP_ELSE) {
+			if (depth == 0) {
+				x->p--;
+				return;
+			}
+			if (op == OP_END)
+				depth--;
+			continue;
+		}
+		skip_imm(x, op);
+	}
+}
+
+/* ---- emitting ------------------------------------------------------------ */
+
+static uint32_t home(const struct xl *x, uint32_t h)
+{
+	return (x->nlocals_all + h) * 8u;
+}
+
+static void emit_bytes(struct xl *x, const void *p, size_t n)
+{
+	if (x->fail)
+		return;
+	if (buf_append(&x->code, p, n) < 0)
+		fail(x, ENG_ERR_NOMEM, "out of memory");
+}
+
+static void emit_op(struct xl *x, enum xop op)
+{
+	const void *h = x->h[op];
+
+	x->last_start = x->code.len;
+	x->last_op = op;
+	x->last_ok = false;
+	emit_bytes(x, &h, sizeof(h));
+}
+
+static uint32_t emit_u32(struct xl *x, uint32_t v)
+{
+	uint32_t at = (uint32_t)x->code.len;
+
+	emit_bytes(x, &v, sizeof(v));
+	return at;
+}
+
+static void emit_u64(struct xl *x, uint64_t v)
+{
+	emit_bytes(x, &v, sizeof(v));
+}
+
+static void put_u32(struct xl *x, uint32_t at, uint32_t v)
+{
+	if (!x->fail)
+		memcpy(x->code.data + at, &v, sizeof(v));
+}
+
+static uint32_t get_u32(const struct xl *x, size_t at)
+{
+	uint32_t v;
+
+	memcpy(&v, x->code.data + at, sizeof(v));
+	return v;
+}
+
+/* Branch displacements are relative to the field's own offset. */
+static void patch_rel(struct xl *x, uint32_t field, uint32_t target)
+{
+	put_u32(x, field, (uint32_t)((int64_t)target - (int64_t)field));
+}
+
+static void add_patch(struct xl *x, struct cframe *f, uint32_t field)
+{
+	struct patch *np;
+
+	if (x->npt == x->ptcap) {
+		uint32_t cap = x->ptcap ? x->ptcap * 2 : 64;
+
+		np = base_reallocarray(x->pt, cap, sizeof(*np));
+		if (!np) {
+			fail(x, ENG_ERR_NOMEM, "out of memory");
+			return;
+		}
+		x->pt = np;
+		x->ptcap = cap;
+	}
+	x->pt[x->npt].field = field;
+	x->pt[x->npt].next = f->patches;
+	x->npt++;
+	f->patches = x->npt;
+}
+
+/* A branch target is placed at the current position: the next instruction
+ * may be reached from elsewhere, so nothing emitted before it may be patched. */
+static void place_label(struct xl *x)
+{
+	x->last_ok = false;
+}
+
+/* Records that the instruction just emitted wrote stack entry vh-1's home
+ * through the field at dst_field. */
+static void set_result(struct xl *x, uint32_t dst_field)
+{
+	x->last_ok = true;
+	x->last_dst = dst_field;
+	x->last_end = x->code.len;
+	x->last_h = x->vh - 1;
+}
+
+static bool last_produced_top(const struct xl *x)
+{
+	return x->last_ok && x->last_end == x->code.len && x->vh > 0 &&
+	       x->last_h == x->vh - 1 && x->vs[x->vh - 1].kind == V_TEMP;
+}
+
+static void emit_const(struct xl *x, uint32_t dst, uint64_t v)
+{
+	if (v >> 32 == 0) {
+		emit_op(x, XOP_const32);
+		emit_u32(x, dst);
+		emit_u32(x, (uint32_t)v);
+	} else {
+		emit_op(x, XOP_const64);
+		emit_u32(x, dst);
+		emit_u64(x, v);
+	}
+}
+
+static void emit_copy(struct xl *x, uint32_t dst, uint32_t src)
+{
+	if (dst == src)
+		return;
+	emit_op(x, XOP_copy);
+	emit_u32(x, dst);
+	emit_u32(x, src);
+}
+
+/* ---- the virtual stack --------------------------------------------------- */
+
+static struct cframe *top_frame(struct xl *x)
+{
+	return &x->cs[x->cn - 1];
+}
+
+static struct vent *push(struct xl *x)
+{
+	struct vent *e;
+
+	if (x->vh == x->vcap) {
+		uint32_t cap = x->vcap ? x->vcap * 2 : 64;
+
+		e = base_reallocarray(x->vs, cap, sizeof(*e));
+		if (!e) {
+			fail(x, ENG_ERR_NOMEM, "out of memory");
+			x->vh = 0;
+			return &x->vs[0];
+		}
+		x->vs = e;
+		x->vcap = cap;
+	}
+	e = &x->vs[x->vh++];
+	e->kind = V_TEMP;
+	e->local_off = 0;
+	e->value = 0;
+	if (x->vh > x->max_h)
+		x->max_h = x->vh;
+	return e;
+}
+
+static void push_temp(struct xl *x)
+{
+	push(x);
+}
+
+/* Checks that n entries can be popped in the current frame. */
+static bool can_pop(struct xl *x, uint32_t n)
+{
+	if (x->vh < n || x->vh - n < top_frame(x)->height) {
+		fail(x, ENG_ERR_INVALID, "type mismatch (operand stack underflow)");
+		return false;
+	}
+	return true;
+}
+
+static void pop_n(struct xl *x, uint32_t n)
+{
+	if (can_pop(x, n))
+		x->vh -= n;
+}
+
+/* Writes entry i to its home if it is not there yet. */
+static void materialize(struct xl *x, uint32_t i)
+{
+	struct vent *e = &x->vs[i];
+
+	if (e->kind == V_LOCAL)
+		emit_copy(x, home(x, i), e->local_off);
+	else if (e->kind == V_CONST)
+		emit_const(x, home(x, i), e->value);
+	e->kind = V_TEMP;
+}
+
+/* Frame offset where entry i can be read (constants are materialised). */
+static uint32_t operand(struct xl *x, uint32_t i)
+{
+	struct vent *e = &x->vs[i];
+
+	if (e->kind == V_LOCAL)
+		return e->local_off;
+	if (e->kind == V_CONST)
+		materialize(x, i);
+	return home(x, i);
+}
+
+static void materialize_range(struct xl *x, uint32_t from, uint32_t to)
+{
+	uint32_t i;
+
+	for (i = from; i < to && !x->fail; i++)
+		materialize(x, i);
+}
+
+static void materialize_all(struct xl *x)
+{
+	materialize_range(x, top_frame(x)->height, x->vh);
+}
+
+/* Before local `off` is overwritten, entries aliasing it get their own copy. */
+static void unalias(struct xl *x, uint32_t off)
+{
+	uint32_t i;
+
+	for (i = top_frame(x)->height; i < x->vh; i++)
+		if (x->vs[i].kind == V_LOCAL && x->vs[i].local_off == off)
+			materialize(x, i);
+}
+
+static bool aliased(const struct xl *x, uint32_t off)
+{
+	uint32_t i;
+
+	for (i = x->cs[x->cn - 1].height; i < x->vh; i++)
+		if (x->vs[i].kind == V_LOCAL && x->vs[i].local_off == off)
+			return true;
+	return false;
+}
+
+/* ---- types ------------------------------------------------------------------ */
+
+static void block_type(struct xl *x, int64_t bt, uint32_t *np, uint32_t *nr)
+{
+	*np = 0;
+	*nr = 0;
+	if (bt == -64)
+		return;
+	if (bt < 0) {
+		*nr = 1;
+		return;
+	}
+	if ((uint64_t)bt >= x->m->ntypes) {
+		fail(x, ENG_ERR_INVALID, "unknown type");
+		return;
+	}
+	*np = x->m->types[bt].nparams;
+	*nr = x->m->types[bt].nresults;
+}
+
+static const struct eng__functype *func_type(struct xl *x, uint32_t fidx)
+{
+	if (fidx >= x->m->nfuncs_total) {
+		fail(x, ENG_ERR_INVALID, "unknown function");
+		return NULL;
+	}
+	return &x->m->types[x->m->func_type_idx[fidx]];
+}
+
+/* ---- control --------------------------------------------------------------- */
+
+static struct cframe *push_frame(struct xl *x, enum cf_kind kind, uint32_t np, uint32_t nr)
+{
+	struct cframe *f;
+
+	if (x->cn == x->ccap) {
+		uint32_t cap = x->ccap ? x->ccap * 2 : 16;
+
+		f = base_reallocarray(x->cs, cap, sizeof(*f));
+		if (!f) {
+			fail(x, ENG_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		x->cs = f;
+		x->ccap = cap;
+	}
+	f = &x->cs[x->cn++];
+	memset(f, 0, sizeof(*f));
+	f->kind = (uint8_t)kind;
+	f->height = x->vh - np;
+	f->nparams = np;
+	f->nresults = nr;
+	return f;
+}
+
+static struct cframe *label_frame(struct xl *x, uint32_t depth)
+{
+	if (depth >= x->cn) {
+		fail(x, ENG_ERR_INVALID, "unknown label");
+		return NULL;
+	}
+	return &x->cs[x->cn - 1 - depth];
+}
+
+static uint32_t label_arity(const struct cframe *t)
+{
+	return t->kind == CF_LOOP ? t->nparams : t->nresults;
+}
+
+/* The rest of the current frame is dead: skip to its else/end. */
+static void go_dead(struct xl *x)
+{
+	top_frame(x)->dead = true;
+	skip_dead(x);
+}
+
+/* Makes the top `arity` values addressable in their homes when more than one
+ * value moves (so the moves can be plain copies in ascending order). Must be
+ * emitted unconditionally, before any conditional jump. */
+static void prep_branch(struct xl *x, uint32_t arity)
+{
+	if (arity > 1)
+		materialize_range(x, x->vh - arity, x->vh);
+}
+
+/* True if branching to t needs no value moves. */
+static bool branch_in_place(const struct xl *x, const struct cframe *t)
+{
+	uint32_t arity = label_arity(t), i;
+
+	if (t->kind == CF_FUNC)
+		return false;
+	if (arity == 0)
+		return true;
+	if (x->vh - arity != t->height)
+		return false;
+	for (i = x->vh - arity; i < x->vh; i++)
+		if (x->vs[i].kind != V_TEMP)
+			return false;
+	return true;
+}
+
+/* Moves the branch values into the label's homes. Does not change the
+ * virtual stack (prep_branch did, for arity > 1). */
+static void emit_moves(struct xl *x, const struct cframe *t)
+{
+	uint32_t arity = label_arity(t), src0 = x->vh - arity, i;
+	const struct vent *e;
+
+	if (arity == 1) {
+		e = &x->vs[src0];
+		if (e->kind == V_CONST)
+			emit_const(x, home(x, t->height), e->value);
+		else
+			emit_copy(x, home(x, t->height),
+				  e->kind == V_LOCAL ? e->local_off : home(x, src0));
+		return;
+	}
+	for (i = 0; i < arity; i++)
+		emit_copy(x, home(x, t->height + i), home(x, src0 + i));
+}
+
+/* Moves the function results into slots 0..nresults-1 and returns. */
+static void emit_return(struct xl *x)
+{
+	uint32_t nr = x->xf->ft->nresults, src0 = x->vh - nr, i;
+	const struct vent *e;
+
+	if (nr == 1) {
+		e = &x->vs[src0];
+		if (last_produced_top(x)) {
+			/* the value was just computed: compute it into slot 0 */
+			put_u32(x, x->last_dst, 0);
+			x->last_ok = false;
+		} else if (e->kind == V_CONST)
+			emit_const(x, 0, e->value);
+		else
+			emit_copy(x, 0, e->kind == V_LOCAL ? e->local_off : home(x, src0));
+	} else {
+		for (i = 0; i < nr; i++)
+			emit_copy(x, i * 8u, home(x, src0 + i));
+	}
+	emit_op(x, XOP_ret);
+}
+
+/* Emits an unconditional jump to t's label (after the moves). */
+static void emit_jump(struct xl *x, struct cframe *t)
+{
+	uint32_t field;
+
+	if (t->kind == CF_FUNC) {
+		emit_return(x);
+		return;
+	}
+	emit_op(x, XOP_br);
+	field = emit_u32(x, 0);
+	if (t->kind == CF_LOOP)
+		patch_rel(x, field, t->loop_pos);
+	else
+		add_patch(x, t, field);
+}
+
+/* Points a branch field at t's label. */
+static void target_field(struct xl *x, struct cframe *t, uint32_t field)
+{
+	if (t->kind == CF_LOOP)
+		patch_rel(x, field, t->loop_pos);
+	else
+		add_patch(x, t, field);
+}
+
+static void resolve_patches(struct xl *x, struct cframe *f)
+{
+	uint32_t i = f->patches;
+
+	while (i && !x->fail) {
+		patch_rel(x, x->pt[i - 1].field, (uint32_t)x->code.len);
+		i = x->pt[i - 1].next;
+	}
+	f->patches = 0;
+}
+
+/* ---- fused compare-and-branch ----------------------------------------------- */
+
+struct cmp_fuse {
+	enum xop op;          /* XOP_bri32_* / XOP_bri64_* */
+	bool imm;
+	uint32_t a, b;        /* operand offsets (b: immediate if imm) */
+	bool unary;
+};
+
+/* Maps a compare to its fused branch; neg selects the negated condition. */
+static bool fusable(enum xop op, bool neg, struct cmp_fuse *c)
+{
+	static const struct { enum xop cmp, br, nbr; bool imm; } tab[] = {
+		{XOP_i32_eq, XOP_bri32_eq, XOP_bri32_ne, false},
+		{XOP_i32_ne, XOP_bri32_ne, XOP_bri32_eq, false},
+		{XOP_i32_lt_s, XOP_bri32_lt_s, XOP_bri32_ge_s, false},
+		{XOP_i32_lt_u, XOP_bri32_lt_u, XOP_bri32_ge_u, false},
+		{XOP_i32_gt_s, XOP_bri32_gt_s, XOP_bri32_le_s, false},
+		{XOP_i32_gt_u, XOP_bri32_gt_u, XOP_bri32_le_u, false},
+		{XOP_i32_le_s, XOP_bri32_le_s, XOP_bri32_gt_s, false},
+		{XOP_i32_le_u, XOP_bri32_le_u, XOP_bri32_gt_u, false},
+		{XOP_i32_ge_s, XOP_bri32_ge_s, XOP_bri32_lt_s, false},
+		{XOP_i32_ge_u, XOP_bri32_ge_u, XOP_bri32_lt_u, false},
+		{XOP_i32_eq_i, XOP_bri32_eq_i, XOP_bri32_ne_i, true},
+		{XOP_i32_ne_i, XOP_bri32_ne_i, XOP_bri32_eq_i, true},
+		{XOP_i32_lt_s_i, XOP_bri32_lt_s_i, XOP_bri32_ge_s_i, true},
+		{XOP_i32_lt_u_i, XOP_bri32_lt_u_i, XOP_bri32_ge_u_i, true},
+		{XOP_i32_gt_s_i, XOP_bri32_gt_s_i, XOP_bri32_le_s_i, true},
+		{XOP_i32_gt_u_i, XOP_bri32_gt_u_i, XOP_bri32_le_u_i, true},
+		{XOP_i32_le_s_i, XOP_bri32_le_s_i, XOP_bri32_gt_s_i, true},
+		{XOP_i32_le_u_i, XOP_bri32_le_u_i, XOP_bri32_gt_u_i, true},
+		{XOP_i32_ge_s_i, XOP_bri32_ge_s_i, XOP_bri32_lt_s_i, true},
+		{XOP_i32_ge_u_i, XOP_bri32_ge_u_i, XOP_bri32_lt_u_i, true},
+		{XOP_i32_eqz, XOP_br_unless, XOP_br_if, false},
+		{XOP_i64_eqz, XOP_bri64_eqz, XOP_bri64_nez, false},
+	};
+	size_t i;
+
+	for (i = 0; i < BASE_ARRAY_SIZE(tab); i++) {
+		if (tab[i].cmp == op) {
+			c->op = neg ? tab[i].nbr : tab[i].br;
+			c->imm = tab[i].imm;
+			c->unary = op == XOP_i32_eqz || op == XOP_i64_eqz;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* If the condition on top of the stack was just computed by a fusable
+ * compare, removes that compare from the code and describes the fused
+ * branch. The condition entry is popped either way by the caller. */
+static bool take_compare(struct xl *x, bool neg, struct cmp_fuse *c)
+{
+	size_t at;
+
+	if (!last_produced_top(x) || !fusable(x->last_op, neg, c))
+		return false;
+	at = x->last_start + sizeof(void *);
+	/* compare layout: dst, a, b|imm */
+	c->a = get_u32(x, at + 4);
+	c->b = c->unary ? 0 : get_u32(x, at + 8);
+	x->code.len = x->last_start;
+	x->last_ok = false;
+	return true;
+}
+
+/* Emits the fused branch; returns the displacement field. */
+static uint32_t emit_fused(struct xl *x, const struct cmp_fuse *c)
+{
+	emit_op(x, c->op);
+	emit_u32(x, c->a);
+	if (!c->unary)
+		emit_u32(x, c->b);
+	return emit_u32(x, 0);
+}
+
+/* Emits "jump if cond is (neg ? zero : non-zero)" with cond popped from the
+ * stack, fusing a preceding compare. Returns the displacement field. */
+static uint32_t emit_cond_jump(struct xl *x, bool neg)
+{
+	struct cmp_fuse c;
+	uint32_t coff;
+
+	if (take_compare(x, neg, &c)) {
+		x->vh--;
+		return emit_fused(x, &c);
+	}
+	coff = operand(x, x->vh - 1);
+	x->vh--;
+	emit_op(x, neg ? XOP_br_unless : XOP_br_if);
+	emit_u32(x, coff);
+	return emit_u32(x, 0);
+}
+
+/* ---- instruction families ------------------------------------------------- */
+
+struct binop_desc {
+	enum xop op;
+	enum xop op_imm;      /* XOP__COUNT if none */
+	enum xop op_imm_rev;  /* imm variant when the constant is on the left */
+	bool is64;
+};
+
+static void binop(struct xl *x, const struct binop_desc *d)
+{
+	struct vent *a, *b;
+	uint32_t ia, ib, dst, oa, ob, f;
+
+	if (!can_pop(x, 2))
+		return;
+	ia = x->vh - 2;
+	ib = x->vh - 1;
+	a = &x->vs[ia];
+	b = &x->vs[ib];
+	dst = home(x, ia);
+	if (d->op_imm != XOP__COUNT && b->kind == V_CONST) {
+		uint64_t imm = b->value;
+
+		oa = operand(x, ia);
+		emit_op(x, d->op_imm);
+		f = emit_u32(x, dst);
+		emit_u32(x, oa);
+		if (d->is64)
+			emit_u64(x, imm);
+		else
+			emit_u32(x, (uint32_t)imm);
+	} else if (d->op_imm_rev != XOP__COUNT && a->kind == V_CONST) {
+		uint64_t imm = a->value;
+
+		ob = operand(x, ib);
+		emit_op(x, d->op_imm_rev);
+		f = emit_u32(x, dst);
+		emit_u32(x, ob);
+		if (d->is64)
+			emit_u64(x, imm);
+		else
+			emit_u32(x, (uint32_t)imm);
+	} else {
+		oa = operand(x, ia);
+		ob = operand(x, ib);
+		emit_op(x, d->op);
+		f = emit_u32(x, dst);
+		emit_u32(x, oa);
+		emit_u32(x, ob);
+	}
+	x->vh -= 2;
+	push_temp(x);
+	set_result(x, f);
+}
+
+static void unop(struct xl *x, enum xop op)
+{
+	uint32_t i, oa, f;
+
+	if (!can_pop(x, 1))
+		return;
+	i = x->vh - 1;
+	oa = operand(x, i);
+	emit_op(x, op);
+	f = emit_u32(x, home(x, i));
+	emit_u32(x, oa);
+	x->vh--;
+	push_temp(x);
+	set_result(x, f);
+}
+
+/* A load whose address was just computed by i32.add (array indexing)
+ * becomes one instruction; the sum is still wrapped to 32 bits before the
+ * offset is added, so the semantics are unchanged. */
+static bool load_fuse(struct xl *x, enum xop op, uint32_t off)
+{
+	static const struct { enum xop ld, add, addi; } tab[] = {
+		{XOP_ld32u, XOP_ld32u_add, XOP_ld32u_addi},
+		{XOP_ld64, XOP_ld64_add, XOP_ld64_addi},
+		{XOP_ld8u, XOP_ld8u_add, XOP_ld8u_addi},
+	};
+	uint32_t a, b, f, i;
+	size_t k, at;
+
+	if (!last_produced_top(x) || (x->last_op != XOP_i32_add && x->last_op != XOP_i32_add_i))
+		return false;
+	for (k = 0; k < BASE_ARRAY_SIZE(tab) && tab[k].ld != op; k++)
+		;
+	if (k == BASE_ARRAY_SIZE(tab))
+		return false;
+	at = x->last_start + sizeof(void *);
+	a = get_u32(x, at + 4);
+	b = get_u32(x, at + 8);
+	op = x->last_op == XOP_i32_add ? tab[k].add : tab[k].addi;
+	x->code.len = x->last_start;
+	i = x->vh - 1;
+	emit_op(x, op);
+	f = emit_u32(x, home(x, i));
+	emit_u32(x, a);
+	emit_u32(x, b);
+	emit_u32(x, off);
+	set_result(x, f);
+	return true;
+}
+
+static void load(struct xl *x, enum xop op)
+{
+	uint32_t i, oa, off, f;
+
+	rd_u32(x);              /* alignment hint */
+	off = rd_u32(x);
+	if (!can_pop(x, 1))
+		return;
+	if (!x->m->nmems_total) {
+		fail(x, ENG_ERR_INVALID, "unknown memory 0");
+		return;
+	}
+	i = x->vh - 1;
+	if (load_fuse(x, op, off))
+		return;
+	oa = operand(x, i);
+	emit_op(x, op);
+	f = emit_u32(x, home(x, i));
+	emit_u32(x, oa);
+	emit_u32(x, off);
+	x->vh--;
+	push_temp(x);
+	set_result(x, f);
+}
+
+static void store(struct xl *x, enum xop op)
+{
+	uint32_t oa, ov, off;
+
+	rd_u32(x);
+	off = rd_u32(x);
+	if (!can_pop(x, 2))
+		return;
+	if (!x->m->nmems_total) {
+		fail(x, ENG_ERR_INVALID, "unknown memory 0");
+		return;
+	}
+	oa = operand(x, x->vh - 2);
+	ov = operand(x, x->vh - 1);
+	emit_op(x, op);
+	emit_u32(x, oa);
+	emit_u32(x, ov);
+	emit_u32(x, off);
+	x->vh -= 2;
+}
+
+/* Emits op with operands popped from the stack (n of them, in stack order)
+ * plus an optional result pushed; extra immediates follow. */
+static void emit_stack_op(struct xl *x, enum xop op, uint32_t npop, bool result,
+			  const uint32_t *imm, uint32_t nimm)
+{
+	uint32_t offs[4], i, f = 0, base;
+
+	if (!can_pop(x, npop))
+		return;
+	base = x->vh - npop;
+	for (i = 0; i < npop; i++)
+		offs[i] = operand(x, base + i);
+	emit_op(x, op);
+	if (result)
+		f = emit_u32(x, home(x, base));
+	for (i = 0; i < npop; i++)
+		emit_u32(x, offs[i]);
+	for (i = 0; i < nimm; i++)
+		emit_u32(x, imm[i]);
+	x->vh -= npop;
+	if (result) {
+		push_temp(x);
+		set_result(x, f);
+	}
+}
+
+static void local_set(struct xl *x, uint32_t idx, bool tee)
+{
+	uint32_t off = idx * 8u, i;
+	struct vent e;
+
+	if (idx >= x->nlocals_all) {
+		fail(x, ENG_ERR_INVALID, "unknown local");
+		return;
+	}
+	if (!can_pop(x, 1))
+		return;
+	i = x->vh - 1;
+	if (last_produced_top(x) && !aliased(x, off)) {
+		/* Retarget the producing instruction to the local. */
+		put_u32(x, x->last_dst, off);
+		x->last_ok = false;
+		if (tee) {
+			x->vs[i].kind = V_LOCAL;
+			x->vs[i].local_off = off;
+		} else {
+			x->vh--;
+		}
+		return;
+	}
+	e = x->vs[i];
+	x->vh--;
+	unalias(x, off);
+	if (e.kind == V_CONST)
+		emit_const(x, off, e.value);
+	else if (e.kind == V_LOCAL)
+		emit_copy(x, off, e.local_off);
+	else
+		emit_copy(x, off, home(x, i));
+	if (tee)
+		x->vh++;
+}
+
+static void call(struct xl *x, uint32_t fidx)
+{
+	const struct eng__functype *t = func_type(x, fidx);
+	uint32_t base, i;
+
+	if (!t || !can_pop(x, t->nparams))
+		return;
+	base = x->vh - t->nparams;
+	materialize_range(x, base, x->vh);
+	if (fidx < x->m->nfunc_imports) {
+		emit_op(x, XOP_call_import);
+		emit_u32(x, home(x, base));
+		emit_u32(x, fidx);
+	} else {
+		struct exec_module *em = x->m->exec;
+
+		emit_op(x, XOP_call);
+		emit_u32(x, home(x, base));
+		emit_u64(x, (uint64_t)(uintptr_t)&em->xfuncs[fidx - x->m->nfunc_imports]);
+	}
+	x->vh = base;
+	for (i = 0; i < t->nresults; i++)
+		push_temp(x);
+}
+
+static void call_indirect(struct xl *x, uint32_t tidx, uint32_t table)
+{
+	const struct eng__functype *t;
+	uint32_t base, i, eoff;
+
+	if (tidx >= x->m->ntypes || table >= x->m->ntables_total) {
+		fail(x, ENG_ERR_INVALID, "unknown type or table");
+		return;
+	}
+	t = &x->m->types[tidx];
+	if (!can_pop(x, t->nparams + 1))
+		return;
+	eoff = operand(x, x->vh - 1);
+	x->vh--;
+	base = x->vh - t->nparams;
+	materialize_range(x, base, x->vh);
+	emit_op(x, XOP_call_indirect);
+	emit_u32(x, home(x, base));
+	emit_u32(x, eoff);
+	emit_u32(x, table);
+	emit_u32(x, tidx);
+	x->vh = base;
+	for (i = 0; i < t->nresults; i++)
+		push_temp(x);
+}
+
+static void op_block(struct xl *x, uint8_t op)
+{
+	int64_t bt = rd_sleb(x, 33);
+	uint32_t np, nr, field = 0;
+	struct cframe *f;
+	struct cmp_fuse c;
+	bool fused = false;
+
+	block_type(x, bt, &np, &nr);
+	if (x->fail)
+		return;
+	if (op == OP_IF) {
+		if (!can_pop(x, np + 1))
+			return;
+		fused = take_compare(x, true, &c);
+		if (!fused)
+			c.a = operand(x, x->vh - 1);
+		x->vh--;
+	} else if (!can_pop(x, np)) {
+		return;
+	}
+	materialize_all(x);
+	if (op == OP_IF) {
+		if (fused) {
+			field = emit_fused(x, &c);
+		} else {
+			emit_op(x, XOP_br_unless);
+			emit_u32(x, c.a);
+			field = emit_u32(x, 0);
+		}
+	}
+	f = push_frame(x, op == OP_BLOCK ? CF_BLOCK : op == OP_LOOP ? CF_LOOP : CF_IF, np, nr);
+	if (!f)
+		return;
+	if (op == OP_LOOP) {
+		place_label(x);
+		f->loop_pos = (uint32_t)x->code.len;
+	}
+	if (op == OP_IF) {
+		f->else_field = field;
+		f->else_pending = true;
+	}
+}
+
+static void op_else(struct xl *x)
+{
+	struct cframe *f = top_frame(x);
+	uint32_t i;
+
+	if (f->kind != CF_IF) {
+		fail(x, ENG_ERR_INVALID, "else without if");
+		return;
+	}
+	if (!f->dead) {
+		materialize_all(x);
+		emit_op(x, XOP_br);
+		add_patch(x, f, emit_u32(x, 0));
+	}
+	place_label(x);
+	if (f->else_pending)
+		patch_rel(x, f->else_field, (uint32_t)x->code.len);
+	f->else_pending = false;
+	x->vh = f->height;
+	for (i = 0; i < f->nparams; i++)
+		push_temp(x);
+	f->dead = false;
+}
+
+/* Returns true when the function's final end was reached. */
+static bool op_end(struct xl *x)
+{
+	struct cframe *f = top_frame(x);
+	uint32_t i;
+
+	if (f->kind == CF_FUNC) {
+		if (!f->dead) {
+			prep_branch(x, f->nresults);
+			emit_return(x);
+		}
+		return true;
+	}
+	if (!f->dead)
+		materialize_all(x);
+	place_label(x);
+	resolve_patches(x, f);
+	if (f->kind == CF_IF && f->else_pending)
+		patch_rel(x, f->else_field, (uint32_t)x->code.len);
+	x->vh = f->height;
+	x->cn--;
+	for (i = 0; i < f->nresults; i++)
+		push_temp(x);
+	return false;
+}
+
+static void op_br(struct xl *x)
+{
+	struct cframe *t = label_frame(x, rd_u32(x));
+
+	if (!t || !can_pop(x, label_arity(t)))
+		return;
+	prep_branch(x, label_arity(t));
+	if (t->kind != CF_FUNC)
+		emit_moves(x, t);
+	emit_jump(x, t);
+	go_dead(x);
+}
+
+static void op_br_if(struct xl *x)
+{
+	struct cframe *t = label_frame(x, rd_u32(x));
+	uint32_t field, arity;
+	bool in_place;
+
+	if (!t)
+		return;
+	arity = label_arity(t);
+	if (!can_pop(x, arity + 1))
+		return;
+	/* Look at the branch values below the condition; materialising them
+	 * writes homes below the condition's, so the condition stays valid. */
+	x->vh--;
+	prep_branch(x, arity);
+	in_place = branch_in_place(x, t);
+	x->vh++;
+	if (in_place) {
+		field = emit_cond_jump(x, false);
+		target_field(x, t, field);
+		return;
+	}
+	field = emit_cond_jump(x, true);
+	if (t->kind != CF_FUNC)
+		emit_moves(x, t);
+	emit_jump(x, t);
+	place_label(x);
+	patch_rel(x, field, (uint32_t)x->code.len);
+}
+
+static void op_br_table(struct xl *x)
+{
+	uint32_t n = rd_u32(x), i, ioff, arity, start, tab_at;
+	uint32_t *depths = NULL, *stub = NULL;
+	struct cframe *t;
+
+	if (x->fail)
+		return;
+	depths = base_reallocarray(NULL, (size_t)n + 1, sizeof(*depths));
+	stub = base_calloc(x->cn, sizeof(*stub));
+	if (!depths || !stub) {
+		fail(x, ENG_ERR_NOMEM, "out of memory");
+		goto out_free;
+	}
+	for (i = 0; i <= n && !x->fail; i++)
+		depths[i] = rd_u32(x);
+	if (x->fail || !can_pop(x, 1))
+		goto out_free;
+	t = label_frame(x, depths[n]);
+	if (!t)
+		goto out_free;
+	arity = label_arity(t);
+	for (i = 0; i < n; i++) {
+		struct cframe *ti = label_frame(x, depths[i]);
+
+		if (!ti || label_arity(ti) != arity) {
+			fail(x, ENG_ERR_INVALID, "type mismatch in br_table");
+			goto out_free;
+		}
+	}
+	ioff = operand(x, x->vh - 1);
+	x->vh--;
+	if (!can_pop(x, arity))
+		goto out_free;
+	prep_branch(x, arity);
+	emit_op(x, XOP_br_table);
+	emit_u32(x, ioff);
+	emit_u32(x, n);
+	start = (uint32_t)x->code.len;
+	for (i = 0; i <= n; i++)
+		emit_u32(x, 0);
+	for (i = 0; i <= n && !x->fail; i++) {
+		t = label_frame(x, depths[i]);
+		tab_at = start + 4 * i;
+		if (branch_in_place(x, t)) {
+			target_field(x, t, tab_at);
+			continue;
+		}
+		if (!stub[depths[i]]) {
+			stub[depths[i]] = (uint32_t)x->code.len + 1;
+			place_label(x);
+			if (t->kind != CF_FUNC)
+				emit_moves(x, t);
+			emit_jump(x, t);
+		}
+		patch_rel(x, tab_at, stub[depths[i]] - 1);
+	}
+	go_dead(x);
+out_free:
+	free(depths);
+	free(stub);
+}
+
+/* ---- the 0xfc prefix -------------------------------------------------------- */
+
+static void op_prefix_fc(struct xl *x)
+{
+	static const enum xop sat[8] = {
+		XOP_i32_trunc_sat_f32_s, XOP_i32_trunc_sat_f32_u, XOP_i32_trunc_sat_f64_s,
+		XOP_i32_trunc_sat_f64_u, XOP_i64_trunc_sat_f32_s, XOP_i64_trunc_sat_f32_u,
+		XOP_i64_trunc_sat_f64_s, XOP_i64_trunc_sat_f64_u,
+	};
+	uint32_t sub = rd_u32(x), imm[2];
+
+	if (x->fail)
+		return;
+	if (sub < 8) {
+		unop(x, sat[sub]);
+		return;
+	}
+	switch (sub) {
+	case 8:   /* memory.init seg: d s n */
+		imm[0] = rd_u32(x);
+		rd_byte(x);
+		emit_stack_op(x, XOP_memory_init, 3, false, imm, 1);
+		break;
+	case 9:
+		imm[0] = rd_u32(x);
+		emit_stack_op(x, XOP_data_drop, 0, false, imm, 1);
+		break;
+	case 10:
+		rd_byte(x);
+		rd_byte(x);
+		emit_stack_op(x, XOP_memory_copy, 3, false, NULL, 0);
+		break;
+	case 11:
+		rd_byte(x);
+		emit_stack_op(x, XOP_memory_fill, 3, false, NULL, 0);
+		break;
+	case 12:  /* table.init elem table: d s n */
+		imm[1] = rd_u32(x);
+		imm[0] = rd_u32(x);
+		emit_stack_op(x, XOP_table_init, 3, false, imm, 2);
+		break;
+	case 13:
+		imm[0] = rd_u32(x);
+		emit_stack_op(x, XOP_elem_drop, 0, false, imm, 1);
+		break;
+	case 14:  /* table.copy dst src */
+		imm[0] = rd_u32(x);
+		imm[1] = rd_u32(x);
+		emit_stack_op(x, XOP_table_copy, 3, false, imm, 2);
+		break;
+	case 15:  /* table.grow: init n -> old */
+		imm[0] = rd_u32(x);
+		emit_stack_op(x, XOP_table_grow, 2, true, imm, 1);
+		break;
+	case 16:
+		imm[0] = rd_u32(x);
+		emit_stack_op(x, XOP_table_size, 0, true, imm, 1);
+		break;
+	case 17:  /* table.fill: i v n */
+		imm[0] = rd_u32(x);
+		emit_stack_op(x, XOP_table_fill, 3, false, imm, 1);
+		break;
+	default:
+		fail(x, ENG_ERR_INVALID, "unknown 0xfc instruction");
+		break;
+	}
+}
+
+/* ---- the main loop ------------------------------------------------------------ */
+
+#define NO XOP__COUNT
+
+static const struct binop_desc binops[] = {
+	/* 0x46..0x4f: i32 compares */
+	[0x46] = {XOP_i32_eq, XOP_i32_eq_i, XOP_i32_eq_i, false},
+	[0x47] = {XOP_i32_ne, XOP_i32_ne_i, XOP_i32_ne_i, false},
+	[0x48] = {XOP_i32_lt_s, XOP_i32_lt_s_i, XOP_i32_gt_s_i, false},
+	[0x49] = {XOP_i32_lt_u, XOP_i32_lt_u_i, XOP_i32_gt_u_i, false},
+	[0x4a] = {XOP_i32_gt_s, XOP_i32_gt_s_i, XOP_i32_lt_s_i, false},
+	[0x4b] = {XOP_i32_gt_u, XOP_i32_gt_u_i, XOP_i32_lt_u_i, false},
+	[0x4c] = {XOP_i32_le_s, XOP_i32_le_s_i, XOP_i32_ge_s_i, false},
+	[0x4d] = {XOP_i32_le_u, XOP_i32_le_u_i, XOP_i32_ge_u_i, false},
+	[0x4e] = {XOP_i32_ge_s, XOP_i32_ge_s_i, XOP_i32_le_s_i, false},
+	[0x4f] = {XOP_i32_ge_u, XOP_i32_ge_u_i, XOP_i32_le_u_i, false},
+	[0x51] = {XOP_i64_eq, XOP_i64_eq_i, XOP_i64_eq_i, true},
+	[0x52] = {XOP_i64_ne, XOP_i64_ne_i, XOP_i64_ne_i, true},
+	[0x53] = {XOP_i64_lt_s, XOP_i64_lt_s_i, XOP_i64_gt_s_i, true},
+	[0x54] = {XOP_i64_lt_u, XOP_i64_lt_u_i, XOP_i64_gt_u_i, true},
+	[0x55] = {XOP_i64_gt_s, XOP_i64_gt_s_i, XOP_i64_lt_s_i, true},
+	[0x56] = {XOP_i64_gt_u, XOP_i64_gt_u_i, XOP_i64_lt_u_i, true},
+	[0x57] = {XOP_i64_le_s, XOP_i64_le_s_i, XOP_i64_ge_s_i, true},
+	[0x58] = {XOP_i64_le_u, XOP_i64_le_u_i, XOP_i64_ge_u_i, true},
+	[0x59] = {XOP_i64_ge_s, XOP_i64_ge_s_i, XOP_i64_le_s_i, true},
+	[0x5a] = {XOP_i64_ge_u, XOP_i64_ge_u_i, XOP_i64_le_u_i, true},
+	[0x5b] = {XOP_f32_eq, NO, NO, false}, [0x5c] = {XOP_f32_ne, NO, NO, false},
+	[0x5d] = {XOP_f32_lt, NO, NO, false}, [0x5e] = {XOP_f32_gt, NO, NO, false},
+	[0x5f] = {XOP_f32_le, NO, NO, false}, [0x60] = {XOP_f32_ge, NO, NO, false},
+	[0x61] = {XOP_f64_eq, NO, NO, false}, [0x62] = {XOP_f64_ne, NO, NO, false},
+	[0x63] = {XOP_f64_lt, NO, NO, false}, [0x64] = {XOP_f64_gt, NO, NO, false},
+	[0x65] = {XOP_f64_le, NO, NO, false}, [0x66] = {XOP_f64_ge, NO, NO, false},
+	[0x6a] = {XOP_i32_add, XOP_i32_add_i, XOP_i32_add_i, false},
+	[0x6b] = {XOP_i32_sub, XOP_i32_sub_i, NO, false},
+	[0x6c] = {XOP_i32_mul, XOP_i32_mul_i, XOP_i32_mul_i, false},
+	[0x6d] = {XOP_i32_div_s, NO, NO, false}, [0x6e] = {XOP_i32_div_u, NO, NO, false},
+	[0x6f] = {XOP_i32_rem_s, NO, NO, false}, [0x70] = {XOP_i32_rem_u, NO, NO, false},
+	[0x71] = {XOP_i32_and, XOP_i32_and_i, XOP_i32_and_i, false},
+	[0x72] = {XOP_i32_or, XOP_i32_or_i, XOP_i32_or_i, false},
+	[0x73] = {XOP_i32_xor, XOP_i32_xor_i, XOP_i32_xor_i, false},
+	[0x74] = {XOP_i32_shl, XOP_i32_shl_i, NO, false},
+	[0x75] = {XOP_i32_shr_s, XOP_i32_shr_s_i, NO, false},
+	[0x76] = {XOP_i32_shr_u, XOP_i32_shr_u_i, NO, false},
+	[0x77] = {XOP_i32_rotl, XOP_i32_rotl_i, NO, false},
+	[0x78] = {XOP_i32_rotr, XOP_i32_rotr_i, NO, false},
+	[0x7c] = {XOP_i64_add, XOP_i64_add_i, XOP_i64_add_i, true},
+	[0x7d] = {XOP_i64_sub, XOP_i64_sub_i, NO, true},
+	[0x7e] = {XOP_i64_mul, XOP_i64_mul_i, XOP_i64_mul_i, true},
+	[0x7f] = {XOP_i64_div_s, NO, NO, true}, [0x80] = {XOP_i64_div_u, NO, NO, true},
+	[0x81] = {XOP_i64_rem_s, NO, NO, true}, [0x82] = {XOP_i64_rem_u, NO, NO, true},
+	[0x83] = {XOP_i64_and, XOP_i64_and_i, XOP_i64_and_i, true},
+	[0x84] = {XOP_i64_or, XOP_i64_or_i, XOP_i64_or_i, true},
+	[0x85] = {XOP_i64_xor, XOP_i64_xor_i, XOP_i64_xor_i, true},
+	[0x86] = {XOP_i64_shl, XOP_i64_shl_i, NO, true},
+	[0x87] = {XOP_i64_shr_s, XOP_i64_shr_s_i, NO, true},
+	[0x88] = {XOP_i64_shr_u, XOP_i64_shr_u_i, NO, true},
+	[0x89] = {XOP_i64_rotl, XOP_i64_rotl_i, NO, true},
+	[0x8a] = {XOP_i64_rotr, XOP_i64_rotr_i, NO, true},
+	[0x92] = {XOP_f32_add, NO, NO, false}, [0x93] = {XOP_f32_sub, NO, NO, false},
+	[0x94] = {XOP_f32_mul, NO, NO, false}, [0x95] = {XOP_f32_div, NO, NO, false},
+	[0x96] = {XOP_f32_min, NO, NO, false}, [0x97] = {XOP_f32_max, NO, NO, false},
+	[0x98] = {XOP_f32_copysign, NO, NO, false},
+	[0xa0] = {XOP_f64_add, NO, NO, false}, [0xa1] = {XOP_f64_sub, NO, NO, false},
+	[0xa2] = {XOP_f64_mul, NO, NO, false}, [0xa3] = {XOP_f64_div, NO, NO, false},
+	[0xa4] = {XOP_f64_min, NO, NO, false}, [0xa5] = {XOP_f64_max, NO, NO, false},
+	[0xa6] = {XOP_f64_copysign, NO, NO, false},
+};
+
+/* Unary numeric ops by opcode (0 = not unary). Conversions that do not
+ * change the slot bits are handled separately. */
+static enum xop unop_for(uint8_t op)
+{
+	switch (op) {
+	case 0x45: return XOP_i32_eqz;
+	case 0x50: return XOP_i64_eqz;
+	case 0x67: return XOP_i32_clz;
+	case 0x68: return XOP_i32_ctz;
+	case 0x69: return XOP_i32_popcnt;
+	case 0x79: return XOP_i64_clz;
+	case 0x7a: return XOP_i64_ctz;
+	case 0x7b: return XOP_i64_popcnt;
+	case 0x8b: return XOP_f32_abs;
+	case 0x8c: return XOP_f32_neg;
+	case 0x8d: return XOP_f32_ceil;
+	case 0x8e: return XOP_f32_floor;
+	case 0x8f: return XOP_f32_trunc;
+	case 0x90: return XOP_f32_nearest;
+	case 0x91: return XOP_f32_sqrt;
+	case 0x99: return XOP_f64_abs;
+	case 0x9a: return XOP_f64_neg;
+	case 0x9b: return XOP_f64_ceil;
+	case 0x9c: return XOP_f64_floor;
+	case 0x9d: return XOP_f64_trunc;
+	case 0x9e: return XOP_f64_nearest;
+	case 0x9f: return XOP_f64_sqrt;
+	case 0xa7: return XOP_i32_wrap_i64;
+	case 0xa8: return XOP_i32_trunc_f32_s;
+	case 0xa9: return XOP_i32_trunc_f32_u;
+	case 0xaa: return XOP_i32_trunc_f64_s;
+	case 0xab: return XOP_i32_trunc_f64_u;
+	case 0xac: return XOP_i64_extend_i32_s;
+	case 0xae: return XOP_i64_trunc_f32_s;
+	case 0xaf: return XOP_i64_trunc_f32_u;
+	case 0xb0: return XOP_i64_trunc_f64_s;
+	case 0xb1: return XOP_i64_trunc_f64_u;
+	case 0xb2: return XOP_f32_convert_i32_s;
+	case 0xb3: return XOP_f32_convert_i32_u;
+	case 0xb4: return XOP_f32_convert_i64_s;
+	case 0xb5: return XOP_f32_convert_i64_u;
+	case 0xb6: return XOP_f32_demote_f64;
+	case 0xb7: return XOP_f64_convert_i32_s;
+	case 0xb8: return XOP_f64_convert_i32_u;
+	case 0xb9: return XOP_f64_convert_i64_s;
+	case 0xba: return XOP_f64_convert_i64_u;
+	case 0xbb: return XOP_f64_promote_f32;
+	case 0xc0: return XOP_i32_extend8_s;
+	case 0xc1: return XOP_i32_extend16_s;
+	case 0xc2: return XOP_i64_extend8_s;
+	case 0xc3: return XOP_i64_extend16_s;
+	case 0xc4: return XOP_i64_extend32_s;
+	case 0xd1: return XOP_i64_eqz;        /* ref.is_null: null is 0 */
+	default: return XOP__COUNT;
+	}
+}
+
+static enum xop load_op(uint8_t op)
+{
+	switch (op) {
+	case 0x28: return XOP_ld32u;     /* i32.load */
+	case 0x29: return XOP_ld64;      /* i64.load */
+	case 0x2a: return XOP_ld32u;     /* f32.load */
+	case 0x2b: return XOP_ld64;      /* f64.load */
+	case 0x2c: return XOP_ld8s32;
+	case 0x2d: return XOP_ld8u;
+	case 0x2e: return XOP_ld16s32;
+	case 0x2f: return XOP_ld16u;
+	case 0x30: return XOP_ld8s64;
+	case 0x31: return XOP_ld8u;
+	case 0x32: return XOP_ld16s64;
+	case 0x33: return XOP_ld16u;
+	case 0x34: return XOP_ld32s64;
+	case 0x35: return XOP_ld32u;
+	default: return XOP__COUNT;
+	}
+}
+
+static enum xop store_op(uint8_t op)
+{
+	switch (op) {
+	case 0x36: case 0x38: case 0x3e: return XOP_st32;
+	case 0x37: case 0x39: return XOP_st64;
+	case 0x3a: case 0x3c: return XOP_st8;
+	case 0x3b: case 0x3d: return XOP_st16;
+	default: return XOP__COUNT;
+	}
+}
+
+static void push_const(struct xl *x, uint64_t v)
+{
+	struct vent *e = push(x);
+
+	e->kind = V_CONST;
+	e->value = v;
+}
+
+static void translate_body(struct xl *x)
+{
+	uint32_t idx, imm[2];
+	uint8_t op;
+	enum xop xo;
+
+	while (!x->fail) {
+		op = rd_byte(x);
+		if (x->fail)
+			break;
+		switch (op) {
+		case OP_UNREACHABLE:
+			emit_op(x, XOP_unreachable);
+			go_dead(x);
+			break;
+		case OP_NOP:
+			break;
+		case OP_BLOCK: case OP_LOOP: case OP_IF:
+			op_block(x, op);
+			break;
+		case OP_ELSE:
+			op_else(x);
+			break;
+		case OP_END:
+			if (op_end(x))
+				return;
+			break;
+		case OP_BR:
+			op_br(x);
+			break;
+		case OP_BR_IF:
+			op_br_if(x);
+			break;
+		case OP_BR_TABLE:
+			op_br_table(x);
+			break;
+		case OP_RETURN:
+			if (can_pop(x, x->xf->ft->nresults)) {
+				prep_branch(x, x->xf->ft->nresults);
+				emit_return(x);
+				go_dead(x);
+			}
+			break;
+		case OP_CALL:
+			call(x, rd_u32(x));
+			break;
+		case OP_CALL_INDIRECT:
+			idx = rd_u32(x);
+			call_indirect(x, idx, rd_u32(x));
+			break;
+		case OP_DROP:
+			pop_n(x, 1);
+			break;
+		case OP_SELECT_T:
+			idx = rd_u32(x);
+			while (idx-- > 0 && !x->fail)
+				rd_byte(x);
+			/* fall through */
+		case OP_SELECT: {
+			uint32_t i, oa, ob, oc, f;
+
+			if (!can_pop(x, 3))
+				break;
+			i = x->vh - 3;
+			oa = operand(x, i);
+			ob = operand(x, i + 1);
+			oc = operand(x, i + 2);
+			emit_op(x, XOP_select);
+			f = emit_u32(x, home(x, i));
+			emit_u32(x, oa);
+			emit_u32(x, ob);
+			emit_u32(x, oc);
+			x->vh -= 3;
+			push_temp(x);
+			set_result(x, f);
+			break;
+		}
+		case OP_LOCAL_GET: {
+			struct vent *e;
+
+			idx = rd_u32(x);
+			if (idx >= x->nlocals_all) {
+				fail(x, ENG_ERR_INVALID, "unknown local");
+				break;
+			}
+			e = push(x);
+			e->kind = V_LOCAL;
+			e->local_off = idx * 8u;
+			break;
+		}
+		case OP_LOCAL_SET:
+			local_set(x, rd_u32(x), false);
+			break;
+		case OP_LOCAL_TEE:
+			local_set(x, rd_u32(x), true);
+			break;
+		case OP_GLOBAL_GET:
+			imm[0] = rd_u32(x);
+			if (imm[0] >= x->m->nglobals_total) {
+				fail(x, ENG_ERR_INVALID, "unknown global");
+				break;
+			}
+			emit_stack_op(x, XOP_global_get, 0, true, imm, 1);
+			break;
+		case OP_GLOBAL_SET:
+			imm[0] = rd_u32(x);
+			if (imm[0] >= x->m->nglobals_total) {
+				fail(x, ENG_ERR_INVALID, "unknown global");
+				break;
+			}
+			emit_stack_op(x, XOP_global_set, 1, false, imm, 1);
+			break;
+		case OP_TABLE_GET:
+			imm[0] = rd_u32(x);
+			emit_stack_op(x, XOP_table_get, 1, true, imm, 1);
+			break;
+		case OP_TABLE_SET:
+			imm[0] = rd_u32(x);
+			emit_stack_op(x, XOP_table_set, 2, false, imm, 1);
+			break;
+		case 0x3f:
+			rd_byte(x);
+			emit_stack_op(x, XOP_memory_size, 0, true, NULL, 0);
+			break;
+		case 0x40:
+			rd_byte(x);
+			emit_stack_op(x, XOP_memory_grow, 1, true, NULL, 0);
+			break;
+		case OP_I32_CONST:
+			push_const(x, (uint32_t)(int32_t)rd_sleb(x, 32));
+			break;
+		case OP_I64_CONST:
+			push_const(x, (uint64_t)rd_sleb(x, 64));
+			break;
+		case OP_F32_CONST:
+			push_const(x, rd_fixed(x, 4));
+			break;
+		case OP_F64_CONST:
+			push_const(x, rd_fixed(x, 8));
+			break;
+		case OP_REF_NULL:
+			rd_byte(x);
+			push_const(x, 0);
+			break;
+		case OP_REF_FUNC:
+			imm[0] = rd_u32(x);
+			if (imm[0] >= x->m->nfuncs_total) {
+				fail(x, ENG_ERR_INVALID, "unknown function");
+				break;
+			}
+			emit_stack_op(x, XOP_ref_func, 0, true, imm, 1);
+			break;
+		case 0xad:   /* i64.extend_i32_u: slots are zero-extended */
+		case 0xbc: case 0xbd: case 0xbe: case 0xbf:   /* reinterpret */
+			if (!can_pop(x, 1))
+				break;
+			break;
+		case OP_PREFIX_FC:
+			op_prefix_fc(x);
+			break;
+		default:
+			if (op >= 0x28 && op <= 0x35) {
+				load(x, load_op(op));
+			} else if (op >= 0x36 && op <= 0x3e) {
+				store(x, store_op(op));
+			} else if ((xo = unop_for(op)) != XOP__COUNT) {
+				unop(x, xo);
+			} else if (op < BASE_ARRAY_SIZE(binops) && binops[op].op != 0) {
+				binop(x, &binops[op]);
+			} else {
+				fail(x, ENG_ERR_INVALID, "unknown instruction");
+			}
+			break;
+		}
+	}
+}
+
+/* Translates defined function i of m into m->exec's xfuncs[i]. */
+static enum eng_status translate(struct eng_module *m, uint32_t i, struct eng_error *err)
+{
+	struct exec_module *em = m->exec;
+	struct xfunc *xf = &em->xfuncs[i];
+	struct eng__func *fn = &m->funcs[i];
+	struct xl x;
+	enum eng_status st = ENG_OK;
+	size_t len;
+
+	memset(&x, 0, sizeof(x));
+	x.m = m;
+	x.xf = xf;
+	x.h = exec__handlers();
+	x.p = fn->code;
+	x.end = fn->code + fn->code_len;
+	x.nlocals_all = xf->ft->nparams + fn->nlocals;
+	if (!push_frame(&x, CF_FUNC, 0, xf->ft->nresults))
+		goto out;
+	translate_body(&x);
+	if (!x.fail && x.p != x.end)
+		fail(&x, ENG_ERR_MALFORMED, "trailing bytes after function end");
+	if (!x.fail && (uint64_t)(x.nlocals_all + x.max_h + 1) * 8 > UINT32_MAX / 2)
+		fail(&x, ENG_ERR_LIMIT, "function frame too large");
+out:
+	if (x.fail) {
+		st = eng__error(err, x.st, fn->code_offset, "%s", x.msg);
+		if (err)
+			err->func_idx = m->nfunc_imports + i;
+		buf_deinit(&x.code);
+	} else {
+		xf->code = buf_steal(&x.code, &len);
+		xf->code_len = len;
+		xf->frame_bytes = (x.nlocals_all + x.max_h) * 8u;
+		xf->ready = true;
+	}
+	free(x.vs);
+	free(x.cs);
+	free(x.pt);
+	return st;
+}
+
+enum eng_status exec__prepare(struct eng_module *m, struct eng_error *err)
+{
+	struct exec_module *em = m->exec;
+	uint32_t n = m->nfuncs_total - m->nfunc_imports, i;
+	enum eng_status st;
+
+	if (em && em->prepared)
+		return ENG_OK;
+	if (!em) {
+		em = calloc(1, sizeof(*em));
+		if (!em)
+			return eng__error(err, ENG_ERR_NOMEM, UINT32_MAX, "out of memory");
+		em->xfuncs = calloc(n ? n : 1, sizeof(*em->xfuncs));
+		if (!em->xfuncs) {
+			free(em);
+			return eng__error(err, ENG_ERR_NOMEM, UINT32_MAX, "out of memory");
+		}
+		for (i = 0; i < n; i++) {
+			struct xfunc *xf = &em->xfuncs[i];
+
+			xf->func_idx = m->nfunc_imports + i;
+			xf->ft = &m->types[m->funcs[i].type_idx];
+			xf->nlocals = m->funcs[i].nlocals;
+			xf->cost = m->funcs[i].stack_cost;
+			m->funcs[i].compiled = xf;
+		}
+		m->exec = em;
+	}
+	for (i = 0; i < n; i++) {
+		if (em->xfuncs[i].ready)
+			continue;
+		st = translate(m, i, err);
+		if (st != ENG_OK)
+			return st;
+	}
+	em->prepared = true;
+	return ENG_OK;
+}
+
+enum eng_status eng_module_prepare(struct eng_module *m, struct eng_error *err)
+{
+	return exec__prepare(m, err);
+}
+
+void eng__exec_module_free(struct eng_module *m)
+{
+	struct exec_module *em = m->exec;
+	uint32_t i, n;
+
+	if (!em)
+		return;
+	n = m->nfuncs_total - m->nfunc_imports;
+	for (i = 0; i < n; i++)
+		free(em->xfuncs[i].code);
+	free(em->xfuncs);
+	free(em);
+	m->exec = NULL;
+}

@@ -1,0 +1,15 @@
+;; Imports link_a's memory, table, global and a function.
+(module
+  (type $v (func (result i32)))
+  (import "a" "mem" (memory 1))
+  (import "a" "tab" (table 2 funcref))
+  (import "a" "g" (global $g (mut i32)))
+  (import "a" "ten" (func $ten (result i32)))
+  (func $twenty (result i32) (i32.add (call $ten) (i32.const 10)))
+  (elem (i32.const 1) $twenty)
+  (data (i32.const 64) "\2a\00\00\00")
+  (func (export "poke") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "bump") (global.set $g (i32.add (global.get $g) (i32.const 1))))
+  (func (export "call_slot") (param i32) (result i32) (call_indirect (type $v) (local.get 0)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+)

@@ -1,0 +1,20 @@
+;; RFC-145 entry point: (len) -> ptr-size; the runtime owns the buffer and
+;; asks the host for the input. `twice` reads it twice (must trap).
+(module
+  (import "env" "memory" (memory 2))
+  (import "env" "ext_input_read_version_1" (func $input_read (param i64)))
+  (global (export "__heap_base") i32 (i32.const 65536))
+  (func $ps (param $p i32) (param $l i32) (result i64)
+    (i64.or (i64.extend_i32_u (local.get $p))
+            (i64.shl (i64.extend_i32_u (local.get $l)) (i64.const 32))))
+  (func (export "echo") (param $l i32) (result i64)
+    (call $input_read (call $ps (i32.const 1024) (local.get $l)))
+    (call $ps (i32.const 1024) (local.get $l)))
+  (func (export "twice") (param $l i32) (result i64)
+    (call $input_read (call $ps (i32.const 1024) (local.get $l)))
+    (call $input_read (call $ps (i32.const 1024) (local.get $l)))
+    (i64.const 0))
+  (func (export "short") (param $l i32) (result i64)
+    (call $input_read (call $ps (i32.const 1024) (i32.sub (local.get $l) (i32.const 1))))
+    (i64.const 0))
+)

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pvf call: runs one export of a runtime the way a node calls runtime APIs,
+ * with the PVF host functions plus storage on an in-memory state.
+ *
+ *   pvf call [--genesis FILE] [--decode version] [--stats] CODE EXPORT [HEX_INPUT]
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "base/scale.h"
+#include "cli.h"
+#include "runtime/runtime.h"
+
+static void call_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pvf call [OPTIONS] CODE EXPORT [HEX_INPUT]\n"
+		"\n"
+		"Calls EXPORT (e.g. Core_version, Metadata_metadata) of the runtime in CODE\n"
+		"(plain Wasm, an 8-byte-prefixed zstd blob or a bare zstd frame) with the\n"
+		"SCALE-encoded input HEX_INPUT (default: empty), in a fresh instance with the\n"
+		"PVF host functions plus storage on an in-memory state, and prints the\n"
+		"output as hex.\n"
+		"\n"
+		"options:\n"
+		"  --genesis FILE       start from the genesis storage of a raw chain spec\n"
+		"                       (genesis.raw.top); default: empty storage\n"
+		"  --decode version     also print the output decoded as RuntimeVersion\n"
+		"                       (for Core_version)\n"
+		"  --stats              print host-function calls and heap use to stderr\n"
+		"  -h, --help           this text\n"
+		"\n"
+		"exit status: 0 success, 1 the code is rejected or the call fails (reason on\n"
+		"stderr), 2 usage, 3 I/O or internal error\n");
+}
+
+/* Prints a SCALE string as text, escaping anything unusual. */
+static void print_str(const char *label, struct scale_slice s)
+{
+	size_t i;
+
+	printf("%s", label);
+	for (i = 0; i < s.len; i++) {
+		uint8_t ch = s.data[i];
+
+		if (ch >= 0x20 && ch < 0x7f)
+			putchar(ch);
+		else
+			printf("\\x%02x", ch);
+	}
+	putchar('\n');
+}
+
+static int decode_version(const uint8_t *out, size_t len)
+{
+	struct rt_runtime_version v;
+	enum scale_status st = rt_runtime_version_decode(out, len, -1, &v);
+	uint32_t core = 0, i;
+
+	if (st != SCALE_OK) {
+		fprintf(stderr, "pvf call: the output is not a RuntimeVersion: %s\n",
+			scale_status_str(st));
+		return CLI_EXIT_FAIL;
+	}
+	print_str("spec_name: ", v.spec_name);
+	print_str("impl_name: ", v.impl_name);
+	printf("authoring_version: %" PRIu32 "\n", v.authoring_version);
+	printf("spec_version: %" PRIu32 "\n", v.spec_version);
+	printf("impl_version: %" PRIu32 "\n", v.impl_version);
+	printf("apis: %" PRIu32 "\n", v.napis);
+	for (i = 0; i < v.napis; i++) {
+		const uint8_t *e = v.apis + (size_t)i * RT_API_ENTRY_SIZE;
+		char id[17];
+
+		base_hex_encode(e, 8, id);
+		printf("  0x%s %" PRIu32 "\n", id,
+		       (uint32_t)e[8] | (uint32_t)e[9] << 8 | (uint32_t)e[10] << 16 |
+			       (uint32_t)e[11] << 24);
+	}
+	if (rt_runtime_version_core(v.apis, v.napis, &core))
+		printf("core_version: %" PRIu32 "\n", core);
+	printf("transaction_version: %" PRIu32 "%s\n", v.transaction_version,
+	       v.has_transaction_version ? "" : " (default)");
+	printf("system_version: %u%s\n", v.system_version,
+	       v.has_system_version ? "" : " (default)");
+	return CLI_EXIT_OK;
+}
+
+static void print_stats(const struct rt_call_stats *st)
+{
+	uint32_t i;
+
+	fprintf(stderr, "heap: base %" PRIu32 ", used %" PRIu32 " bytes, live %" PRIu32
+		", peak %" PRIu32 "; memory %" PRIu32 " pages\n",
+		st->heap_base, st->heap.address_space_used, st->heap.bytes_allocated,
+		st->heap.bytes_allocated_peak, st->mem_pages);
+	for (i = 0; i < st->nimports; i++)
+		if (st->imports[i].calls)
+			fprintf(stderr, "  %8" PRIu64 "  %.*s%s\n", st->imports[i].calls,
+				(int)st->imports[i].name_len, st->imports[i].name,
+				st->imports[i].stub ? " (stub)" : "");
+}
+
+int cmd_pvf_call(int argc, char **argv)
+{
+	struct rt_runtime_config cfg = {.tools = true};
+	struct rt_call_stats stats = {0};
+	struct rt_call_opts opts = {0};
+	struct rt_runtime *rt = NULL;
+	struct rt_storage *storage = NULL;
+	struct rt_error err = {0};
+	struct pvf_err perr = {0};
+	const char *genesis = NULL, *decode = NULL;
+	uint8_t *code = NULL, *input = NULL, *out = NULL;
+	size_t code_len = 0, input_len = 0, out_len = 0;
+	bool want_stats = false;
+	enum rt_err_kind kind;
+	char *hex;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			call_usage(stdout);
+			return CLI_EXIT_OK;
+		}
+		if (strcmp(a, "--genesis") == 0 && i + 1 < argc) {
+			genesis = argv[++i];
+		} else if (strcmp(a, "--decode") == 0 && i + 1 < argc) {
+			decode = argv[++i];
+			if (strcmp(decode, "version") != 0) {
+				fprintf(stderr, "pvf call: --decode knows only `version`\n");
+				return CLI_EXIT_USAGE;
+			}
+		} else if (strcmp(a, "--stats") == 0) {
+			want_stats = true;
+		} else {
+			fprintf(stderr, "pvf call: unknown option or missing value: %s\n\n", a);
+			call_usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc - i < 2 || argc - i > 3) {
+		call_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (argc - i == 3 &&
+	    base_hex_decode(argv[i + 2], strlen(argv[i + 2]), &input, &input_len) < 0) {
+		fprintf(stderr, "pvf call: HEX_INPUT is not hex: %s\n", argv[i + 2]);
+		return CLI_EXIT_USAGE;
+	}
+	if (cli_read_code(argv[i], &code, &code_len) < 0) {
+		rc = CLI_EXIT_ERROR;
+		goto out;
+	}
+	storage = rt_storage_new();
+	if (!storage) {
+		fprintf(stderr, "pvf call: out of memory\n");
+		rc = CLI_EXIT_ERROR;
+		goto out;
+	}
+	if (genesis && rt_storage_load_genesis(storage, genesis, &perr) < 0) {
+		fprintf(stderr, "pvf call: %s\n", perr.msg);
+		rc = CLI_EXIT_ERROR;
+		goto out;
+	}
+	kind = rt_runtime_prepare(code, code_len, &cfg, &rt, &err);
+	if (kind != RT_OK) {
+		fprintf(stderr, "pvf call: %s: %s: %s\n", argv[i], rt_err_kind_str(kind), err.msg);
+		rc = kind == RT_ERR_INTERNAL ? CLI_EXIT_ERROR : CLI_EXIT_FAIL;
+		goto out;
+	}
+	opts.storage = storage;
+	opts.stats = want_stats ? &stats : NULL;
+	kind = rt_runtime_call(rt, argv[i + 1], input, input_len, &opts, &out, &out_len, &err);
+	if (want_stats)
+		print_stats(&stats);
+	if (kind != RT_OK) {
+		fprintf(stderr, "pvf call: %s: %s: %s\n", argv[i + 1], rt_err_kind_str(kind),
+			err.msg);
+		rc = kind == RT_ERR_INTERNAL ? CLI_EXIT_ERROR : CLI_EXIT_FAIL;
+		goto out;
+	}
+	hex = malloc(2 * out_len + 1);
+	if (!hex) {
+		fprintf(stderr, "pvf call: out of memory\n");
+		rc = CLI_EXIT_ERROR;
+		goto out;
+	}
+	base_hex_encode(out, out_len, hex);
+	printf("0x%s\n", hex);
+	free(hex);
+	rc = decode ? decode_version(out, out_len) : CLI_EXIT_OK;
+out:
+	rt_call_stats_deinit(&stats);
+	free(out);
+	rt_runtime_free(rt);
+	rt_storage_free(storage);
+	free(code);
+	free(input);
+	return rc;
+}

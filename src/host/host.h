@@ -11,7 +11,7 @@
  *   metrics.c   counters/histograms, Prometheus text (§8)
  *   params.c    artifact identity (code hash, executor-parameter hashes)
  *   result.c    owned results, error texts
- *   security.c  sandbox capability probe (hook for src/sandbox)
+ *   security.c  sandbox capability probe (src/sandbox) -> SecurityStatus
  *
  * Everything runs on the host's thread. Objects that the epoll set may still
  * refer to (workers) are never freed while events are being handled: dead

@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include "harness.h"
+#include "sandbox/sandbox.h"
 
 #define WAIT_MS 10000
 #define RUN(fn)                                                                \
@@ -651,9 +652,20 @@ static void test_cancel_and_api(void)
 	ok_eq(pvf_precheck(h, &quick, t_precheck_cb, &r[2], NULL), -EINVAL, "bad prep kind");
 	{
 		struct pvf_security sec;
+		struct sbx_status st;
+		struct pvf_err perr = {0};
 
 		pvf_host_security(h, &sec);
-		ok(!sec.secure_validator_mode && !sec.can_enable_seccomp, "security status (no sandbox)");
+		ok_eq(sbx_probe(0, &st, &perr), 0, "sandbox probe (%s)", perr.msg);
+		ok(!sec.secure_validator_mode &&
+		   sec.can_enable_seccomp == (st.layer[SBX_LAYER_SECCOMP].state == SBX_WORKS) &&
+		   sec.can_enable_landlock == (st.layer[SBX_LAYER_LANDLOCK].state == SBX_WORKS) &&
+		   sec.can_do_secure_clone == (st.layer[SBX_LAYER_SECURE_CLONE].state == SBX_WORKS) &&
+		   sec.can_unshare_user_namespace_and_change_root ==
+		   (st.layer[SBX_LAYER_USERNS].state == SBX_WORKS &&
+		    st.layer[SBX_LAYER_CHANGE_ROOT].state == SBX_WORKS),
+		   "security status = the sandbox probe (seccomp %d, landlock %d, clone %d)",
+		   sec.can_enable_seccomp, sec.can_enable_landlock, sec.can_do_secure_clone);
 	}
 	pvf_host_free(h);
 	pvf_host_free(NULL);
@@ -673,8 +685,26 @@ static void test_cancel_and_api(void)
 		ok_eq(pvf_host_new(&c, &bad, err, sizeof(err)), -EINVAL, "cache dir required");
 		t_config(&c, NULL);
 		c.secure_validator_mode = true;
-		ok(pvf_host_new(&c, &bad, err, sizeof(err)) == -ENOTSUP && strstr(err, "sandbox"),
-		   "secure validator mode without a sandbox refused: %s", err);
+		{
+			struct sbx_status st;
+			struct pvf_err perr = {0};
+			char why[256];
+			int ret = pvf_host_new(&c, &bad, err, sizeof(err));
+
+			sbx_probe(0, &st, &perr);
+			if (sbx_status_secure(&st, why, sizeof(why))) {
+				struct pvf_security sec = {0};
+
+				if (bad)
+					pvf_host_security(bad, &sec);
+				ok(ret == 0 && sec.secure_validator_mode && sec.can_enable_seccomp,
+				   "secure validator mode starts where the sandbox works");
+				pvf_host_free(bad);
+			} else {
+				ok(ret == -ENOTSUP && strstr(err, "secure validator mode"),
+				   "secure validator mode refused without the sandbox: %s", err);
+			}
+		}
 	}
 }
 

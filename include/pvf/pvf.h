@@ -279,9 +279,12 @@ PVF_API int pvf_exec_result_format(const struct pvf_exec_result *r, char *buf, s
 
 /* ---- life cycle --------------------------------------------------------- */
 
-/* Opens the cache (clearing leftovers), probes the sandbox and creates a
- * host. No worker is started before the first request. On failure returns a
- * negative errno and, if errbuf is non-NULL, a message in it. */
+/* Opens the cache (clearing leftovers), probes the sandbox (in a forked
+ * child: call it before the process starts threads if you can) and creates
+ * a host. No worker is started before the first request. Workers are forked
+ * by the host's thread and die with it (PR_SET_PDEATHSIG), so that thread
+ * must live until pvf_host_free(). On failure returns a negative errno and,
+ * if errbuf is non-NULL, a message in it. */
 PVF_API int pvf_host_new(const struct pvf_config *cfg, struct pvf_host **out, char *errbuf,
 			 size_t errlen);
 /* Kills every worker, calls the callback of every outstanding request with

@@ -144,6 +144,7 @@ static int prepare_job(struct wk_job *job, void *arg)
 	if (wk_artifact_build(&art, c->prep_hash, wasm, wasm_len) < 0)
 		return job_fail(job, PROTO_PREP_ERR_KERNEL, "out of memory building the artifact");
 	free(wasm);
+	wasm = NULL;
 	res.ok = true;
 	res.stats.observed_wasm_code_len = (uint32_t)wasm_len;
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
@@ -154,14 +155,13 @@ static int prepare_job(struct wk_job *job, void *arg)
 	res.stats.mem.has_tracker = true;
 	res.stats.mem.resident = res.stats.mem.has_max_rss ? (uint64_t)ru.ru_maxrss * 1024 : 0;
 	res.stats.mem.allocated = res.stats.mem.peak_tracked_alloc;
-	if (proto_encode_prepare_res(&out, &res) < 0 || buf_reserve(&out, 4 + art.len) < 0)
-		return job_fail(job, PROTO_PREP_ERR_KERNEL, "out of memory encoding the result");
-	/* Second frame on the pipe: the artifact bytes, no type byte. */
+	/* Two frames: the result, then the artifact bytes (no type byte). */
 	hdr = art.len;
+	if (proto_encode_prepare_res(&out, &res) < 0 || buf_reserve(&out, 4) < 0)
+		return job_fail(job, PROTO_PREP_ERR_KERNEL, "out of memory encoding the result");
 	for (int i = 0; i < 4; i++)
 		buf_append_byte(&out, (uint8_t)(hdr >> (8 * i)));
-	buf_append(&out, art.data, art.len);
-	if (wk_job_write(job, &out) < 0)
+	if (wk_job_write(job, &out) < 0 || wk_job_write(job, &art) < 0)
 		return 1;
 	return 0;
 }
@@ -308,6 +308,9 @@ static void handle(struct wk *w, struct scale_slice payload, struct buf *reply)
 	memcpy(res.checksum, sum.digest, sizeof(res.checksum));
 	res.stats = jres.stats;
 	res.stats.cpu_ns = end.cpu_ns;
+	wk_log(w, PVLOG_DEBUG, "prepared: %u bytes of wasm, peak tracked allocation %llu bytes",
+	       res.stats.observed_wasm_code_len,
+	       (unsigned long long)res.stats.mem.peak_tracked_alloc);
 out_reply:
 	reply->len = 0;
 	if (proto_encode_prepare_res(reply, &res) < 0) {

@@ -65,5 +65,6 @@ int cmd_security(int argc, char **argv);
 int cmd_pvf_call(int argc, char **argv);
 int cmd_pvf_validate(int argc, char **argv);
 int cmd_pvf_precheck(int argc, char **argv);
+int cmd_host(int argc, char **argv);
 
 #endif /* PVF_CLI_H */

@@ -8,6 +8,7 @@ static const struct cli_cmd commands[] = {
 	{"call", cmd_pvf_call, "call a runtime export (Core_version, ...) with storage in memory"},
 	{"precheck", cmd_pvf_precheck, "pre-check validation code through the validation host"},
 	{"validate", cmd_pvf_validate, "run validate_block of a PVF on ValidationParams"},
+	{"host", cmd_host, "run a validation host serving JSON-line requests on stdin"},
 };
 
 int main(int argc, char **argv)

@@ -212,6 +212,23 @@ static int child_of(int parent, const char *kind, unsigned long *ticks)
 	return found;
 }
 
+static int threads_of(int pid)
+{
+	char path[64], line[256];
+	int n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
 /* ---- core tests (no shared blobs) ------------------------------------------ */
 
 static void test_precheck_small(void)
@@ -324,6 +341,8 @@ static void test_job_killed(void)
 			break;
 	}
 	ok(job > 0 && ticks >= 10, "found the running job process %d of worker %d", job, worker);
+	ok_eq(threads_of(worker), 1, "the execute worker is single-threaded");
+	ok_eq(threads_of(job), 1, "the job is single-threaded");
 	if (job > 0)
 		kill(job, SIGKILL);
 	ok(t_wait(h, &r, 1, 8000), "a result after the kill");
@@ -518,6 +537,48 @@ static void test_prefork(void)
 	pvf_host_free(h);
 	free(halt);
 	t_cleanup_root();
+}
+
+/* The test-only unsandboxed mode, and secure validator mode (which needs
+ * every required layer; skipped where the machine lacks one). */
+static void test_sandbox_modes(void)
+{
+	static const char *const off_env[] = {"PVF_WORKER_SANDBOX=off", NULL};
+	struct pvf_config cfg;
+	struct pvf_host *h = NULL;
+	struct t_res r[2] = {0};
+	struct pvf_execute_req req;
+	char err[256] = "";
+	uint8_t *halt;
+	size_t len;
+
+	halt = read_data(data_dir, "pvf_halt.wasm", &len);
+	w_setup();
+	w_config(&cfg);
+	cfg.worker_env = off_env;
+	h = t_host(&cfg);
+	req = halt_req(halt, len, 100);
+	pvf_execute(h, &req, t_exec_cb, &r[0], NULL);
+	ok(t_wait(h, &r[0], 1, 10000) && r[0].reason == PVF_INVALID_HARD_TIMEOUT,
+	   "unsandboxed workers (PVF_WORKER_SANDBOX=off): hard timeout (%s)", r[0].text);
+	ok(t_logged("running unsandboxed"), "the workers say they run unsandboxed");
+	pvf_host_free(h);
+	t_cleanup_root();
+
+	w_setup();
+	w_config(&cfg);
+	cfg.secure_validator_mode = true;
+	if (pvf_host_new(&cfg, &h, err, sizeof(err)) < 0) {
+		printf("ok %d # SKIP secure validator mode not possible here: %s\n", ++tap__n, err);
+	} else {
+		pvf_execute(h, &req, t_exec_cb, &r[1], NULL);
+		ok(t_wait(h, &r[1], 1, 10000) && r[1].reason == PVF_INVALID_HARD_TIMEOUT,
+		   "secure validator mode: every required layer applied, hard timeout (%s)",
+		   r[1].text);
+		pvf_host_free(h);
+	}
+	t_cleanup_root();
+	free(halt);
 }
 
 /* ---- tests with the shared blobs ------------------------------------------- */
@@ -763,6 +824,7 @@ int main(int argc, char **argv)
 		test_bombs();
 		test_memory_hungry();
 		test_prefork();
+		test_sandbox_modes();
 		return tap_done();
 	}
 	shared_dir = argc > 3 ? argv[3] : "";

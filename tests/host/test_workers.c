@@ -502,40 +502,44 @@ static void test_prefork(void)
 	struct pvf_host *h;
 	struct t_res r = {0};
 	struct pvf_execute_req req;
-	uint8_t *halt;
+	uint8_t *trap;
 	size_t len;
-	int worker, idle = -1;
+	int worker = -1, idle = -1;
 	uint64_t end;
 
 	w_setup();
-	halt = read_data(data_dir, "pvf_halt.wasm", &len);
+	trap = read_data(data_dir, "pvf_trap.wasm", &len);
 	w_config(&cfg);
 	cfg.execute_workers_max = 1;
 	h = t_host(&cfg);
-	req = halt_req(halt, len, 50);
+	req = halt_req(trap, len, 2000);
 	pvf_execute(h, &req, t_exec_cb, &r, NULL);
-	ok(t_wait(h, &r, 1, 10000) && r.reason == PVF_INVALID_HARD_TIMEOUT,
-	   "first execution: hard timeout (%s)", r.text);
-	/* the worker that timed out was retired; the next one pre-forks
-	 * its first job right after the handshake */
-	req.exec_timeout_ms = 2000;
-	req.pov = (const uint8_t *)"other block";
-	req.pov_len = 11;
-	memset(&r, 0, sizeof(r));
-	job_stats_pid = 0;
-	pvf_execute(h, &req, t_exec_cb, &r, NULL);
-	end = t_now_ms() + 5000;
+	ok(t_wait(h, &r, 1, 10000) && r.status == PVF_EXEC_INVALID &&
+	   r.reason == PVF_INVALID_WORKER_REPORTED,
+	   "a trapping PVF: invalid, worker reported (%s)", r.text);
+	ok(strstr(r.msg, "trap: unreachable") != NULL, "the worker names the trap (%s)", r.msg);
+	/* no request pending: the worker has made its next job already */
+	end = t_now_ms() + 3000;
 	while (t_now_ms() < end && idle < 0) {
 		pvf_host_dispatch(h, 5);
 		worker = child_of(getpid(), "execute-worker", NULL);
 		idle = worker > 0 ? child_of(worker, NULL, NULL) : -1;
 	}
-	ok(idle > 0, "the execute worker has a job process (%d)", idle);
-	ok(t_wait(h, &r, 1, 10000), "second execution: a result (%s)", r.text);
-	ok(job_stats_pid == idle, "the job that ran (%d) is the process that existed before "
-	   "it was needed (%d)", job_stats_pid, idle);
+	ok(idle > 0, "with no request pending, the worker %d has a job process waiting (%d)",
+	   worker, idle);
+	req.pov = (const uint8_t *)"other block";
+	req.pov_len = 11;
+	memset(&r, 0, sizeof(r));
+	job_stats_pid = 0;
+	pvf_execute(h, &req, t_exec_cb, &r, NULL);
+	ok(t_wait(h, &r, 1, 10000) && r.reason == PVF_INVALID_WORKER_REPORTED,
+	   "second execution: invalid (%s)", r.text);
+	ok(job_stats_pid == idle, "the job that ran (%d) is the process that was waiting (%d)",
+	   job_stats_pid, idle);
+	ok_eq(t_metric(h, "polkadot_pvf_worker_spawned{flavor=\"execute\"}"), 1,
+	      "one execute worker throughout");
 	pvf_host_free(h);
-	free(halt);
+	free(trap);
 	t_cleanup_root();
 }
 

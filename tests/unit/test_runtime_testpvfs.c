@@ -15,6 +15,11 @@
  *  - memory-hungry: growth up to and beyond the memory limit (2080 pages by
  *    default, and a configured one), allocator failures.
  * argv[1]: the build directory holding the .wasm files.
+ *
+ * `--undying-params HASH_ITERS MEM_BYTES MEM_ROUNDS CALL_DEPTH CALL_REPS`
+ * instead prints (hex) the ValidationParams of a valid undying block with that
+ * work on the genesis head {0, 0x00 x 32, 0x11 x 32}, relay parent 1, for use
+ * with `pvf validate` (docs/test-pvfs.md).
  */
 #include <errno.h>
 #include <signal.h>
@@ -769,8 +774,51 @@ static void hungry_alloc(void)
 	rt_runtime_free(rt);
 }
 
+/* --undying-params: see the top of the file. */
+static int undying_params(char **argv)
+{
+	struct rt_validation_params p = {0};
+	uint8_t head[72] = {0}, block[52], s[32];
+	struct buf enc = BUF_INIT;
+	uint32_t v[5];
+	struct work w;
+	char *hex;
+
+	for (int i = 0; i < 5; i++) {
+		char *end;
+		unsigned long x = strtoul(argv[i], &end, 0);
+
+		if (*argv[i] == '\0' || *end != '\0' || x > UINT32_MAX) {
+			fprintf(stderr, "bad number: %s\n", argv[i]);
+			return 2;
+		}
+		v[i] = (uint32_t)x;
+	}
+	w = (struct work){v[0], v[1], v[2], v[3], v[4]};
+	memset(head + 40, 0x11, 32);
+	if (!undying_model(head + 40, &w, s))
+		return 1;
+	undying_block(s, &w, block);
+	p.parent_head.data = head;
+	p.parent_head.len = sizeof(head);
+	p.block_data.data = block;
+	p.block_data.len = sizeof(block);
+	p.relay_parent_number = 1;
+	if (rt_validation_params_encode(&p, &enc) < 0 || !(hex = malloc(2 * enc.len + 1))) {
+		buf_deinit(&enc);
+		return 1;
+	}
+	base_hex_encode(enc.data, enc.len, hex);
+	printf("%s\n", hex);
+	free(hex);
+	buf_deinit(&enc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 7 && strcmp(argv[1], "--undying-params") == 0)
+		return undying_params(argv + 2);
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s BUILD_DIR_OF_TEST_PVFS\n", argv[0]);
 		return 2;

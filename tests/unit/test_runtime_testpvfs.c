@@ -186,6 +186,7 @@ static void run(struct rt_runtime *rt, const uint8_t *head, size_t head_len,
 	p.relay_parent_number = relay_parent;
 	memset(p.relay_parent_storage_root, 0xab, 32);
 	if (rt_validation_params_encode(&p, &enc) < 0) {
+		buf_deinit(&enc);
 		c->kind = RT_ERR_INTERNAL;
 		return;
 	}

@@ -449,11 +449,15 @@ static void close_fd(int *fd)
 	}
 }
 
+/* Reads what is there; 0 (with errno EAGAIN when a non-blocking pipe is
+ * empty), or a negative errno. */
 static int read_some(int fd, struct buf *out, size_t max, bool *eof, bool *too_big)
 {
 	uint8_t tmp[65536];
-	ssize_t n = read(fd, tmp, sizeof(tmp));
+	ssize_t n;
 
+	errno = 0;
+	n = read(fd, tmp, sizeof(tmp));
 	if (n < 0)
 		return errno == EINTR || errno == EAGAIN ? 0 : -errno;
 	if (n == 0) {
@@ -524,6 +528,20 @@ int wk_job_collect(struct wk_job *job, uint64_t limit_ns, size_t max, struct wk_
 			} else {
 				exited = true;
 			}
+		}
+		if (exited && !eof) {
+			/* The job is gone: what it wrote is in the pipe. Do
+			 * not wait for EOF, which a descendant holding the pipe
+			 * could withhold forever. */
+			(void)fcntl(job->res_r, F_SETFL, O_NONBLOCK);
+			while (!eof && !end->out_too_big) {
+				ret = read_some(job->res_r, &end->out, max, &eof, &end->out_too_big);
+				if (ret < 0)
+					return pvf_err_set(err, ret, "read from job");
+				if (errno == EAGAIN && !eof)
+					break;
+			}
+			eof = true;
 		}
 	}
 	close_fd(&job->res_r);

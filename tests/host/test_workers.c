@@ -372,9 +372,13 @@ static void test_halt_timeout(void)
 	ok(t_wait(h, &r, 1, 10000), "halt: a result");
 	ok(r.status == PVF_EXEC_INVALID && r.reason == PVF_INVALID_HARD_TIMEOUT,
 	   "halting PVF: invalid, hard timeout (%s)", r.text);
-	ok(r.at_ms - t0 >= 400 && r.at_ms - t0 < 1600,
-	   "ended after the CPU limit, before the host's wall clock (%llu ms)",
+	/* The worker kills the job at 400 ms of CPU; only on a machine so
+	 * loaded that 400 ms of CPU take 1.6 s would the host's wall clock
+	 * get there first (same verdict). */
+	ok(r.at_ms - t0 >= 400 && r.at_ms - t0 < 10000, "ended after the CPU limit (%llu ms)",
 	   (unsigned long long)(r.at_ms - t0));
+	ok(!t_logged("wall-clock") || r.at_ms - t0 >= 1600,
+	   "the worker, not the host's wall clock, ended it (unless the machine is overloaded)");
 	/* a timeout retires the worker: the next request gets a fresh one */
 	memset(&r, 0, sizeof(r));
 	pvf_execute(h, &req, t_exec_cb, &r, NULL);

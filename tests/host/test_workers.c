@@ -293,14 +293,10 @@ static void test_precheck_classes(void)
 		pvf_precheck(h, &c, t_precheck_cb, &r[i], NULL);
 	}
 	ok(t_wait(h, r, 2, 10000), "pre-check classes: results");
-	/* determinism.md §10 says Preparation; the engine reports limiter
-	 * errors as a profile error, which src/runtime maps to Prevalidation.
-	 * Both are deterministic rejections; the class is the runtime's to fix. */
-	ok((r[0].prep_kind == PVF_PREP_ERR_PREPARATION ||
-	    r[0].prep_kind == PVF_PREP_ERR_PREVALIDATION) && strstr(r[0].msg, "stack underflow"),
+	/* determinism.md §10: the stack limiter's rejections are Preparation
+	 * errors (the engine gives them ENG_ERR_STACK_LIMITER). */
+	ok(r[0].prep_kind == PVF_PREP_ERR_PREPARATION && strstr(r[0].msg, "stack underflow"),
 	   "%s (%s)", cases[0].what, r[0].text);
-	if (r[0].prep_kind != PVF_PREP_ERR_PREPARATION)
-		printf("# known deviation: stack-limiter errors are classified as prevalidation\n");
 	ok_eq(r[1].prep_kind, cases[1].want, "%s (%s)", cases[1].what, r[1].text);
 	pvf_host_free(h);
 	t_cleanup_root();

@@ -39,6 +39,13 @@
  * mode. */
 #define WK_ENV_SANDBOX "PVF_WORKER_SANDBOX"
 
+/* Test-only: PVF_WORKER_TEST_BREAK=layer,layer (sandbox layer names, e.g.
+ * "seccomp,landlock") makes the check mode (--check-security) report those
+ * layers missing, as on a kernel without them (sbx_policy.test_break). It can
+ * only make the report worse, so it is not refused in secure validator mode;
+ * the host logs it as a warning. The normal worker mode ignores it. */
+#define WK_ENV_TEST_BREAK "PVF_WORKER_TEST_BREAK"
+
 struct wk {
 	enum proto_worker_kind kind;
 	int sock;                 /* to the host */
@@ -62,6 +69,25 @@ struct wk {
  * Exits the process (status 1, or 2 for a bad command line) on failure, as
  * the protocol asks. */
 void wk_start(struct wk *w, enum proto_worker_kind kind, int argc, char **argv);
+/* Check mode (`<program> [<kind>-worker] --check-security [--worker-dir-path
+ * DIR]`, pvf-host.md §5.1): builds the policy this worker would apply if the
+ * host said every layer works, tries it in a forked child (sbx_probe_policy,
+ * with the secure-clone check) and prints the report on stdout:
+ *
+ *   pvf-worker-security-check 1
+ *   worker prepare|execute
+ *   [test-break LAYER,...]          PVF_WORKER_TEST_BREAK was set
+ *   run-as nobody|self|root (...)   the identity the worker runs as
+ *   landlock-abi N
+ *   layer NAME works                one line per layer, in sandbox order
+ *   layer NAME missing REASON
+ *   verdict secure | verdict insecure WHY
+ *
+ * or `error MSG` after the first two lines when the check itself could not
+ * run. Exit status: 0 every required layer works, 1 one is missing, 2 bad
+ * usage, 3 the check could not run. Without --worker-dir-path a scratch dir
+ * under $TMPDIR is used. Never returns. */
+_Noreturn void wk_check_security(enum proto_worker_kind kind, int argc, char **argv);
 /* Applies the worker sandbox the HELLO asks for (docs/security.md). Returns
  * 0, or a negative errno after logging why (the caller exits). */
 int wk_sandbox(struct wk *w);

@@ -30,7 +30,9 @@ static _Noreturn void usage_exit(const char *prog, const char *why)
 	fprintf(stderr, "%s: %s\n"
 		"usage: %s prepare-worker|execute-worker --socket-fd N --worker-dir-path DIR "
 		"[--node-impl-version V]\n"
-		"(started by the validation host; see docs/protocol.md)\n", prog, why, prog);
+		"       %s [prepare-worker|execute-worker] --check-security [--worker-dir-path DIR]\n"
+		"(started by the validation host; see docs/protocol.md and docs/security.md)\n",
+		prog, why, prog, prog);
 	exit(2);
 }
 
@@ -62,6 +64,9 @@ void wk_start(struct wk *w, enum proto_worker_kind kind, int argc, char **argv)
 		printf("%s\n", PVF_VERSION);
 		exit(0);
 	}
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--check-security"))
+			wk_check_security(kind, argc, argv);
 	if (argc < 2 || strcmp(argv[1], want) != 0)
 		usage_exit(argv[0], "wrong or missing subcommand");
 	for (i = 2; i < argc; i += 2) {
@@ -203,16 +208,85 @@ static bool reachable_by_others(const char *dir)
 	return true;
 }
 
+/* The worker's sandbox policy, built from what the host's check found
+ * (sec); shared by wk_sandbox and the check mode, so that the check tries
+ * exactly what the worker will apply. The arrays the policy points to live in
+ * wp. As root, the worker dir is given to WK_NOBODY when an unprivileged id
+ * can reach it (a side effect on the dir). */
+struct wk_policy {
+	struct sbx_policy p;
+	const char *dir_only[2];
+	int keep[4];
+	bool as_nobody;           /* run_as_uid set */
+	bool root_unreachable;    /* root, but the dir is not reachable by nobody */
+};
+
+static const char *const root_only[] = {"/", NULL};
+
+static void worker_policy(enum proto_worker_kind kind, const char *dir, int sock,
+			  const struct proto_security *sec, struct wk_policy *wp)
+{
+	struct sbx_policy *p = &wp->p;
+	bool execute = kind == PROTO_WORKER_EXECUTE;
+
+	memset(wp, 0, sizeof(*wp));
+	wp->dir_only[0] = dir;
+	wp->keep[0] = 0;
+	wp->keep[1] = 1;
+	wp->keep[2] = 2;
+	wp->keep[3] = sock;
+	sbx_policy_init(p);
+	p->layers = SBX_BIT(SBX_LAYER_NO_NEW_PRIVS) | SBX_BIT(SBX_LAYER_RLIMITS) |
+		    SBX_BIT(SBX_LAYER_CLOSE_FDS) | SBX_BIT(SBX_LAYER_CLEAR_ENV);
+	if (sec->can_unshare_user_namespace_and_change_root) {
+		p->layers |= SBX_BIT(SBX_LAYER_USERNS) | SBX_BIT(SBX_LAYER_CHANGE_ROOT) |
+			     SBX_BIT(SBX_LAYER_NETNS) | SBX_BIT(SBX_LAYER_IPCNS);
+		/* As the reference: change-root that the check said works must
+		 * work, in any mode. */
+		p->required |= SBX_BIT(SBX_LAYER_USERNS) | SBX_BIT(SBX_LAYER_CHANGE_ROOT);
+		p->root_dir = dir;
+		p->root_flags = SBX_ROOT_NOEXEC | (execute ? SBX_ROOT_READONLY : 0);
+	}
+	if (sec->can_enable_landlock) {
+		p->layers |= SBX_BIT(SBX_LAYER_LANDLOCK) | SBX_BIT(SBX_LAYER_LANDLOCK_NET);
+		/* The directory, not the file: the host puts a fresh file there
+		 * for every job, and a Landlock rule follows an inode. */
+		if (execute)
+			p->landlock_read = p->root_dir ? root_only : wp->dir_only;
+		else
+			p->landlock_write = p->root_dir ? root_only : wp->dir_only;
+	}
+	if (sec->can_enable_seccomp) {
+		p->layers |= SBX_BIT(SBX_LAYER_SECCOMP);
+		p->seccomp = SBX_SECCOMP_DENY_NETWORK;
+		p->seccomp_kill = true;
+	}
+	if (sec->secure_validator_mode)
+		p->required |= p->layers & (SBX_BIT(SBX_LAYER_NO_NEW_PRIVS) |
+					    SBX_BIT(SBX_LAYER_LANDLOCK) |
+					    SBX_BIT(SBX_LAYER_SECCOMP));
+	p->rlimits.nofile = 64;
+	p->keep_fds = wp->keep;
+	p->n_keep_fds = BASE_ARRAY_SIZE(wp->keep);
+	/* Root: become nobody, so the sandbox owns nothing on the host. That
+	 * needs the worker dir to be reachable; otherwise stay root-mapped. */
+	if (geteuid() == 0) {
+		if (reachable_by_others(dir) && chown(dir, WK_NOBODY, WK_NOBODY) == 0) {
+			p->run_as_uid = WK_NOBODY;
+			p->run_as_gid = WK_NOBODY;
+			wp->as_nobody = true;
+		} else {
+			wp->root_unreachable = true;
+		}
+	}
+}
+
 int wk_sandbox(struct wk *w)
 {
-	static const char *const root_only[] = {"/", NULL};
-	const char *dir_only[2] = {w->dir, NULL};
 	const char *mode = getenv(WK_ENV_SANDBOX);
-	int keep[4] = {0, 1, 2, w->sock};
+	struct wk_policy wp;
 	struct sbx_status st;
-	struct sbx_policy p;
 	struct pvf_err err = {0};
-	bool execute = w->kind == PROTO_WORKER_EXECUTE;
 	int ret, l;
 
 	w->files = w->dir;
@@ -225,68 +299,26 @@ int wk_sandbox(struct wk *w)
 		wk_log(w, PVLOG_WARN, "running unsandboxed (%s=off, tests only)", WK_ENV_SANDBOX);
 		return 0;
 	}
-	if (keep[3] < 3) {
+	if (w->sock < 3) {
 		wk_log(w, PVLOG_ERROR, "socket fd %d collides with stdio", w->sock);
 		return -EINVAL;
 	}
-
-	sbx_policy_init(&p);
-	p.layers = SBX_BIT(SBX_LAYER_NO_NEW_PRIVS) | SBX_BIT(SBX_LAYER_RLIMITS) |
-		   SBX_BIT(SBX_LAYER_CLOSE_FDS) | SBX_BIT(SBX_LAYER_CLEAR_ENV);
-	if (w->sec.can_unshare_user_namespace_and_change_root) {
-		p.layers |= SBX_BIT(SBX_LAYER_USERNS) | SBX_BIT(SBX_LAYER_CHANGE_ROOT) |
-			    SBX_BIT(SBX_LAYER_NETNS) | SBX_BIT(SBX_LAYER_IPCNS);
-		/* As the reference: change-root that the probe said works must
-		 * work, in any mode. */
-		p.required |= SBX_BIT(SBX_LAYER_USERNS) | SBX_BIT(SBX_LAYER_CHANGE_ROOT);
-		p.root_dir = w->dir;
-		p.root_flags = SBX_ROOT_NOEXEC | (execute ? SBX_ROOT_READONLY : 0);
+	worker_policy(w->kind, w->dir, w->sock, &w->sec, &wp);
+	if (wp.p.root_dir)
 		w->files = (char *)root_only[0];
-	}
-	if (w->sec.can_enable_landlock) {
-		p.layers |= SBX_BIT(SBX_LAYER_LANDLOCK) | SBX_BIT(SBX_LAYER_LANDLOCK_NET);
-		/* The directory, not the file: the host puts a fresh file there
-		 * for every job, and a Landlock rule follows an inode. */
-		if (execute)
-			p.landlock_read = p.root_dir ? root_only : dir_only;
-		else
-			p.landlock_write = p.root_dir ? root_only : dir_only;
-	}
-	if (w->sec.can_enable_seccomp) {
-		p.layers |= SBX_BIT(SBX_LAYER_SECCOMP);
-		p.seccomp = SBX_SECCOMP_DENY_NETWORK;
-		p.seccomp_kill = true;
-	}
-	if (w->sec.secure_validator_mode)
-		p.required |= p.layers & (SBX_BIT(SBX_LAYER_NO_NEW_PRIVS) |
-					  SBX_BIT(SBX_LAYER_LANDLOCK) |
-					  SBX_BIT(SBX_LAYER_SECCOMP));
-	p.rlimits.nofile = 64;
-	p.keep_fds = keep;
-	p.n_keep_fds = BASE_ARRAY_SIZE(keep);
-	/* Root: become nobody, so the sandbox owns nothing on the host. That
-	 * needs the worker dir to be reachable; otherwise stay root-mapped and
-	 * say so. */
-	if (geteuid() == 0) {
-		if (reachable_by_others(w->dir) && chown(w->dir, WK_NOBODY, WK_NOBODY) == 0) {
-			p.run_as_uid = WK_NOBODY;
-			p.run_as_gid = WK_NOBODY;
-			w->as_nobody = true;
-		} else {
-			wk_log(w, PVLOG_WARN, "running as root: the worker dir `%s` is not reachable "
-			       "by uid %u (make the cache directory's parents o+x)", w->dir,
-			       WK_NOBODY);
-		}
-	}
+	w->as_nobody = wp.as_nobody;
+	if (wp.root_unreachable)
+		wk_log(w, PVLOG_WARN, "running as root: the worker dir `%s` is not reachable "
+		       "by uid %u (make the cache directory's parents o+x)", w->dir, WK_NOBODY);
 
-	ret = sbx_apply(&p, &st, &err);
+	ret = sbx_apply(&wp.p, &st, &err);
 	if (ret < 0) {
 		wk_log(w, PVLOG_ERROR, "cannot apply the worker sandbox: %s", err.msg);
 		return ret;
 	}
 	w->sandboxed = true;
 	for (l = 0; l < SBX_LAYER_SECURE_CLONE; l++)
-		if ((p.layers & SBX_BIT(l)) && st.layer[l].state == SBX_MISSING)
+		if ((wp.p.layers & SBX_BIT(l)) && st.layer[l].state == SBX_MISSING)
 			wk_log(w, PVLOG_DEBUG, "sandbox layer %s missing: %s",
 			       sbx_layer_name((enum sbx_layer)l), st.layer[l].reason);
 	{
@@ -306,6 +338,154 @@ int wk_sandbox(struct wk *w)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != w->ppid)
 		exit(1);
 	return 0;
+}
+
+/* ---- check mode ------------------------------------------------------------ */
+
+/* PVF_WORKER_TEST_BREAK=layer,layer -> SBX_BIT mask; -1 on an unknown name. */
+static int parse_test_break(const char *s, unsigned *out, char *bad, size_t bad_len)
+{
+	char buf[256], *tok, *save = NULL;
+	int l;
+
+	*out = 0;
+	if (!s || !*s)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (l = 0; l < SBX_LAYER_COUNT; l++)
+			if (!strcmp(tok, sbx_layer_name((enum sbx_layer)l)))
+				break;
+		if (l == SBX_LAYER_COUNT) {
+			snprintf(bad, bad_len, "%s", tok);
+			return -1;
+		}
+		*out |= SBX_BIT(l);
+	}
+	return 0;
+}
+
+/* One report line: no newline may hide in a reason. */
+static void print_layer(int l, bool works, const char *reason)
+{
+	char clean[sizeof(((struct sbx_layer_status *)0)->reason) + 64];
+	size_t i;
+
+	snprintf(clean, sizeof(clean), "%s", reason && reason[0] ? reason : "no reason given");
+	for (i = 0; clean[i]; i++)
+		if (clean[i] == '\n' || clean[i] == '\r')
+			clean[i] = ' ';
+	if (works)
+		printf("layer %s works\n", sbx_layer_name((enum sbx_layer)l));
+	else
+		printf("layer %s missing %s\n", sbx_layer_name((enum sbx_layer)l), clean);
+}
+
+_Noreturn void wk_check_security(enum proto_worker_kind kind, int argc, char **argv)
+{
+	const char *want = kind == PROTO_WORKER_PREPARE ? "prepare-worker" : "execute-worker";
+	const char *kind_name = kind == PROTO_WORKER_PREPARE ? "prepare" : "execute";
+	const char *dir_arg = NULL, *mode = getenv(WK_ENV_SANDBOX), *tmp;
+	struct proto_security all = {0};
+	struct sbx_status st;
+	struct pvf_err err = {0};
+	struct wk_policy wp;
+	char bad[64] = "", why[256] = "", scratch[4096] = "";
+	unsigned brk = 0;
+	char *dir = NULL;
+	int i = 1, l, status;
+	bool secure;
+
+	if (argc >= 2 && strcmp(argv[1], "--check-security") != 0 && argv[1][0] != '-') {
+		if (strcmp(argv[1], want) != 0)
+			usage_exit(argv[0], "wrong subcommand for this worker program");
+		i = 2;
+	}
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--check-security"))
+			continue;
+		if (i + 1 < argc && !strcmp(argv[i], "--worker-dir-path"))
+			dir_arg = argv[++i];
+		else if (i + 1 < argc && !strcmp(argv[i], "--node-impl-version"))
+			i++;
+		else
+			usage_exit(argv[0], "unexpected argument in check mode");
+	}
+	if (parse_test_break(getenv(WK_ENV_TEST_BREAK), &brk, bad, sizeof(bad)) < 0) {
+		fprintf(stderr, "%s: %s: unknown layer `%s`\n", argv[0], WK_ENV_TEST_BREAK, bad);
+		exit(2);
+	}
+	if (!dir_arg) {
+		tmp = getenv("TMPDIR");
+		snprintf(scratch, sizeof(scratch), "%s/pvf-worker-check-XXXXXX",
+			 tmp && tmp[0] == '/' ? tmp : "/tmp");
+		if (!mkdtemp(scratch)) {
+			printf("pvf-worker-security-check 1\nworker %s\nerror mkdtemp `%s`: %s\n",
+			       kind_name, scratch, strerror(errno));
+			exit(3);
+		}
+		dir_arg = scratch;
+	}
+	dir = realpath(dir_arg, NULL);
+	printf("pvf-worker-security-check 1\nworker %s\n", kind_name);
+	if (!dir) {
+		printf("error worker dir `%s`: %s\n", dir_arg, strerror(errno));
+		status = 3;
+		goto out;
+	}
+	if (brk) {
+		printf("test-break");
+		for (l = 0; l < SBX_LAYER_COUNT; l++)
+			if (brk & SBX_BIT(l))
+				printf("%c%s", brk & (SBX_BIT(l) - 1) ? ',' : ' ',
+				       sbx_layer_name((enum sbx_layer)l));
+		printf("\n");
+	}
+	if (mode && !strcmp(mode, "off")) {
+		/* The worker would apply nothing: say so, layer by layer. */
+		printf("run-as %s\nlandlock-abi 0\n", geteuid() == 0 ? "root" : "self");
+		snprintf(why, sizeof(why), "sandbox disabled by %s=off (tests only)", WK_ENV_SANDBOX);
+		for (l = 0; l < SBX_LAYER_COUNT; l++)
+			print_layer(l, false, why);
+		printf("verdict insecure %s\n", why);
+		status = 1;
+		goto out;
+	}
+	/* Everything the host could ask for, nothing required: every layer is
+	 * tried and verified in a child, then a job is cloned from there. */
+	all.can_enable_landlock = true;
+	all.can_enable_seccomp = true;
+	all.can_unshare_user_namespace_and_change_root = true;
+	all.can_do_secure_clone = true;
+	worker_policy(kind, dir, -1, &all, &wp);
+	wp.p.layers |= SBX_BIT(SBX_LAYER_SECURE_CLONE);
+	wp.p.test_break = brk;
+	if (sbx_probe_policy(&wp.p, &st, &err) < 0) {
+		printf("error %s\n", err.msg);
+		status = 3;
+		goto out;
+	}
+	if (wp.as_nobody)
+		printf("run-as nobody\n");
+	else if (geteuid() == 0)
+		printf("run-as root (the worker dir is not reachable by uid %u)\n", WK_NOBODY);
+	else
+		printf("run-as self\n");
+	printf("landlock-abi %d\n", st.landlock_abi);
+	for (l = 0; l < SBX_LAYER_COUNT; l++)
+		print_layer(l, st.layer[l].state == SBX_WORKS, st.layer[l].reason);
+	secure = sbx_status_secure(&st, why, sizeof(why));
+	if (secure)
+		printf("verdict secure\n");
+	else
+		printf("verdict insecure %s\n", why);
+	status = secure ? 0 : 1;
+out:
+	fflush(stdout);
+	if (scratch[0])
+		rmdir(scratch);
+	free(dir);
+	exit(status);
 }
 
 /* ---- jobs ---------------------------------------------------------------- */

@@ -9,8 +9,9 @@
  *                                          is absent)
  *
  * The worker programs come from $PVF_PREPARE_WORKER and $PVF_EXECUTE_WORKER.
- * Workers run with the sandbox the host's probe finds (as nobody: the test
- * directory is made searchable for it).
+ * Workers run with the sandbox the host's start-up check finds (each worker
+ * program's --check-security; as nobody: the test directory is made
+ * searchable for it).
  */
 #include <sys/resource.h>
 #include <zstd.h>
@@ -19,6 +20,7 @@
 #include "base/base.h"
 #include "base/scale.h"
 #include "runtime/runtime.h"
+#include "sandbox/sandbox.h"
 
 static const char *prep_worker, *exec_worker, *data_dir, *shared_dir;
 static int job_stats_pid;
@@ -657,6 +659,142 @@ static void test_sandbox_modes(void)
 	free(halt);
 }
 
+/* The start-up check with the real worker programs (pvf-host.md §5.1): the
+ * status matches the in-process probe; each required layer broken with the
+ * test-only PVF_WORKER_TEST_BREAK (worker check mode only) makes secure
+ * validator mode refuse, naming the layer, what provides it and the option
+ * that accepts the risk; without secure validator mode the host starts with
+ * a warning and its workers run with the remaining layers. */
+static void test_security_check(void)
+{
+	static const struct {
+		const char *brk;
+		const char *names;  /* as the refusal lists them */
+		const char *hint;   /* what provides them */
+		bool secure;        /* still enough for secure validator mode */
+	} cases[] = {
+		{"seccomp", "layer seccomp missing", "seccomp: kernel CONFIG_SECCOMP_FILTER", false},
+		/* seccomp needs no_new_privs (the worker has no capabilities) */
+		{"no-new-privs", "layer no-new-privs, seccomp missing", "PR_SET_NO_NEW_PRIVS", false},
+		{"landlock,change-root", "layer change-root, landlock missing", "lsm=...,landlock",
+		 false},
+		{"user-namespace,landlock", "layer change-root, landlock missing",
+		 "kernel.unprivileged_userns_clone=1", false},
+		{"landlock", NULL, NULL, true},
+	};
+	struct pvf_security sec;
+	struct pvf_config cfg;
+	struct pvf_host *h = NULL;
+	struct pvf_execute_req req;
+	struct sbx_status st;
+	struct pvf_err perr = {0};
+	char err[512] = "", why[160];
+	uint8_t *halt;
+	size_t len, i;
+	int l, same = 1;
+
+	if (sbx_probe(0, &st, &perr) < 0 || !sbx_status_secure(&st, why, sizeof(why))) {
+		printf("ok %d # SKIP this machine cannot run the full sandbox: %s%s\n", ++tap__n,
+		       perr.msg, why);
+		return;
+	}
+	halt = read_data(data_dir, "pvf_halt.wasm", &len);
+	req = halt_req(halt, len, 100);
+
+	/* Nothing broken: secure validator mode starts; the status is the
+	 * in-process probe's, layer by layer. */
+	w_setup();
+	w_config(&cfg);
+	cfg.secure_validator_mode = true;
+	ok(pvf_host_new(&cfg, &h, err, sizeof(err)) == 0 && h, "secure validator mode starts (%s)",
+	   err);
+	if (h) {
+		pvf_host_security(h, &sec);
+		for (l = 0; l < PVF_LAYER_COUNT; l++) {
+			if (sec.layer[l].works == (st.layer[l].state == SBX_WORKS))
+				continue;
+			printf("# %s: host %d, probe %d (%s)\n", sbx_layer_name(l),
+			       sec.layer[l].works, st.layer[l].state == SBX_WORKS,
+			       sec.layer[l].reason);
+			same = 0;
+		}
+		ok(same && sec.secure && sec.secure_validator_mode,
+		   "every layer as the in-process probe reports it");
+		ok(sec.workers_as_nobody == (geteuid() == 0), "workers run as nobody when root");
+		ok(t_metric(h, "pvf_security_layer{layer=\"seccomp\"}") == 1 &&
+		   t_metric(h, "pvf_security_secure_validator_mode") == 1, "metrics");
+		pvf_host_free(h);
+		h = NULL;
+	}
+	t_cleanup_root();
+
+	for (i = 0; i < T_ARRAY_SIZE(cases); i++) {
+		const char *env[] = {t_fmt("PVF_WORKER_TEST_BREAK=%s", cases[i].brk), NULL};
+		struct t_res r = {0};
+
+		w_setup();
+		w_config(&cfg);
+		cfg.worker_env = env;
+		cfg.secure_validator_mode = true;
+		t_log_len = 0;
+		t_log[0] = 0;
+		err[0] = 0;
+		if (cases[i].secure) {
+			ok(pvf_host_new(&cfg, &h, err, sizeof(err)) == 0 && h,
+			   "%s broken: secure validator mode still starts (%s)", cases[i].brk, err);
+			if (h) {
+				pvf_host_security(h, &sec);
+				ok(!sec.layer[PVF_LAYER_LANDLOCK].works &&
+				   sec.layer[PVF_LAYER_CHANGE_ROOT].works && sec.secure,
+				   "%s broken: change-root covers it", cases[i].brk);
+				pvf_execute(h, &req, t_exec_cb, &r, NULL);
+				ok(t_wait(h, &r, 1, 10000) && r.reason == PVF_INVALID_HARD_TIMEOUT,
+				   "%s broken: the workers run (%s)", cases[i].brk, r.text);
+				pvf_host_free(h);
+				h = NULL;
+			}
+			t_cleanup_root();
+			continue;
+		}
+		ok(pvf_host_new(&cfg, &h, err, sizeof(err)) == -ENOTSUP && !h &&
+		   strstr(err, cases[i].names) && strstr(err, cases[i].hint) &&
+		   strstr(err, "to accept the risk, set secure_validator_mode = false"),
+		   "%s broken: secure validator mode refused: %s", cases[i].brk, err);
+		ok(t_logged("test-only layer break active (PVF_WORKER_TEST_BREAK)") &&
+		   t_logged("required sandbox layer "), "%s broken: logged, with the reasons",
+		   cases[i].brk);
+		pvf_host_free(h);
+		h = NULL;
+
+		/* Without secure validator mode: starts with a warning and
+		 * runs with what works. */
+		cfg.secure_validator_mode = false;
+		t_log_len = 0;
+		t_log[0] = 0;
+		err[0] = 0;
+		ok(pvf_host_new(&cfg, &h, err, sizeof(err)) == 0 && h &&
+		   t_logged("this system cannot securely run a validator"),
+		   "%s broken, secure validator mode off: starts with a warning (%s)", cases[i].brk,
+		   err);
+		if (!h) {
+			t_cleanup_root();
+			continue;
+		}
+		pvf_host_security(h, &sec);
+		ok(!sec.secure && !sec.layer[strstr(cases[i].brk, "seccomp") ? PVF_LAYER_SECCOMP :
+			strstr(cases[i].brk, "no-new-privs") ? PVF_LAYER_NO_NEW_PRIVS :
+			PVF_LAYER_CHANGE_ROOT].works && t_metric(h, "pvf_security_secure") == 0,
+		   "%s broken: the status says so (%s)", cases[i].brk, sec.why);
+		pvf_execute(h, &req, t_exec_cb, &r, NULL);
+		ok(t_wait(h, &r, 1, 10000) && r.reason == PVF_INVALID_HARD_TIMEOUT,
+		   "%s broken: the workers run with the other layers (%s)", cases[i].brk, r.text);
+		pvf_host_free(h);
+		h = NULL;
+		t_cleanup_root();
+	}
+	free(halt);
+}
+
 /* ---- tests with the shared blobs ------------------------------------------- */
 
 static uint8_t *blob(const char *name, size_t *len)
@@ -941,6 +1079,7 @@ int main(int argc, char **argv)
 		test_memory_hungry();
 		test_prefork();
 		test_sandbox_modes();
+		test_security_check();
 		return tap_done();
 	}
 	shared_dir = argc > 3 ? argv[3] : "";

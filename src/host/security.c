@@ -531,6 +531,22 @@ int host_security_check(struct pvf_host *h, struct pvf_err *err, char *msg, size
 		s->can_unshare_user_namespace_and_change_root;
 	h->security.can_do_secure_clone = s->can_do_secure_clone;
 
+	{
+		char on[256] = "", off[256] = "";
+		size_t n_on = 0, n_off = 0;
+
+		for (l = 0; l < PVF_LAYER_COUNT; l++) {
+			const char *name = pvf_sandbox_layer_name((enum pvf_sandbox_layer)l);
+
+			if (s->layer[l].works && n_on < sizeof(on))
+				n_on += (size_t)snprintf(on + n_on, sizeof(on) - n_on, " %s", name);
+			else if (!s->layer[l].works && n_off < sizeof(off))
+				n_off += (size_t)snprintf(off + n_off, sizeof(off) - n_off, " %s",
+							  name);
+		}
+		HLOG(h, PVLOG_INFO, "host", "worker sandbox: working:%s; missing:%s",
+		     on[0] ? on : " none", off[0] ? off : " none");
+	}
 	refuse = !s->secure && s->secure_validator_mode;
 	for (l = 0; l < PVF_LAYER_COUNT; l++) {
 		const struct pvf_security_layer *pl = &s->layer[l];

@@ -129,6 +129,8 @@ static void test_combine(void)
 	ok(t_logged("optional sandbox layer landlock not available: execute worker: fake: "
 		    "landlock broken (needs Landlock: Linux >= 5.13"),
 	   "the log names the layer, the program, the reason and what provides it");
+	ok(t_logged("worker sandbox: working: user-namespace change-root ") &&
+	   t_logged("; missing: rlimits landlock secure-clone\n"), "the log sums the layers up");
 	/* HELLO carries the combined flags. */
 	pvf_precheck(h, &code, t_precheck_cb, &r, NULL);
 	ok(t_wait(h, &r, 1, 5 * 1000) && r.status == 0, "a pre-check runs");

@@ -154,18 +154,20 @@ fail:
 	_exit(127);
 }
 
-/* Reads what is there into b (at most CHECK_OUT_MAX bytes kept); *eof on EOF. */
-static void drain(int fd, struct buf *b, bool *eof)
+/* Reads what is there into b (at most CHECK_OUT_MAX bytes kept); *eof on EOF
+ * or an error. Returns true if it read something. */
+static bool drain(int fd, struct buf *b, bool *eof)
 {
 	char tmp[4096];
 	ssize_t n = read(fd, tmp, sizeof(tmp));
 
 	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
 		*eof = true;
-		return;
+		return false;
 	}
 	if (n > 0 && b->len + (size_t)n <= CHECK_OUT_MAX)
 		(void)buf_append(b, tmp, (size_t)n);
+	return n > 0;
 }
 
 /* Runs `prog kind --check-security --worker-dir-path dir` with the worker
@@ -274,10 +276,12 @@ static int run_program(struct pvf_host *h, const char *who, const char *prog, co
 		if (pfd[0].revents)
 			exited = true;
 	}
-	while (!out_eof)
-		drain(op[0], out, &out_eof);
-	while (!err_eof)
-		drain(ep[0], eout, &err_eof);
+	/* What is in the pipes now; a descendant that still holds them open
+	 * (EAGAIN) cannot keep us here. */
+	while (!out_eof && drain(op[0], out, &out_eof)) {
+	}
+	while (!err_eof && drain(ep[0], eout, &err_eof)) {
+	}
 	while (waitpid(pid, wstatus, 0) < 0) {
 		if (errno != EINTR) {
 			ret = pvf_err_set(err, -errno, "waitpid");

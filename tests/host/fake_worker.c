@@ -44,6 +44,7 @@
  *   error:MSG          the report says the check could not run, exit 3
  *   exit:N             no report, "fake: check failed" on stderr, exit N
  *   garbage | hang | signal   not a report / never ends / killed by SIGKILL
+ *   orphan             a good report, but a child keeps stdout open for 3 s
  * FAKE_CHECK_LOG=PATH appends "check KIND dir=yes|no" (does DIR exist).
  * FAKE_HELLO_LOG=1: after the handshake, a LOG record "hello security:
  * svm=B landlock=B seccomp=B userns-chroot=B clone=B" (what HELLO said).
@@ -447,6 +448,13 @@ static int check_mode(int argc, char **argv)
 		hang();
 	if (!strcmp(script, "signal"))
 		raise(SIGKILL);
+	if (!strcmp(script, "orphan")) {
+		fflush(stdout);
+		if (fork() == 0) {
+			sleep_ms(3000);
+			_exit(0);
+		}
+	}
 	printf("pvf-worker-security-check 1\nworker %s\n",
 	       kind == PROTO_WORKER_PREPARE ? "prepare" : "execute");
 	if (!strncmp(script, "error:", 6)) {

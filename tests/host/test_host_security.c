@@ -187,6 +187,18 @@ static void test_bad_programs(void)
 	}
 	ok(t_signal_children(0) == 0, "no check process left behind");
 
+	/* A check whose child keeps its stdout open after it exits. */
+	{
+		const char *env[] = {"FAKE_CHECK=orphan", NULL};
+		uint64_t t0 = t_now_ms();
+
+		h = start(env, true, err, sizeof(err), &ret);
+		ok(h && ret == 0 && t_now_ms() - t0 < 2500,
+		   "a descendant holding the report pipe does not stall the start (%llu ms)",
+		   (unsigned long long)(t_now_ms() - t0));
+		pvf_host_free(h);
+	}
+
 	/* Not executable. */
 	{
 		struct pvf_config c;

@@ -66,5 +66,6 @@ int cmd_pvf_call(int argc, char **argv);
 int cmd_pvf_validate(int argc, char **argv);
 int cmd_pvf_precheck(int argc, char **argv);
 int cmd_host(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif /* PVF_CLI_H */

@@ -268,7 +268,7 @@ def scenario_disconnect():
         # a blocker keeps the only execute worker busy
         blocker = srv.client()
         bid = blocker.validate(code_hash=hr["code_hash"], params=params(GENESIS, 0, 1, 1),
-                               exec_timeout_ms=2500, send_only=True)
+                               exec_timeout_ms=1500, send_only=True)
         mon = srv.client()
         wait_until(lambda: mon.status()["requests_in_flight"] == 1, 5)
         time.sleep(0.2)     # the blocker's job is running now

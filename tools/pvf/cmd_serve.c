@@ -131,7 +131,8 @@ void srv_client_send(struct srv_client *c, json_t *j)
 	if (!j)
 		return;
 	if (!c->dead) {
-		if (json_dump_callback(j, dump_cb, &c->out, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 ||
+		if (json_dump_callback(j, dump_cb, &c->out,
+				       JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 ||
 		    buf_append_byte(&c->out, '\n') < 0) {
 			c->out.len = before;
 			client_kill(c, "out of memory for an answer");
@@ -257,7 +258,8 @@ static void client_readable(struct srv_client *c)
 		if (n == 0) {
 			c->read_closed = true;
 			if (c->in.len && !c->discarding)
-				srv_send_error(c, NULL, "bad_request", "incomplete last line (no newline)");
+				srv_send_error(c, NULL, "bad_request",
+					       "incomplete last line (no newline)");
 			c->in.len = 0;
 			break;
 		}

@@ -9,7 +9,7 @@ static const struct cli_cmd commands[] = {
 	{"precheck", cmd_pvf_precheck, "pre-check validation code through the validation host"},
 	{"validate", cmd_pvf_validate, "run validate_block of a PVF on ValidationParams"},
 	{"host", cmd_host, "run a validation host serving JSON-line requests on stdin"},
-	{"serve", cmd_serve, "run the validation host as a service on a Unix socket (+ HTTP metrics)"},
+	{"serve", cmd_serve, "serve the validation host on a Unix socket, metrics over HTTP"},
 };
 
 int main(int argc, char **argv)

@@ -125,9 +125,12 @@ static bool codes_evict_one(struct srv *s)
 {
 	struct srv_code **pp, **victim = NULL, *e;
 
-	for (pp = &s->codes; *pp; pp = &(*pp)->next)
-		if ((*pp)->last_use != s->code_tick && (!victim || (*pp)->last_use < (*victim)->last_use))
+	for (pp = &s->codes; *pp; pp = &(*pp)->next) {
+		if ((*pp)->last_use == s->code_tick)
+			continue;
+		if (!victim || (*pp)->last_use < (*victim)->last_use)
 			victim = pp;
+	}
 	if (!victim)
 		return false;
 	e = *victim;
@@ -611,7 +614,8 @@ static void op_validate(struct req *r)
 					   "prep_timeout_ms", "bomb_limit", "params", "pvd", "pov",
 					   "exec_timeout_ms", "kind", "relay_parent", "priority",
 					   NULL};
-	const json_t *kind = json_object_get(r->j, "kind"), *prio = json_object_get(r->j, "priority");
+	const json_t *kind = json_object_get(r->j, "kind");
+	const json_t *prio = json_object_get(r->j, "priority");
 	const json_t *rp = json_object_get(r->j, "relay_parent");
 	struct pvf_execute_req er;
 	struct cand_in ci;

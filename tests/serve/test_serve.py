@@ -4,7 +4,8 @@
 
 usage: test_serve.py SCENARIO PVF BUILD_TESTS_DIR SHARED_DIR CLIENT_DIR
 
-SCENARIO: concurrent | disconnect | malformed | http | sigterm | client
+SCENARIO: concurrent | disconnect | backpressure | malformed | http | sigterm |
+          client
 PVF: the pvf binary; BUILD_TESTS_DIR: build/tests (pvfs/*.wasm, host/*.wasm);
 SHARED_DIR: ../shared (runtime-blobs); CLIENT_DIR: contrib/clients.
 
@@ -324,6 +325,60 @@ def scenario_disconnect():
            st)
         ok(mon.validate(code_path=ADDER, params=params(GENESIS, 0, 9, 1))["valid"],
            "the server still validates")
+        mon.close()
+    finally:
+        eq(srv.stop(), 0, "exit 0")
+        srv.cleanup()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def scenario_backpressure():
+    srv = Server("--max-pending", "8", metrics=False)
+    try:
+        mon = srv.client()
+        mon.metrics()
+        rss0 = rss_kib(srv.p.pid)
+        # a client sends 2000 metrics requests (2 MB: long ids; the answers
+        # are ~14 kB each, ~28 MB in all) and reads nothing for a while
+        slow = srv.raw(timeout=60)
+        sent = []
+
+        def flood():
+            f = slow.makefile("wb")
+            f.write(b'{"id":0,"op":"hello","version":1}\n')
+            for k in range(1, 2001):
+                f.write(b'{"id":[%d,"%s"],"op":"metrics"}\n' % (k, b"x" * 1000))
+            f.flush()
+            sent.append(True)
+        t = threading.Thread(target=flood)
+        t.start()
+        time.sleep(1.0)
+        ok(not sent, "the flooding client is blocked: the server stopped reading it")
+        st = mon.status()
+        ok(st["status"] == "serving", "another client is served meanwhile")
+        grown = rss_kib(srv.p.pid) - rss0
+        ok(grown < 16 * 1024, f"the server holds a bounded amount for it (RSS +{grown} KiB, "
+           "28 MB of answers unread)")
+        f = slow.makefile("rb")
+        ids = [json.loads(f.readline())["id"] for _ in range(2001)]
+        t.join(30)
+        eq([i if i == 0 else i[0] for i in ids], list(range(2001)),
+           "when it reads, every answer arrives once, in order")
+        f.close()
+        slow.close()
+        # max-pending: 30 pipelined validations with --max-pending 8 all complete
+        ids = [mon.validate(code_path=ADDER, params=params(GENESIS, 0, k, 1), send_only=True)
+               for k in range(30)]
+        answers = [mon.receive() for _ in ids]
+        ok(sorted(a["id"] for a in answers) == ids and all(a["valid"] for a in answers),
+           "30 pipelined validations with --max-pending 8: all answered, all valid")
         mon.close()
     finally:
         eq(srv.stop(), 0, "exit 0")
@@ -679,6 +734,7 @@ def scenario_client():
 SCENARIOS = {
     "concurrent": scenario_concurrent,
     "disconnect": scenario_disconnect,
+    "backpressure": scenario_backpressure,
     "malformed": scenario_malformed,
     "http": scenario_http,
     "sigterm": scenario_sigterm,

@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* pvf: command-line entry point. */
 #include "cli.h"
+#include "libpvf/version.h"
+
+static const char description[] =
+	"pvf checks and runs Polkadot parachain validation functions (PVFs): the\n"
+	"WebAssembly code of a parachain and its validate_block entry point. It\n"
+	"has its own WebAssembly engine with the PVF profile of the Polkadot\n"
+	"validation pipeline, pre-checks and validates candidates, and probes the\n"
+	"sandbox that worker processes run in.\n";
 
 static const struct cli_cmd commands[] = {
 	{"wasm", cmd_wasm, "WebAssembly engine tools: validate, run, info, spectest"},
@@ -11,6 +19,13 @@ static const struct cli_cmd commands[] = {
 
 int main(int argc, char **argv)
 {
-	return cli_dispatch("pvf", commands, sizeof(commands) / sizeof(commands[0]),
-			    argc, argv);
+	static const struct cli_prog prog = {
+		.name = "pvf",
+		.version = PVF_VERSION,
+		.description = description,
+		.cmds = commands,
+		.ncmds = sizeof(commands) / sizeof(commands[0]),
+	};
+
+	return cli_main(&prog, argc, argv);
 }

@@ -14,7 +14,9 @@ static const struct cli_cmd commands[] = {
 	{"wasm", cmd_wasm, "WebAssembly engine tools: validate, run, info, spectest"},
 	{"security-check", cmd_security, "probe the sandbox layers; exit 0 if the required ones work"},
 	{"call", cmd_pvf_call, "call a runtime export (Core_version, ...) with storage in memory"},
+	{"precheck", cmd_pvf_precheck, "pre-check validation code through the validation host"},
 	{"validate", cmd_pvf_validate, "run validate_block of a PVF on ValidationParams"},
+	{"host", cmd_host, "run a validation host serving JSON-line requests on stdin"},
 };
 
 int main(int argc, char **argv)

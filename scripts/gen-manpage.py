@@ -22,7 +22,7 @@ import subprocess
 import sys
 
 SECTION_RE = re.compile(r"^([a-z][a-z ()]*):$")
-ITEM_RE = re.compile(r"^  (\S(?:.*?\S)?)(?: {2,}(.*))?$")
+ITEM_RE = re.compile(r"^  (\S.*?)(?: {2,}(\S.*))?$")
 
 
 def run(pvf, args):

@@ -189,6 +189,9 @@ if [ -x "$build/workers/pvf-prepare-worker" ]; then
 		else
 			fail "consumer pre-checks through the installed workers"
 		fi
+		# the installed pvf finds the installed workers by itself
+		check "installed pvf precheck finds the installed workers" \
+			env -u PVF_WORKER_DIR "$bindir/pvf" precheck "$wasm"
 	fi
 else
 	echo "# no worker programs in this build; not checking their installation"

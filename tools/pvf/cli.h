@@ -40,6 +40,7 @@ struct cli_prog {
 	const char *name;           /* "pvf" */
 	const char *version;
 	const char *description;    /* paragraphs for --help, lines of <= 76 columns */
+	const char *sections;       /* more list sections ("environment:\n  X  ...") */
 	const struct cli_cmd *cmds;
 	size_t ncmds;
 };

@@ -161,6 +161,8 @@ static void print_help(FILE *f, const struct cli_prog *p, const char *prog,
 			   "  -h, --help       this text\n"
 			   "  -V, --version    print the version and exit\n"
 			   "\n%s", exit_status_text);
+		if (p->sections)
+			fprintf(f, "\n%s", p->sections);
 	}
 	fprintf(f, "\nRun `%s help COMMAND` (or `%s COMMAND --help`) for a command's options.\n",
 		prog, prog);

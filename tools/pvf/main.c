@@ -10,6 +10,13 @@ static const char description[] =
 	"validation pipeline, pre-checks and validates candidates, and probes the\n"
 	"sandbox that worker processes run in.\n";
 
+static const char sections[] =
+	"environment:\n"
+	"  PVF_WORKER_DIR   where precheck, validate and host look for the worker\n"
+	"                   programs when --worker-dir is not given; then next to\n"
+	"                   pvf, in ../workers and in ../libexec/pvf (installed)\n"
+	"  TMPDIR           where temporary artifact caches are created (/tmp)\n";
+
 static const struct cli_cmd commands[] = {
 	{"wasm", cmd_wasm, "WebAssembly engine tools: validate, run, info, spectest"},
 	{"security-check", cmd_security, "probe the sandbox layers; exit 0 if the required ones work"},
@@ -25,6 +32,7 @@ int main(int argc, char **argv)
 		.name = "pvf",
 		.version = PVF_VERSION,
 		.description = description,
+		.sections = sections,
 		.cmds = commands,
 		.ncmds = sizeof(commands) / sizeof(commands[0]),
 	};

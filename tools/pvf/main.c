@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* pvf: command-line entry point. */
+/* pvf: command-line entry point. PVF_VERSION comes from tools/meson.build. */
 #include "cli.h"
-#include "libpvf/version.h"
 
 static const char description[] =
 	"pvf checks and runs Polkadot parachain validation functions (PVFs): the\n"

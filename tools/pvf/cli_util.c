@@ -181,7 +181,7 @@ static int run_help(const struct cli_prog *p, const char *prog, const struct cli
 	size_t i;
 	int j, rc;
 
-	if (argc < 2 || is_help(argv[1])) {
+	if (argc < 2 || is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
 		print_help(stdout, p, prog, cmds, ncmds, false);
 		return CLI_EXIT_OK;
 	}

@@ -126,7 +126,8 @@ def emit_synopsis(out, lines):
         while n < len(words) and re.match(r"^[a-z][a-z0-9-]*$", words[n]):
             n += 1  # the command words: "pvf wasm validate"
         rest = " ".join(words[n:])
-        out.append("\\fB" + esc(" ".join(words[:n])) + "\\fR" + (" " + fmt_args(rest) if rest else ""))
+        cmd = "\\fB" + esc(" ".join(words[:n])) + "\\fR"
+        out.append(cmd + (" " + fmt_args(rest) if rest else ""))
 
 
 def emit_command(out, pvf, path, summary):

@@ -23,7 +23,9 @@
  * rejected, 2 usage, 3 error. This is example code: see docs/host.md for the
  * whole API and include/pvf/pvf.h for the rules (threads, ownership).
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mkdtemp, nftw */
+#endif
 #include <errno.h>
 #include <ftw.h>
 #include <stdbool.h>

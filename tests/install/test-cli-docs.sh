@@ -95,7 +95,8 @@ walk() {
 		result $? "pvf $path --help = pvf help $path"
 		grep -qF "### \`pvf $path\`" "$doc"
 		rc=$?
-		[ $rc -eq 0 ] || echo "add a section \"### \`pvf $path\`\" to docs/cli.md" >"$tmp/why"
+		[ $rc -eq 0 ] ||
+			echo "add a section \"### \`pvf $path\`\" to docs/cli.md" >"$tmp/why"
 		result $rc "docs/cli.md has a section for pvf $path"
 		grep -qF ".SS \"pvf $(echo "$path" | sed 's/-/\\-/g')\"" "$man"
 		result $? "the man page has a section for pvf $path"

@@ -26,7 +26,8 @@ skip() {
 	exit 77
 }
 for tool in meson pkg-config nm make; do
-	command -v "$tool" >/dev/null 2>&1 || skip "$tool not found (apt-get install meson pkg-config binutils make)"
+	command -v "$tool" >/dev/null 2>&1 ||
+		skip "$tool not found (apt-get install meson pkg-config binutils make)"
 done
 command -v "${cc%% *}" >/dev/null 2>&1 || skip "C compiler $cc not found"
 
@@ -39,6 +40,10 @@ failed=0
 pass() {
 	n=$((n + 1))
 	echo "ok $n - $1"
+}
+# have NAME PATH: passes when PATH exists
+have() {
+	if [ -e "$2" ]; then pass "$1"; else : >"$tmp/out"; fail "$1"; fi
 }
 fail() {
 	n=$((n + 1))
@@ -76,7 +81,7 @@ libexecdir=$dest$(abs "$(opt 5)") includedir=$dest$(abs "$(opt 6)")
 
 for f in "$libdir/libpvf.so" "$libdir/libpvf.a" "$libdir/pkgconfig/pvf.pc" \
 	 "$includedir/pvf/pvf.h" "$bindir/pvf" "$mandir/man1/pvf.1"; do
-	if [ -e "$f" ]; then pass "installed ${f#"$dest"}"; else : >"$tmp/out"; fail "installed ${f#"$dest"}"; fi
+	have "installed ${f#"$dest"}" "$f"
 done
 check "installed header is include/pvf/pvf.h" cmp "$src/include/pvf/pvf.h" "$includedir/pvf/pvf.h"
 
@@ -93,7 +98,8 @@ libs=$(pkg-config --libs pvf) || {
 	exit 1
 }
 case "$libs" in *"-L$libdir"*) pass "pkg-config --libs points into the installed tree" ;;
-	*) echo "libs: $libs" >"$tmp/out"; fail "pkg-config --libs points into the installed tree" ;;
+	*) echo "libs: $libs" >"$tmp/out"
+	   fail "pkg-config --libs points into the installed tree" ;;
 esac
 
 # ---- the exported symbols are exactly the PVF_API functions of pvf.h --------
@@ -162,7 +168,8 @@ check "installed pvf --version says $version" \
 	sh -c '"$1" --version | grep -qx "pvf $2"' sh "$bindir/pvf" "$version"
 "$bindir/pvf" --help >"$tmp/help" 2>&1
 sed -n '/^commands:/,/^$/s/^  \([a-z][a-z0-9-]*\) .*/\1/p' "$tmp/help" >"$tmp/cmds"
-if [ -s "$tmp/cmds" ]; then pass "pvf --help lists commands"; else cp "$tmp/help" "$tmp/out"; fail "pvf --help lists commands"; fi
+cp "$tmp/help" "$tmp/out"
+if [ -s "$tmp/cmds" ]; then pass "pvf --help lists commands"; else fail "pvf --help lists commands"; fi
 while read -r c; do
 	# roff escapes the hyphens: .SS "pvf security\-check"
 	check "man page documents pvf $c" \
@@ -176,7 +183,7 @@ fi
 # ---- worker programs ------------------------------------------------------------
 if [ -x "$build/workers/pvf-prepare-worker" ]; then
 	for w in pvf-prepare-worker pvf-execute-worker; do
-		if [ -x "$libexecdir/pvf/$w" ]; then pass "installed $w"; else : >"$tmp/out"; fail "installed $w"; fi
+		have "installed $w" "$libexecdir/pvf/$w"
 	done
 	if [ -n "$wasm" ] && [ -x "$tmp/consumer" ]; then
 		LD_LIBRARY_PATH="$libdir" "$tmp/consumer" --workers "$libexecdir/pvf" \

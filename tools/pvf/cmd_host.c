@@ -210,7 +210,16 @@ static void host_usage(FILE *f)
 		"  {\"id\": 2, \"op\": \"validate\", \"code\": PATH, \"params\": \"0x...\",\n"
 		"   \"exec_timeout\": S}                 (params: SCALE ValidationParams)\n"
 		"  {\"id\": 3, \"op\": \"metrics\"}\n"
-		"Requests run concurrently. At EOF the outstanding ones finish, then it exits.\n");
+		"Requests run concurrently. At EOF the outstanding ones finish, then it exits.\n"
+		"\n"
+		"options:\n"
+		"  --cache DIR          artifact cache directory (default: a temporary one)\n"
+		"  --worker-dir DIR     where pvf-prepare-worker and pvf-execute-worker are\n"
+		"  -v, --verbose        show the host's and the workers' log\n"
+		"  -h, --help           this text\n"
+		"\n"
+		"exit status: 0 end of input reached (each request's outcome is in its\n"
+		"answer), 2 usage, 3 the host could not start or failed\n");
 }
 
 int cmd_host(int argc, char **argv)

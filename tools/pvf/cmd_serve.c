@@ -699,20 +699,24 @@ static void serve_usage(FILE *f)
 		"  --exec-workers N       execute workers, at most (default 4)\n"
 		"  --log-level L          error, warn, info (default), debug or trace\n"
 		"  --worker-dir DIR       where pvf-prepare-worker and pvf-execute-worker are\n"
-		"  --secure-validator-mode  refuse to start without the full worker sandbox\n"
+		"  --secure-validator-mode, --secure\n"
+		"                         refuse to start without the full worker sandbox\n"
 		"  --socket-mode OCTAL    permissions of the socket file (default 600)\n"
 		"  --max-clients N        connections at once (default 256)\n"
 		"  --max-request BYTES    longest request line (default 64 MiB)\n"
 		"  --max-pending N        requests in flight per client before its input\n"
 		"                         is no longer read (default 256)\n"
-		"  --code-cache BYTES     code kept for requests by code hash (default 256 MiB)\n"
+		"  --code-cache BYTES     code kept for requests by hash (default 256 MiB)\n"
 		"  --shutdown-timeout S   on SIGTERM, wait this long for pending requests\n"
 		"                         before cancelling them (default 60)\n"
 		"  -h, --help             this text\n"
 		"\n"
 		"On start-up it prints \"listening on unix:PATH\" and, with --metrics,\n"
 		"\"metrics on http://ADDR:PORT\" on stdout.\n"
-		"exit status: 0 stopped by a signal, 2 usage, 3 error\n", SRV_PROTOCOL_VERSION);
+		"\n"
+		"exit status: 0 stopped by a signal, 2 usage, 3 error (the service could not\n"
+		"start: workers not found, socket or port in use, sandbox missing)\n",
+		SRV_PROTOCOL_VERSION);
 }
 
 static bool parse_uint(const char *s, unsigned long long lo, unsigned long long hi, int base,
@@ -760,7 +764,7 @@ static int parse_args(int argc, char **argv, struct srv_opts *o)
 			serve_usage(stdout);
 			return -1;
 		}
-		if (!strcmp(a, "--secure-validator-mode")) {
+		if (!strcmp(a, "--secure-validator-mode") || !strcmp(a, "--secure")) {
 			o->secure = true;
 			continue;
 		}

@@ -261,6 +261,8 @@ static void client_readable(struct srv_client *c)
 				srv_send_error(c, NULL, "bad_request",
 					       "incomplete last line (no newline)");
 			c->in.len = 0;
+			c->scanned = 0;
+			c->discarding = false;
 			break;
 		}
 		c->in.len += (size_t)n;

@@ -34,7 +34,25 @@ bool cli_parse_profile(const char *s, enum eng_profile *out);
 /* Prints "i32:5"-style value text into buf. */
 void cli_format_val(const struct eng_val *v, char *buf, size_t len);
 
-/* Dispatches argv[1] over cmds; prints help for -h/--help/unknown. */
+/* The top-level program (main.c): its help text is the source of the man
+ * page (scripts/gen-manpage.py) and of the command list in docs/cli.md. */
+struct cli_prog {
+	const char *name;           /* "pvf" */
+	const char *version;
+	const char *description;    /* paragraphs for --help, lines of <= 76 columns */
+	const char *sections;       /* more list sections ("environment:\n  X  ...") */
+	const struct cli_cmd *cmds;
+	size_t ncmds;
+};
+
+/* Runs the program: `--help`/`-h`/`help [COMMAND...]`, `--version`/`-V`,
+ * or a command (see cli_dispatch). Returns the exit status. */
+int cli_main(const struct cli_prog *p, int argc, char **argv);
+
+/* Dispatches argv[1] over cmds. `-h`/`--help` prints the command list to
+ * stdout (exit 0); `help COMMAND [ARGS...]` runs `COMMAND [ARGS...] --help`;
+ * no command or an unknown one is a usage error (exit 2, message on stderr
+ * naming what to run instead). */
 int cli_dispatch(const char *prog, const struct cli_cmd *cmds, size_t ncmds,
 		 int argc, char **argv);
 
@@ -66,5 +84,6 @@ int cmd_pvf_call(int argc, char **argv);
 int cmd_pvf_validate(int argc, char **argv);
 int cmd_pvf_precheck(int argc, char **argv);
 int cmd_host(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif /* PVF_CLI_H */

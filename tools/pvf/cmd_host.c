@@ -23,6 +23,7 @@
 #include "base/base.h"
 #include "base/scale.h"
 #include "cli.h"
+#include "host_front.h"
 #include "runtime/runtime.h"
 
 struct pending {
@@ -31,19 +32,6 @@ struct pending {
 	int *outstanding;
 	struct cli_host *ch;
 };
-
-static void hex_set(json_t *j, const char *key, const uint8_t *p, size_t len)
-{
-	char *s = malloc(2 * len + 3);
-
-	if (!s)
-		return;
-	s[0] = '0';
-	s[1] = 'x';
-	base_hex_encode(p, len, s + 2);
-	json_object_set_new(j, key, json_string(s));
-	free(s);
-}
 
 static void reply(json_t *j)
 {
@@ -74,40 +62,17 @@ static void precheck_done(void *ud, const struct pvf_precheck_result *r)
 {
 	struct pending *p = ud;
 	json_t *j = begin(p);
-	char text[600];
 
-	json_object_set_new(j, "accepted", json_boolean(r->status == 0 && !r->err));
-	if (r->status < 0) {
-		json_object_set_new(j, "error", json_string(strerror(-r->status)));
-	} else if (r->err) {
-		pvf_prep_error_format(r->err, text, sizeof(text));
-		json_object_set_new(j, "deterministic",
-				    json_boolean(pvf_prep_error_is_deterministic(r->err->kind)));
-		json_object_set_new(j, "error", json_string(text));
-	}
+	hf_precheck_json(j, r);
 	finish(p, j);
 }
 
 static void validate_done(void *ud, const struct pvf_exec_result *r)
 {
 	struct pending *p = ud;
-	struct rt_validation_result res;
-	struct arena a = ARENA_INIT;
-	struct scale_reader rd;
 	json_t *j = begin(p);
-	char text[700];
 
-	pvf_exec_result_format(r, text, sizeof(text));
-	json_object_set_new(j, "valid", json_boolean(r->status == PVF_EXEC_OK));
-	json_object_set_new(j, "outcome", json_string(text));
-	if (r->status == PVF_EXEC_OK) {
-		scale_reader_init(&rd, r->validation_result, r->validation_result_len);
-		if (rt_validation_result_read(&rd, &a, &res) == SCALE_OK)
-			hex_set(j, "head_data", res.head_data.data, res.head_data.len);
-		hex_set(j, "output", r->validation_result, r->validation_result_len);
-		json_object_set_new(j, "cpu_time_ms", json_real((double)r->cpu_time_ns / 1e6));
-	}
-	arena_deinit(&a);
+	hf_exec_json(j, r);
 	finish(p, j);
 }
 
@@ -214,13 +179,7 @@ static int submit(struct cli_host *ch, const char *line, int *outstanding)
 		er.pvf.prep_timeout_ms = RT_DEFAULT_LENIENT_PREP_TIMEOUT_MS;
 		er.pvf.prep_kind = PVF_PREP_COMPILATION;
 		er.exec_timeout_ms = (uint64_t)(num(req, "exec_timeout", 12) * 1000);
-		er.pvd.parent_head = vp.parent_head.data;
-		er.pvd.parent_head_len = vp.parent_head.len;
-		er.pvd.relay_parent_number = vp.relay_parent_number;
-		memcpy(er.pvd.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
-		er.pvd.max_pov_size = RT_MAX_POV_SIZE;
-		er.pov = vp.block_data.data;
-		er.pov_len = vp.block_data.len;
+		hf_exec_from_params(&er, &vp);
 		er.priority = PVF_PRIO_CRITICAL;
 		er.kind = PVF_EXEC_APPROVAL;
 		ret = pvf_execute(ch->h, &er, validate_done, p, NULL);
@@ -251,7 +210,16 @@ static void host_usage(FILE *f)
 		"  {\"id\": 2, \"op\": \"validate\", \"code\": PATH, \"params\": \"0x...\",\n"
 		"   \"exec_timeout\": S}                 (params: SCALE ValidationParams)\n"
 		"  {\"id\": 3, \"op\": \"metrics\"}\n"
-		"Requests run concurrently. At EOF the outstanding ones finish, then it exits.\n");
+		"Requests run concurrently. At EOF the outstanding ones finish, then it exits.\n"
+		"\n"
+		"options:\n"
+		"  --cache DIR          artifact cache directory (default: a temporary one)\n"
+		"  --worker-dir DIR     where pvf-prepare-worker and pvf-execute-worker are\n"
+		"  -v, --verbose        show the host's and the workers' log\n"
+		"  -h, --help           this text\n"
+		"\n"
+		"exit status: 0 end of input reached (each request's outcome is in its\n"
+		"answer), 2 usage, 3 the host could not start or failed\n");
 }
 
 int cmd_host(int argc, char **argv)

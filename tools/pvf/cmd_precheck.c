@@ -25,6 +25,7 @@
 
 #include "base/base.h"
 #include "cli.h"
+#include "host_front.h"
 #include "runtime/runtime.h"
 
 #ifndef PVF_VERSION
@@ -49,7 +50,7 @@ static bool try_worker_dir(const char *dir, struct cli_host *ch)
 
 /* --worker-dir, $PVF_WORKER_DIR, the directory of this program, ../workers
  * (build tree), ../libexec/pvf (installed). */
-static int find_workers(const char *opt, struct cli_host *ch)
+int cli_find_workers(const char *opt, struct cli_host *ch)
 {
 	char self[PATH_MAX], dir[PATH_MAX + 32];
 	const char *env = getenv("PVF_WORKER_DIR");
@@ -110,7 +111,7 @@ int cli_host_open(struct cli_host *ch, const char *prog)
 	char err[256] = "";
 	int ret;
 
-	if (find_workers(ch->worker_dir, ch) < 0) {
+	if (cli_find_workers(ch->worker_dir, ch) < 0) {
 		fprintf(stderr, "%s: worker programs not found (pvf-prepare-worker and "
 			"pvf-execute-worker; looked in %s); use --worker-dir or --in-process\n",
 			prog, ch->worker_dir ? ch->worker_dir :

@@ -487,7 +487,8 @@ static void refusal(const struct pvf_security *s, char *msg, size_t len)
 					      pvf_sandbox_layer_name((enum pvf_sandbox_layer)l));
 	if (n < len)
 		n += (size_t)snprintf(msg + n, len - n, " missing%s; to accept the risk, set "
-				      "secure_validator_mode = false in struct pvf_config; "
+				      "secure_validator_mode = false in struct pvf_config "
+				      "(pvf serve: run without --secure-validator-mode); "
 				      "what provides it: ",
 				      !s->layer[PVF_LAYER_LANDLOCK].works &&
 				      !s->layer[PVF_LAYER_CHANGE_ROOT].works ?

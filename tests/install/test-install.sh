@@ -151,13 +151,15 @@ run_consumer() {
 		fail "$name runs: host started, security status, metrics, stopped"
 	fi
 }
-run_consumer "consumer (shared)" "$tmp/consumer" --cache "$tmp/cache"
+# pvf_host_new runs each worker program's security check: give it the
+# installed ones
+run_consumer "consumer (shared)" "$tmp/consumer" --cache "$tmp/cache" --workers "$libexecdir/pvf"
 if [ -x "$tmp/consumer" ]; then
 	check "consumer (shared) uses the installed libpvf.so" \
 		sh -c 'LD_LIBRARY_PATH="$1" ldd "$2" | grep -q "libpvf.so.* => $1/libpvf.so"' \
 		sh "$libdir" "$tmp/consumer"
 fi
-run_consumer "consumer (static)" "$tmp/consumer-static"
+run_consumer "consumer (static)" "$tmp/consumer-static" --workers "$libexecdir/pvf"
 if [ -x "$tmp/consumer-static" ]; then
 	check "consumer (static) does not need libpvf.so" \
 		sh -c '! ldd "$1" | grep -q libpvf' sh "$tmp/consumer-static"

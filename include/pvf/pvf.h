@@ -79,9 +79,9 @@ struct pvf_config {
 	/* Refuse to start unless the worker sandbox can be fully enabled:
 	 * every required layer (seccomp, no-new-privs, and Landlock or
 	 * change-root) must work for both worker programs, as their
-	 * --check-security run at start-up reports (docs/security.md). false
-	 * accepts the risk: the host starts with the layers that work and
-	 * logs a warning for each missing one. */
+	 * --check-security run at start-up reports (docs/security.md). On by
+	 * default (pvf_config_init). false accepts the risk: the host starts
+	 * with the layers that work and logs a warning for each missing one. */
 	bool secure_validator_mode;
 	/* Time limit of each worker program's --check-security run at
 	 * start-up: 30000. */

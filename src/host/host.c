@@ -589,6 +589,7 @@ void pvf_config_init(struct pvf_config *cfg)
 	cfg->verify_artifacts = true;
 	cfg->security_check_timeout_ms = 30000;
 	cfg->log_level = PVF_LOG_INFO;
+	cfg->secure_validator_mode = true;
 }
 
 static void free_config(struct pvf_host *h)

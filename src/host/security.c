@@ -488,7 +488,7 @@ static void refusal(const struct pvf_security *s, char *msg, size_t len)
 	if (n < len)
 		n += (size_t)snprintf(msg + n, len - n, " missing%s; to accept the risk, set "
 				      "secure_validator_mode = false in struct pvf_config "
-				      "(pvf serve: run without --secure-validator-mode); "
+				      "(pvf commands: --insecure); "
 				      "what provides it: ",
 				      !s->layer[PVF_LAYER_LANDLOCK].works &&
 				      !s->layer[PVF_LAYER_CHANGE_ROOT].works ?

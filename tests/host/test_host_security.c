@@ -284,7 +284,7 @@ static void test_secure_mode(void)
 						   "sandbox layer") &&
 		   strstr(err, cases[i].names) && strstr(err, cases[i].hint) &&
 		   strstr(err, "; to accept the risk, set secure_validator_mode = false in struct "
-			  "pvf_config (pvf serve: run without --secure-validator-mode); what "
+			  "pvf_config (pvf commands: --insecure); what "
 			  "provides it: "),
 		   "secure mode with %s missing: refused: %s", cases[i].missing, err);
 		ok(t_logged("required sandbox layer ") && t_logged("fake: "),

@@ -215,6 +215,7 @@ static void host_usage(FILE *f)
 		"options:\n"
 		"  --cache DIR          artifact cache directory (default: a temporary one)\n"
 		"  --worker-dir DIR     where pvf-prepare-worker and pvf-execute-worker are\n"
+		"  --insecure           start even if a required sandbox layer is missing\n"
 		"  -v, --verbose        show the host's and the workers' log\n"
 		"  -h, --help           this text\n"
 		"\n"
@@ -230,6 +231,7 @@ int cmd_host(int argc, char **argv)
 	bool eof = false;
 
 	memset(&ch, 0, sizeof(ch));
+	ch.secure = true;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			host_usage(stdout);
@@ -240,6 +242,8 @@ int cmd_host(int argc, char **argv)
 			ch.worker_dir = argv[++i];
 		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			ch.verbose = true;
+		} else if (!strcmp(argv[i], "--insecure")) {
+			ch.secure = false;
 		} else {
 			host_usage(stderr);
 			return CLI_EXIT_USAGE;

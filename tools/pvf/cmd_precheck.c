@@ -203,6 +203,7 @@ static void precheck_usage(FILE *f)
 		"  --worker-dir DIR     where pvf-prepare-worker and pvf-execute-worker are\n"
 		"  --in-process         pre-check in this process, without the host\n"
 		"  --json               machine-readable output on stdout\n"
+		"  --insecure           start even if a required sandbox layer is missing\n"
 		"  -v, --verbose        show the host's and the workers' log\n"
 		"  -h, --help           this text\n"
 		"\n"
@@ -325,6 +326,7 @@ int cmd_pvf_precheck(int argc, char **argv)
 	int i;
 
 	memset(&ch, 0, sizeof(ch));
+	ch.secure = true;
 	memset(&o, 0, sizeof(o));
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -338,6 +340,8 @@ int cmd_pvf_precheck(int argc, char **argv)
 			in_process = true;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			ch.verbose = true;
+		} else if (!strcmp(a, "--insecure")) {
+			ch.secure = false;
 		} else if (!strcmp(a, "--cache") && i + 1 < argc) {
 			ch.cache_dir = argv[++i];
 		} else if (!strcmp(a, "--worker-dir") && i + 1 < argc) {

@@ -701,8 +701,10 @@ static void serve_usage(FILE *f)
 		"  --exec-workers N       execute workers, at most (default 4)\n"
 		"  --log-level L          error, warn, info (default), debug or trace\n"
 		"  --worker-dir DIR       where pvf-prepare-worker and pvf-execute-worker are\n"
+		"  --insecure             start even when a required sandbox layer is missing\n"
+		"                         (default: secure validator mode, which refuses)\n"
 		"  --secure-validator-mode, --secure\n"
-		"                         refuse to start without the full worker sandbox\n"
+		"                         the default, accepted for explicitness\n"
 		"  --socket-mode OCTAL    permissions of the socket file (default 600)\n"
 		"  --max-clients N        connections at once (default 256)\n"
 		"  --max-request BYTES    longest request line (default 64 MiB)\n"
@@ -768,6 +770,10 @@ static int parse_args(int argc, char **argv, struct srv_opts *o)
 		}
 		if (!strcmp(a, "--secure-validator-mode") || !strcmp(a, "--secure")) {
 			o->secure = true;
+			continue;
+		}
+		if (!strcmp(a, "--insecure")) {
+			o->secure = false;
 			continue;
 		}
 		if (!v || a[0] != '-') {
@@ -887,6 +893,7 @@ int cmd_serve(int argc, char **argv)
 	s.o.code_cache_bytes = 256u << 20;
 	s.o.shutdown_timeout_ms = 60000;
 	s.o.socket_mode = 0600;
+	s.o.secure = true;
 	rc = parse_args(argc, argv, &s.o);
 	if (rc)
 		return rc < 0 ? CLI_EXIT_OK : rc;

@@ -46,6 +46,7 @@ static void validate_usage(FILE *f)
 		"  --exec-timeout S         CPU-time limit of the execution (default 12)\n"
 		"  --worker-dir DIR         where pvf-prepare-worker and pvf-execute-worker are\n"
 		"  --in-process             run in this process, without the host\n"
+		"  --insecure               start even if a required sandbox layer is missing\n"
 		"  -v, --verbose            show the host's and the workers' log\n"
 		"  -h, --help               this text\n"
 		"\n"
@@ -441,6 +442,7 @@ int cmd_pvf_validate(int argc, char **argv)
 	int i, rc;
 
 	memset(&ch, 0, sizeof(ch));
+	ch.secure = true;
 	for (i = 1; i < argc; i++) {
 		const char *o = argv[i];
 
@@ -453,6 +455,8 @@ int cmd_pvf_validate(int argc, char **argv)
 			in_process = true;
 		} else if (strcmp(o, "-v") == 0 || strcmp(o, "--verbose") == 0) {
 			ch.verbose = true;
+		} else if (strcmp(o, "--insecure") == 0) {
+			ch.secure = false;
 		} else if (strcmp(o, "--params") == 0 && i + 1 < argc) {
 			params_path = argv[++i];
 		} else if (strcmp(o, "--cache") == 0 && i + 1 < argc) {

@@ -268,6 +268,8 @@ static int new_host(struct bench *b, const char *const *argv, const char *cache,
 	cfg.node_version = NULL;
 	cfg.execute_workers_max = exec_workers;
 	cfg.worker_env = sandbox ? env_on : env_off;
+	/* The sandbox-off comparison run accepts the risk on purpose. */
+	cfg.secure_validator_mode = sandbox;
 	cfg.log = quiet_log;
 	cfg.log_level = PVF_LOG_WARN;
 	ret = pvf_host_new(&cfg, &b->h, err, sizeof(err));

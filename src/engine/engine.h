@@ -193,6 +193,19 @@ enum eng_status eng_module_prepare(struct eng_module *m, struct eng_error *err);
 enum eng_status eng_module_prepare_native(struct eng_module *m, bool nan_canonicalize,
 					  struct eng_error *err);
 
+/* What the native compiler made of a module (after eng_module_prepare_native
+ * or a native instantiation) for the given NaN mode: defined functions,
+ * those compiled to machine code (the others run in the interpreter, see
+ * docs/compiler.md), bytes of machine code. All zero if not compiled. */
+struct eng_native_stats {
+	uint32_t functions;
+	uint32_t compiled;
+	uint64_t code_bytes;
+	uint32_t relocations;
+};
+void eng_module_native_stats(const struct eng_module *m, bool nan_canonicalize,
+			     struct eng_native_stats *st);
+
 enum eng_profile eng_module_profile(const struct eng_module *m);
 
 /* Introspection. Strings point into the module and live as long as it. */

@@ -3,15 +3,24 @@
  * native: the x86-64 backend (docs/compiler.md). Internal to
  * src/engine/native; the hooks the rest of the engine calls are in native.h.
  *
- * Run-time objects seen by compiled code (offsets are taken with offsetof by
- * the compiler, so these structs may change freely):
+ * Register convention of compiled code (fixed for the whole module):
  *
- *   struct nat_ctx   one per store: the logical counters while native code
- *                    runs, their limits, the dedicated native stack and the
- *                    stack pointer to unwind to on a trap.
- *   struct nat_inst  one per instance, pinned in r15 while its code runs:
- *                    pointers to the instance's objects and the helper table.
- *   struct nat_code  one per module and NaN mode: the executable buffer.
+ *   rbx  struct eng_store *   (call depth, logical counter, limits: the same
+ *                              fields the interpreter uses)
+ *   r15  struct nat_inst *    (the running function's instance)
+ *   r14  frame pointer into the store's value stack: the interpreter's frame
+ *                              layout (params, locals, operand homes)
+ *   r13  base of the instance's memory 0, r12 its size in bytes; valid on
+ *        entry to every function and reloaded after every call or helper
+ *   r11, xmm15  scratch, never allocated
+ *   rax rcx rdx rsi rdi r8 r9 r10 rbp, xmm0..xmm14  operand-stack values
+ *
+ * Every allocatable register is caller-saved between compiled functions
+ * (values live across a call are spilled to their homes first). The native
+ * stack (rsp) only holds return addresses and alignment; inside a function
+ * body rsp is 16-byte aligned, so helpers (SysV C functions) are called
+ * directly. Offsets into these structs are taken with offsetof by the
+ * compiler, so they may change freely.
  */
 #ifndef PVF_ENGINE_NATIVE_INT_H
 #define PVF_ENGINE_NATIVE_INT_H
@@ -19,10 +28,15 @@
 #include "../exec/exec_int.h"
 #include "native.h"
 
-/* C functions compiled code calls through nat_inst.helpers (SysV ABI). */
+/* C functions compiled code calls through nat_inst.helpers. Unless stated
+ * otherwise a helper is uint32_t h(struct nat_inst *ni, uint64_t *sp,
+ * uint32_t imm1, uint32_t imm2): its operands are in the value-stack slots
+ * at sp (already written there), its result replaces them at sp[0], and it
+ * returns ENG_TRAP_NONE or a trap. */
 enum nat_helper {
-	NH_CALL,            /* call a host or interpreter-only function */
-	NH_SIG_EQ,          /* structural function-type comparison */
+	NH_CALL_HOST,       /* (ni, struct eng_func *f, uint64_t *args): host function */
+	NH_INTERP,          /* (ni, uint32_t func_idx, uint8_t *fp): interpreter fallback */
+	NH_SIG_EQ,          /* bool (const eng__functype *a, const eng__functype *b) */
 	NH_MEMORY_GROW,
 	NH_MEMORY_FILL,
 	NH_MEMORY_COPY,
@@ -36,81 +50,62 @@ enum nat_helper {
 	NH_TABLE_COPY,
 	NH_TABLE_INIT,
 	NH_ELEM_DROP,
-	/* one-operand numeric helpers: uint64_t f(uint64_t bits) */
-	NH_I32_TRUNC_SAT_F32_S, NH_I32_TRUNC_SAT_F32_U, NH_I32_TRUNC_SAT_F64_S,
-	NH_I32_TRUNC_SAT_F64_U, NH_I64_TRUNC_SAT_F32_S, NH_I64_TRUNC_SAT_F32_U,
-	NH_I64_TRUNC_SAT_F64_S, NH_I64_TRUNC_SAT_F64_U,
-	NH_F32_CEIL, NH_F32_FLOOR, NH_F32_TRUNC, NH_F32_NEAREST,
-	NH_F64_CEIL, NH_F64_FLOOR, NH_F64_TRUNC, NH_F64_NEAREST,
-	NH_I32_CLZ, NH_I32_CTZ, NH_I32_POPCNT, NH_I64_CLZ, NH_I64_CTZ, NH_I64_POPCNT,
+	NH_NUMERIC,         /* imm1 = the Wasm opcode (0xfc prefix: 0x100 | sub) */
 	NH__COUNT
 };
 
+/* One per store, created at the first native call. */
 struct nat_ctx {
-	/* read and written by compiled code */
-	uint64_t entry_rsp;       /* rsp of the innermost nat_enter (trap unwind) */
-	uint64_t vend;            /* end of the interpreter's value stack */
-	uint64_t sl;              /* logical stack counter */
-	uint64_t sl_max;          /* limit, UINT64_MAX when off */
-	uint64_t stack_lo;        /* lowest rsp compiled code may use */
-	uint64_t ret_i;           /* single integer result of the entry call */
-	uint64_t ret_f;           /* single float result (bits) */
-	uint32_t depth;           /* wasm frames in use */
-	uint32_t max_depth;
-	/* C side */
-	struct eng_store *store;
-	uint8_t *stack;           /* mapping: guard page(s), then the stack */
-	size_t stack_size;        /* bytes mapped */
-	size_t need_extra;        /* max native frame bytes beyond the value stack */
-	uint32_t nesting;         /* nat__run activations on the C stack */
+	uint64_t entry_rsp;       /* rsp of the innermost entry thunk (trap unwind) */
+	uint8_t *stack;           /* mapping: guard page, then the native stack */
+	size_t stack_size;        /* bytes mapped, guard included */
+	uint32_t nesting;         /* nat__run activations of this store */
 };
 
+/* Executable code of one module in one NaN mode. Nothing in the code is
+ * absolute: it reaches everything through rbx/r15, and calls between its
+ * functions are rel32 (recorded below), so the buffer can be serialised
+ * and mapped anywhere. */
 struct nat_code {
 	uint8_t *base;            /* executable mapping */
 	size_t map_size;
 	size_t len;
-	uint32_t *func_off;       /* entry offset of each defined function */
+	uint32_t nfuncs;          /* defined functions */
+	uint32_t *func_off;       /* entry of each defined function */
+	uint8_t *compiled;        /* 1: compiled, 0: interpreter stub */
 	uint32_t entry_off;       /* nat_enter thunk */
-	uint32_t trap_off;        /* trap unwinder */
-	size_t max_extra;         /* largest per-frame native overhead (stack sizing) */
-	/* Explicit relocations: every direct call site and its callee (defined
-	 * function index). Kept for a future serialised artifact. */
-	uint32_t nrelocs;
+	uint32_t nrelocs;         /* direct call sites: rel32 field -> callee */
 	uint32_t *reloc_site;
-	uint32_t *reloc_func;
+	uint32_t *reloc_func;     /* defined function index */
+	uint32_t ncompiled;       /* statistics */
 };
 
 struct nat_module {
-	struct nat_code *code[2];  /* [canon] */
+	struct nat_code *code[2];  /* [canonicalise NaNs] */
 };
 
 struct nat_inst {
-	struct nat_ctx *ctx;
+	struct eng_store *store;
 	struct eng_memory *mem;           /* the instance's rt_mem */
-	struct eng_global **globals;
 	struct eng_func **funcs;
 	struct eng_table **tables;
 	const struct eng__functype *types;
 	struct eng_instance *inst;
 	const struct nat_code *code;
 	const void *helpers[NH__COUNT];
+	uint64_t *gbits[];                /* &globals[i]->bits */
 };
 
-/* nat_enter(ni, code, sp, ctx, vfp): the entry thunk at code->entry_off. */
-typedef uint32_t (*nat_enter_fn)(struct nat_inst *ni, const void *code, void *sp,
-				 struct nat_ctx *ctx, uint8_t *vfp);
+/* nat_enter(ni, code, sp, fp): the entry thunk at code->entry_off. sp is
+ * the native stack to switch to, or NULL to stay on the current one. */
+typedef uint32_t (*nat_enter_fn)(struct nat_inst *ni, const void *code, void *sp, uint8_t *fp);
 
 /* Compiles every defined function of m (interpreter translation done) into
- * a new executable buffer. */
+ * a new executable buffer. Functions the compiler does not support yet get a
+ * stub that runs them in the interpreter. */
 enum eng_status nat__compile(struct eng_module *m, bool canon, struct nat_code **out,
 			     struct eng_error *err);
 void nat__code_free(struct nat_code *c);
-
-/* CPU features the compiler may use (cpuid, cached). */
-struct nat_cpu {
-	bool sse41, popcnt, lzcnt, bmi1;
-};
-const struct nat_cpu *nat__cpu(void);
 
 /* The helper functions, indexed by enum nat_helper. */
 extern const void *const nat__helper_table[NH__COUNT];

@@ -591,4 +591,39 @@ static inline void roundsf(struct asmbuf *a, bool dbl, unsigned dst, unsigned sr
 		a_b(a, mode);
 }
 
+/* push qword [m] / pop qword [m] */
+static inline void push_m(struct asmbuf *a, struct x_mem m)
+{
+	x_rm(a, 0, false, 0xff, 6, m, false);
+}
+
+static inline void pop_m(struct asmbuf *a, struct x_mem m)
+{
+	x_rm(a, 0, false, 0x8f, 0, m, false);
+}
+
+/* lea dst, [rip + disp32]; returns the offset of the disp32 field (the
+ * displacement is relative to the end of the instruction = field + 4). */
+static inline size_t lea_rip(struct asmbuf *a, unsigned dst)
+{
+	if (!a_need(a, 8))
+		return 0;
+	x_rex(a, true, dst, 0, 0, false);
+	a_b(a, 0x8d);
+	a_b(a, 0x05 | ((dst & 7) << 3));
+	a_u32(a, 0);
+	return a->len - 4;
+}
+
+/* movq m64, xmm (all 64 low bits) / movq xmm, m64 (upper half zeroed) */
+static inline void movq_mx(struct asmbuf *a, struct x_mem m, unsigned x)
+{
+	x_rm(a, 0x66, false, 0x0fd6, x, m, false);
+}
+
+static inline void movq_xm(struct asmbuf *a, unsigned x, struct x_mem m)
+{
+	x_rm(a, 0xf3, false, 0x0f7e, x, m, false);
+}
+
 #endif /* PVF_ENGINE_NATIVE_X64_H */

@@ -45,6 +45,9 @@ struct ctl {
 	const uint8_t *rt;    /* result types */
 	size_t loop_pos;      /* CK_LOOP: code offset of the loop head */
 	uint32_t fix;         /* fixups jumping to the end label (1-based list) */
+	bool mem_ok;          /* every branch to the end label had r12/r13 valid;
+			       * CK_LOOP: they are valid at the loop head */
+	bool if_mem;          /* CK_IF: r12/r13 valid at the if (the else entry) */
 	size_t else_fix;      /* CK_IF: rel32 field of the jump to the else arm */
 };
 
@@ -87,6 +90,11 @@ struct cg {
 	struct fixup *fx;
 	uint32_t nfx, fxcap;
 
+	uint8_t *lreg;                    /* per local: pinned register or NOREG */
+	uint16_t gpin, xpin;              /* registers holding pinned locals */
+	bool uses_mem;                    /* the body accesses memory */
+	bool mem_valid;                   /* r12/r13 hold the current memory */
+
 	uint32_t gown[16], xown[16];      /* owning entry + 1, 0 = free */
 	uint16_t glock, xlock;            /* registers the current op holds */
 
@@ -95,6 +103,8 @@ struct cg {
 };
 
 #define GPR_SCRATCH R11
+#define NOREG 0xffu
+#define PINNED_OWNER UINT32_MAX
 #define XMM_SCRATCH 15u
 
 static inline bool vt_xmm(uint8_t t)
@@ -124,6 +134,7 @@ uint32_t cg_u32(struct cg *c);
 int64_t cg_sleb(struct cg *c, unsigned bits);
 uint64_t cg_fixed(struct cg *c, unsigned n);
 void cg_skip_dead(struct cg *c);
+void cg_skip_imm(struct cg *c, uint8_t op);
 void cg_fail(struct cg *c);
 void cg_unsupported(struct cg *c);
 
@@ -154,6 +165,26 @@ void cg_slot_helper(struct cg *c, enum nat_helper h, uint32_t nargs, uint8_t rty
 		    uint32_t imm1, uint32_t imm2);
 void cg_add_fix(struct cg *c, struct ctl *t, size_t field);
 void cg_add_reloc(struct cg *c, size_t site, uint32_t def_idx);
+
+/* Register of entry i when it can be read there without copying (a
+ * register value or a pinned local), else NOREG. */
+unsigned cg_reg_of(const struct cg *c, uint32_t i);
+/* Entry i is in a frame slot (its home or an unpinned local). */
+bool cg_is_mem(const struct cg *c, uint32_t i);
+/* A register holding entry i's value, for reading only (may be a pinned
+ * local's register: never write it). */
+unsigned cg_ro_reg(struct cg *c, uint32_t i);
+/* Pinned locals to their slots before a call/helper, and back after. */
+void cg_pins_save(struct cg *c);
+void cg_pins_load(struct cg *c);
+/* Reloads r12/r13 if a call or memory.grow may have changed them. */
+void cg_mem_ready(struct cg *c);
+
+/* ---- cg_scan.c --------------------------------------------------------------- */
+
+/* Pre-pass over the body: chooses the locals pinned in registers for the
+ * whole function and finds whether it touches memory. */
+void cg_scan(struct cg *c);
 
 /* ---- cg_ctrl.c -------------------------------------------------------------- */
 

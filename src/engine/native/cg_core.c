@@ -66,7 +66,7 @@ uint64_t cg_fixed(struct cg *c, unsigned n)
 	return v;
 }
 
-static void skip_imm(struct cg *c, uint8_t op)
+void cg_skip_imm(struct cg *c, uint8_t op)
 {
 	uint32_t n, sub;
 
@@ -150,7 +150,7 @@ void cg_skip_dead(struct cg *c)
 				depth--;
 			continue;
 		}
-		skip_imm(c, op);
+		cg_skip_imm(c, op);
 	}
 }
 
@@ -300,6 +300,78 @@ void cg_claim(struct cg *c, unsigned reg)
 	}
 }
 
+unsigned cg_reg_of(const struct cg *c, uint32_t i)
+{
+	const struct ve *e = &c->vs[i];
+
+	if (e->kind == VK_REG)
+		return e->reg;
+	if (e->kind == VK_LOCAL && c->lreg[e->local] != NOREG)
+		return c->lreg[e->local];
+	return NOREG;
+}
+
+bool cg_is_mem(const struct cg *c, uint32_t i)
+{
+	const struct ve *e = &c->vs[i];
+
+	return e->kind == VK_HOME || (e->kind == VK_LOCAL && c->lreg[e->local] == NOREG);
+}
+
+unsigned cg_ro_reg(struct cg *c, uint32_t i)
+{
+	unsigned r = cg_reg_of(c, i);
+
+	if (r == NOREG || c->vs[i].kind == VK_REG)
+		return cg_to_reg(c, i);
+	return r;
+}
+
+static void pin_move(struct cg *c, uint32_t l, bool save)
+{
+	struct x_mem m = xm(R14, local_off(l));
+	unsigned r = c->lreg[l];
+
+	if (vt_xmm(c->ltypes[l])) {
+		if (save)
+			movq_mx(c->a, m, r);
+		else
+			sse_load(c->a, c->ltypes[l] == ENG_F64, r, m);
+	} else if (save) {
+		mov_mr(c->a, true, m, r);
+	} else {
+		mov_rm(c->a, vt_64(c->ltypes[l]), r, m);
+	}
+}
+
+void cg_pins_save(struct cg *c)
+{
+	uint32_t l;
+
+	if (!c->gpin && !c->xpin)
+		return;
+	for (l = 0; l < c->nlocals_all; l++)
+		if (c->lreg[l] != NOREG)
+			pin_move(c, l, true);
+}
+
+void cg_pins_load(struct cg *c)
+{
+	uint32_t l;
+
+	if (!c->gpin && !c->xpin)
+		return;
+	for (l = 0; l < c->nlocals_all; l++)
+		if (c->lreg[l] != NOREG)
+			pin_move(c, l, false);
+}
+
+void cg_mem_ready(struct cg *c)
+{
+	if (!c->mem_valid)
+		cg_reload_mem(c);
+}
+
 struct x_mem cg_mem(const struct cg *c, uint32_t i)
 {
 	const struct ve *e = &c->vs[i];
@@ -348,6 +420,17 @@ void cg_load(struct cg *c, uint32_t i, unsigned reg)
 		setcc(c->a, (enum x_cc)e->reg, reg);
 		movx_rr(c->a, 0x0fb6, false, reg, reg);
 		break;
+	case VK_LOCAL:
+		if (c->lreg[e->local] != NOREG) {
+			if (c->lreg[e->local] == reg)
+				break;
+			if (x)
+				movaps(c->a, reg, c->lreg[e->local]);
+			else
+				mov_rr(c->a, true, reg, c->lreg[e->local]);
+			break;
+		}
+		/* fall through */
 	default:
 		if (x)
 			sse_load(c->a, w, reg, cg_mem(c, i));
@@ -406,6 +489,15 @@ void cg_store_slot(struct cg *c, int32_t off, uint32_t i)
 		movx_rr(c->a, 0x0fb6, false, GPR_SCRATCH, GPR_SCRATCH);
 		mov_mr(c->a, true, d, GPR_SCRATCH);
 		break;
+	case VK_LOCAL:
+		if (c->lreg[e->local] != NOREG) {
+			if (vt_xmm(c->ltypes[e->local]))
+				movq_mx(c->a, d, c->lreg[e->local]);
+			else
+				mov_mr(c->a, true, d, c->lreg[e->local]);
+			break;
+		}
+		/* fall through */
 	default:
 		if (e->kind == VK_HOME && home_off(c, i) == off)
 			break;
@@ -461,6 +553,7 @@ void cg_reload_mem(struct cg *c)
 	mov_rm(c->a, true, GPR_SCRATCH, xm(R15, offsetof(struct nat_inst, mem)));
 	mov_rm(c->a, true, R13, xm(GPR_SCRATCH, offsetof(struct eng_memory, base)));
 	mov_rm(c->a, true, R12, xm(GPR_SCRATCH, offsetof(struct eng_memory, size)));
+	c->mem_valid = true;
 }
 
 void cg_trap_if(struct cg *c, enum x_cc cc, enum eng_trap trap)
@@ -485,6 +578,7 @@ void cg_slot_helper(struct cg *c, enum nat_helper h, uint32_t nargs, uint8_t rty
 	base = c->vh - nargs;
 	cg_materialise_range(c, base, c->vh);
 	cg_spill_regs(c);
+	cg_pins_save(c);
 	mov_rr(c->a, true, RDI, R15);
 	lea(c->a, RSI, xm(R14, home_off(c, base)));
 	mov_ri32(c->a, RDX, imm1);
@@ -493,7 +587,8 @@ void cg_slot_helper(struct cg *c, enum nat_helper h, uint32_t nargs, uint8_t rty
 	test_rr(c->a, false, RAX, RAX);
 	jcc_to(c->a, CC_NE, c->g->trap_exit);
 	if (h == NH_MEMORY_GROW)
-		cg_reload_mem(c);
+		c->mem_valid = false;
+	cg_pins_load(c);
 	cg_pop(c, nargs);
 	if (rtype)
 		cg_push_home(c, rtype);

@@ -40,18 +40,20 @@ void cg_prologue(struct cg *c)
 		patch_rel32(a, skip, a->len);
 	}
 	x_rm(a, 0, false, 0xff, 0, xm(RBX, ST_OFF(depth)), false);   /* inc dword */
-	if (nl == 0)
-		return;
-	if (nl <= 8) {
+	if (nl > 0 && nl <= 8) {
 		mov_ri32(a, RAX, 0);
 		for (i = 0; i < nl; i++)
 			mov_mr(a, true, xm(R14, off0 + (int32_t)(i * 8)), RAX);
-	} else {
+	} else if (nl > 8) {
 		lea(a, RDI, xm(R14, off0));
 		mov_ri32(a, RCX, nl);
 		mov_ri32(a, RAX, 0);
 		rep_stosq(a);
 	}
+	c->mem_valid = false;
+	if (c->uses_mem)
+		cg_reload_mem(c);
+	cg_pins_load(c);
 }
 
 static void epilogue(struct cg *c)
@@ -167,6 +169,18 @@ static void moves(struct cg *c, const struct ctl *t)
 	}
 }
 
+/* A branch to t is about to be emitted: a loop head expects r12/r13 valid
+ * if they were at its entry; a forward label records whether they are. */
+static void note_branch(struct cg *c, struct ctl *t)
+{
+	if (t->kind == CK_LOOP) {
+		if (t->mem_ok && !c->mem_valid)
+			cg_reload_mem(c);
+	} else if (t->kind != CK_FUNC) {
+		t->mem_ok = t->mem_ok && c->mem_valid;
+	}
+}
+
 static void jump_to(struct cg *c, struct ctl *t)
 {
 	if (t->kind == CK_LOOP)
@@ -225,10 +239,10 @@ static enum x_cc take_cond(struct cg *c, bool all)
 	}
 	if (all)
 		cg_materialise_range(c, 0, c->vh - 1);
-	if (e->kind == VK_HOME || e->kind == VK_LOCAL) {
+	if (cg_is_mem(c, c->vh - 1)) {
 		alu_mi(c->a, ALU_CMP, false, cg_mem(c, c->vh - 1), 0);
 	} else {
-		r = cg_to_reg(c, c->vh - 1);
+		r = cg_ro_reg(c, c->vh - 1);
 		test_rr(c->a, false, r, r);
 	}
 	cg_pop(c, 1);
@@ -249,6 +263,8 @@ void cg_block(struct cg *c, uint8_t op)
 		cc = take_cond(c, true);
 	else
 		cg_materialise_range(c, 0, c->vh);
+	if (op == OP_LOOP && c->uses_mem && !c->mem_valid)
+		cg_reload_mem(c);
 	if (tmp.np > c->vh) {
 		c->fail = true;
 		return;
@@ -262,6 +278,8 @@ void cg_block(struct cg *c, uint8_t op)
 	f->bt1 = tmp.bt1;
 	f->rt = tmp.rt == &tmp.bt1 ? &f->bt1 : tmp.rt;
 	f->height = c->vh - f->np;
+	f->mem_ok = op == OP_LOOP ? c->mem_valid : true;
+	f->if_mem = c->mem_valid;
 	if (op == OP_LOOP)
 		f->loop_pos = c->a->len;
 	if (op == OP_IF) {
@@ -289,8 +307,10 @@ void cg_else(struct cg *c)
 	}
 	if (!f->dead) {
 		cg_materialise_range(c, f->height, c->vh);
+		note_branch(c, f);
 		cg_add_fix(c, f, jmp32(c->a));
 	}
+	c->mem_valid = f->if_mem;
 	patch_rel32(c->a, f->else_fix, c->a->len);
 	f->else_pending = false;
 	f = &c->cs[c->cn - 1];
@@ -313,6 +333,15 @@ bool cg_end(struct cg *c)
 	}
 	if (!f->dead)
 		cg_materialise_range(c, f->height, c->vh);
+	if (f->kind == CK_LOOP) {
+		c->mem_valid = c->mem_valid && !f->dead;
+	} else {
+		if (!f->dead)
+			f->mem_ok = f->mem_ok && c->mem_valid;
+		if (f->kind == CK_IF && f->else_pending)
+			f->mem_ok = f->mem_ok && f->if_mem;
+		c->mem_valid = f->mem_ok;
+	}
 	resolve(c, f);
 	if (f->kind == CK_IF && f->else_pending)
 		patch_rel32(c->a, f->else_fix, c->a->len);
@@ -330,6 +359,7 @@ void cg_br(struct cg *c)
 	if (!t)
 		return;
 	prep_branch(c, t);
+	note_branch(c, t);
 	moves(c, t);
 	jump_to(c, t);
 	cg_go_dead(c);
@@ -359,10 +389,11 @@ void cg_br_if(struct cg *c)
 		return;
 	}
 	e = cg_top(c, 0);
+	note_branch(c, t);   /* moves only: before or after a compare */
 	if (e->kind != VK_FLAGS) {
 		/* the condition first (it may need a register), then the
 		 * branch values' preparation, then the test */
-		if (e->kind != VK_HOME && e->kind != VK_LOCAL)
+		if (!cg_is_mem(c, c->vh - 1) && cg_reg_of(c, c->vh - 1) == NOREG)
 			cg_to_reg(c, c->vh - 1);
 		c->vh--;
 		prep_branch(c, t);
@@ -416,6 +447,10 @@ void cg_br_table(struct cg *c)
 		goto out;
 	}
 	prep_branch(c, t);
+	if (c->uses_mem && !c->mem_valid)
+		cg_reload_mem(c);
+	for (i = 0; i <= n; i++)
+		note_branch(c, label(c, depths[i]));
 	mov_ri32(c->a, GPR_SCRATCH, n);
 	alu_rr(c->a, ALU_CMP, false, r, GPR_SCRATCH);
 	cmov_rr(c->a, CC_A, false, r, GPR_SCRATCH);
@@ -461,7 +496,8 @@ static void call_results(struct cg *c, uint32_t base, const struct eng__functype
 {
 	uint32_t i;
 
-	cg_reload_mem(c);
+	c->mem_valid = false;
+	cg_pins_load(c);
 	cg_pop(c, c->vh - base);
 	for (i = 0; i < ft->nresults; i++)
 		cg_push_home(c, ft->types[ft->nparams + i]);
@@ -492,6 +528,7 @@ void cg_call(struct cg *c, uint32_t fidx)
 	base = c->vh - ft->nparams;
 	cg_materialise_range(c, base, c->vh);
 	cg_spill_regs(c);
+	cg_pins_save(c);
 	off = home_off(c, base);
 	if (fidx < c->m->nfunc_imports) {
 		mov_rm(c->a, true, RAX, xm(R15, offsetof(struct nat_inst, funcs)));
@@ -529,6 +566,7 @@ void cg_call_indirect(struct cg *c, uint32_t tidx, uint32_t table)
 	cg_materialise_range(c, base, c->vh - 1);
 	cg_spill_regs(c);
 	cg_load(c, c->vh - 1, RCX);
+	cg_pins_save(c);
 	cg_pop(c, 1);
 	mov_rm(a, true, RAX, xm(R15, offsetof(struct nat_inst, tables)));
 	mov_rm(a, true, RAX, xm(RAX, (int32_t)(table * sizeof(void *))));

@@ -38,12 +38,11 @@ static void arith(struct cg *c, unsigned sse_op, bool dbl)
 {
 	uint32_t ia = c->vh - 2, ib = c->vh - 1;
 	unsigned ra = cg_to_reg(c, ia), pfx = dbl ? 0xf2 : 0xf3;
-	struct ve *b = &c->vs[ib];
 
-	if (b->kind == VK_HOME || b->kind == VK_LOCAL)
+	if (cg_is_mem(c, ib))
 		sse_rm(c->a, pfx, sse_op, ra, cg_mem(c, ib));
 	else
-		sse_rr(c->a, pfx, sse_op, ra, cg_to_reg(c, ib));
+		sse_rr(c->a, pfx, sse_op, ra, cg_ro_reg(c, ib));
 	canon(c, ra, dbl);
 	cg_pop(c, 1);
 }
@@ -51,7 +50,7 @@ static void arith(struct cg *c, unsigned sse_op, bool dbl)
 static void minmax(struct cg *c, bool max, bool dbl)
 {
 	uint32_t ia = c->vh - 2, ib = c->vh - 1;
-	unsigned ra = cg_to_reg(c, ia), rb = cg_to_reg(c, ib), pfx = dbl ? 0xf2 : 0xf3;
+	unsigned ra = cg_to_reg(c, ia), rb = cg_ro_reg(c, ib), pfx = dbl ? 0xf2 : 0xf3;
 	size_t nan, ne, done1, done2;
 
 	ucomis(c->a, dbl, ra, rb);
@@ -75,7 +74,7 @@ static void minmax(struct cg *c, bool max, bool dbl)
 static void copy_sign(struct cg *c, bool dbl)
 {
 	uint64_t sign = dbl ? UINT64_C(1) << 63 : UINT64_C(1) << 31;
-	unsigned ra = cg_to_reg(c, c->vh - 2), rb = cg_to_reg(c, c->vh - 1);
+	unsigned ra = cg_to_reg(c, c->vh - 2), rb = cg_ro_reg(c, c->vh - 1);
 	unsigned t = cg_alloc(c, true);
 
 	movaps(c->a, t, rb);
@@ -114,7 +113,7 @@ static void unary(struct cg *c, int mode, bool dbl)
 static void compare(struct cg *c, unsigned k, bool dbl)
 {
 	uint32_t ia = c->vh - 2, ib = c->vh - 1;
-	unsigned ra = cg_to_reg(c, ia), rb = cg_to_reg(c, ib), r;
+	unsigned ra = cg_ro_reg(c, ia), rb = cg_ro_reg(c, ib), r;
 	bool swap = k == 2 || k == 4;    /* lt, le: compare b with a */
 
 	ucomis(c->a, dbl, swap ? rb : ra, swap ? ra : rb);
@@ -138,7 +137,7 @@ static void compare(struct cg *c, unsigned k, bool dbl)
 /* int -> float: cvtsi2ss/sd from a zero- or sign-extended register */
 static void from_int(struct cg *c, bool to_dbl, bool src64, uint8_t rtype)
 {
-	unsigned r = cg_to_reg(c, c->vh - 1), x = cg_alloc(c, true);
+	unsigned r = cg_ro_reg(c, c->vh - 1), x = cg_alloc(c, true);
 
 	sse_bit(c->a, 0x0f57, x, x);
 	cvtsi2f(c->a, to_dbl, src64, x, r);
@@ -148,9 +147,10 @@ static void from_int(struct cg *c, bool to_dbl, bool src64, uint8_t rtype)
 
 static void demote_promote(struct cg *c, bool demote)
 {
-	unsigned r = cg_to_reg(c, c->vh - 1), x;
+	unsigned r, x;
 
 	if (demote) {
+		r = cg_ro_reg(c, c->vh - 1);
 		x = cg_alloc(c, true);
 		sse_bit(c->a, 0x0f57, x, x);
 		sse_rr(c->a, 0xf2, 0x0f5a, x, r);
@@ -158,6 +158,7 @@ static void demote_promote(struct cg *c, bool demote)
 		cg_pop(c, 1);
 		cg_push_reg(c, ENG_F32, x);
 	} else {
+		r = cg_to_reg(c, c->vh - 1);
 		sse_rr(c->a, 0xf3, 0x0f5a, r, r);
 		canon(c, r, true);
 		cg_top(c, 0)->type = ENG_F64;

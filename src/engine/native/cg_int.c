@@ -33,12 +33,12 @@ static struct opnd operand(struct cg *c, uint32_t i, bool w, bool allow_imm)
 	if (e->kind == VK_CONST && allow_imm && fits_imm(e, w)) {
 		o.kind = VK_CONST;
 		o.imm = (int32_t)(uint32_t)e->c;
-	} else if (e->kind == VK_HOME || e->kind == VK_LOCAL) {
+	} else if (cg_is_mem(c, i)) {
 		o.kind = VK_HOME;
 		o.m = cg_mem(c, i);
 	} else {
 		o.kind = VK_REG;
-		o.reg = (uint8_t)cg_to_reg(c, i);
+		o.reg = (uint8_t)cg_ro_reg(c, i);
 	}
 	return o;
 }
@@ -142,7 +142,7 @@ static void div_op(struct cg *c, enum divk k, bool w)
 		rb = GPR_SCRATCH;
 		mov_ri64(c->a, rb, bc);
 	} else {
-		rb = cg_to_reg(c, ib);
+		rb = cg_ro_reg(c, ib);
 	}
 	cg_load(c, ia, RAX);
 	if (!bconst || bc == 0) {
@@ -245,23 +245,21 @@ static void cmp_op(struct cg *c, unsigned k, bool w)
 {
 	uint32_t ia = c->vh - 2, ib = c->vh - 1;
 	enum x_cc cc = cmp_cc[k];
-	struct ve *a;
 	struct opnd b;
 
 	if (c->vs[ia].kind == VK_CONST && c->vs[ib].kind != VK_CONST) {
 		swap_top2(c);
 		cc = swap_cc(cc);
 	}
-	a = &c->vs[ia];
-	if ((a->kind == VK_HOME || a->kind == VK_LOCAL) &&
-	    (c->vs[ib].kind == VK_REG || (c->vs[ib].kind == VK_CONST && fits_imm(&c->vs[ib], w)))) {
+	if (cg_is_mem(c, ia) &&
+	    (cg_reg_of(c, ib) != NOREG || (c->vs[ib].kind == VK_CONST && fits_imm(&c->vs[ib], w)))) {
 		b = operand(c, ib, w, true);
 		if (b.kind == VK_CONST)
 			alu_mi(c->a, ALU_CMP, w, cg_mem(c, ia), b.imm);
 		else
 			alu_mr(c->a, ALU_CMP, w, cg_mem(c, ia), b.reg);
 	} else {
-		unsigned ra = cg_to_reg(c, ia);
+		unsigned ra = cg_ro_reg(c, ia);
 
 		b = operand(c, ib, w, true);
 		if (b.kind == VK_CONST)
@@ -277,12 +275,11 @@ static void cmp_op(struct cg *c, unsigned k, bool w)
 static void eqz_op(struct cg *c, bool w)
 {
 	uint32_t i = c->vh - 1;
-	struct ve *e = &c->vs[i];
 
-	if (e->kind == VK_HOME || e->kind == VK_LOCAL) {
+	if (cg_is_mem(c, i)) {
 		alu_mi(c->a, ALU_CMP, w, cg_mem(c, i), 0);
 	} else {
-		unsigned r = cg_to_reg(c, i);
+		unsigned r = cg_ro_reg(c, i);
 
 		test_rr(c->a, w, r, r);
 	}

@@ -75,9 +75,6 @@ static void emit_stubs(struct cgm *g)
 	push_r(a, R15);
 	mov_rm(a, true, RCX, xm(RAX, offsetof(struct eng_func, inst)));
 	mov_rm(a, true, R15, xm(RCX, offsetof(struct eng_instance, native)));
-	mov_rm(a, true, GPR_SCRATCH, xm(R15, offsetof(struct nat_inst, mem)));
-	mov_rm(a, true, R13, xm(GPR_SCRATCH, offsetof(struct eng_memory, base)));
-	mov_rm(a, true, R12, xm(GPR_SCRATCH, offsetof(struct eng_memory, size)));
 	call_m(a, xm(RAX, offsetof(struct eng_func, ncode)));
 	pop_r(a, R15);
 	ret(a);
@@ -146,12 +143,16 @@ static bool compile_func(struct cgm *g, uint32_t i)
 	c.cs[0].kind = CK_FUNC;
 	c.cs[0].nr = c.ft->nresults;
 	c.cs[0].rt = c.ft->types + c.ft->nparams;
+	cg_scan(&c);
+	if (c.fail)
+		goto out;
 	cg_prologue(&c);
 	cg_body(&c);
 	ok = !c.fail && !c.unsupported && c.p == c.end &&
 	     (uint64_t)(c.nlocals_all + c.max_h) * 8 <= c.xf->frame_bytes;
 out:
 	free(c.ltypes);
+	free(c.lreg);
 	free(c.vs);
 	free(c.cs);
 	free(c.fx);

@@ -20,6 +20,7 @@ static struct x_mem mem_addr(struct cg *c, uint32_t i, uint32_t offset, unsigned
 	struct asmbuf *a = c->a;
 	unsigned r;
 
+	cg_mem_ready(c);
 	if (e->kind == VK_CONST) {
 		uint64_t ea = (uint64_t)(uint32_t)e->c + offset;
 
@@ -34,7 +35,7 @@ static struct x_mem mem_addr(struct cg *c, uint32_t i, uint32_t offset, unsigned
 		mov_ri64(a, GPR_SCRATCH, ea);
 		return xmi(R13, GPR_SCRATCH, 0, 0);
 	}
-	r = cg_to_reg(c, i);
+	r = cg_ro_reg(c, i);
 	if ((uint64_t)offset + size <= INT32_MAX) {
 		lea(a, GPR_SCRATCH, xm(r, (int32_t)(offset + size)));
 		alu_rr(a, ALU_CMP, true, GPR_SCRATCH, R12);
@@ -118,7 +119,7 @@ static void store_op(struct cg *c, uint8_t op)
 	imm = v->kind == VK_CONST && !vt_xmm(d->type) &&
 	      (d->size < 8 || (int64_t)v->c == (int32_t)(uint32_t)v->c);
 	if (!imm)
-		r = cg_to_reg(c, iv);
+		r = cg_ro_reg(c, iv);
 	m = mem_addr(c, iv - 1, offset, d->size);
 	v = &c->vs[iv];
 	if (imm)
@@ -167,6 +168,19 @@ static void local_set(struct cg *c, uint32_t idx, bool tee)
 	for (i = 0; i < top; i++)
 		if (c->vs[i].kind == VK_LOCAL && c->vs[i].local == idx)
 			cg_materialise(c, i);
+	if (c->lreg[idx] != NOREG) {
+		uint8_t t = c->vs[top].type;
+
+		cg_load(c, top, c->lreg[idx]);
+		cg_pop(c, 1);
+		if (tee) {
+			/* the value is the local's now: alias it, freeing a register */
+			e = cg_push(c, t);
+			e->kind = VK_LOCAL;
+			e->local = idx;
+		}
+		return;
+	}
 	cg_store_slot(c, local_off(idx), top);
 	e = &c->vs[top];
 	if (!tee) {
@@ -218,7 +232,7 @@ static void global_set(struct cg *c, uint32_t idx)
 	e = cg_top(c, 0);
 	imm = e->kind == VK_CONST && (int64_t)e->c == (int32_t)(uint32_t)e->c;
 	if (!imm)
-		r = cg_to_reg(c, c->vh - 1);
+		r = cg_ro_reg(c, c->vh - 1);
 	m = global_ptr(c, idx);
 	e = cg_top(c, 0);
 	if (imm)
@@ -235,7 +249,6 @@ static void global_set(struct cg *c, uint32_t idx)
 static void select_op(struct cg *c)
 {
 	uint32_t ia = c->vh - 3, ib = c->vh - 2, ic = c->vh - 1;
-	struct ve *b, *cond;
 	uint8_t t;
 	unsigned ra, rb = 0, rc;
 	bool bmem;
@@ -246,15 +259,13 @@ static void select_op(struct cg *c)
 	}
 	t = c->vs[ia].type;
 	ra = cg_to_reg(c, ia);
-	b = &c->vs[ib];
-	bmem = !vt_xmm(t) && (b->kind == VK_HOME || b->kind == VK_LOCAL);
+	bmem = !vt_xmm(t) && cg_is_mem(c, ib);
 	if (!bmem)
-		rb = cg_to_reg(c, ib);
-	cond = &c->vs[ic];
-	if (cond->kind == VK_HOME || cond->kind == VK_LOCAL) {
+		rb = cg_ro_reg(c, ib);
+	if (cg_is_mem(c, ic)) {
 		alu_mi(c->a, ALU_CMP, false, cg_mem(c, ic), 0);
 	} else {
-		rc = cg_to_reg(c, ic);
+		rc = cg_ro_reg(c, ic);
 		test_rr(c->a, false, rc, rc);
 	}
 	if (vt_xmm(t)) {
@@ -288,13 +299,12 @@ static void ref_func(struct cg *c, uint32_t idx)
 static void reinterpret(struct cg *c, uint8_t to)
 {
 	struct ve *e = cg_top(c, 0);
-	unsigned r, nr;
+	unsigned r = cg_reg_of(c, c->vh - 1), nr;
 
-	if (e->kind != VK_REG) {
+	if (r == NOREG) {
 		e->type = to;
 		return;
 	}
-	r = e->reg;
 	cg_lock(c, e);
 	nr = cg_alloc(c, vt_xmm(to));
 	if (vt_xmm(to))
@@ -307,8 +317,10 @@ static void reinterpret(struct cg *c, uint8_t to)
 
 static void memory_size(struct cg *c)
 {
-	unsigned r = cg_alloc(c, false);
+	unsigned r;
 
+	cg_mem_ready(c);
+	r = cg_alloc(c, false);
 	mov_rr(c->a, true, r, R12);
 	shift_ri(c->a, SH_SHR, true, r, 16);
 	cg_push_reg(c, ENG_I32, r);

@@ -202,6 +202,7 @@ struct eng_native_stats {
 	uint32_t compiled;
 	uint64_t code_bytes;
 	uint32_t relocations;
+	uint32_t pinned_locals;   /* locals kept in registers (all functions) */
 };
 void eng_module_native_stats(const struct eng_module *m, bool nan_canonicalize,
 			     struct eng_native_stats *st);

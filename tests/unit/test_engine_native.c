@@ -9,11 +9,16 @@
  * spilling. Each function is run on both backends, with and without NaN
  * canonicalisation, and the result bits or the trap must be identical. The
  * modules must be compiled completely (no interpreter fallback).
+ * tests/data/native/loops.wat adds loops whose locals are pinned in registers
+ * (calls, memory.grow, float locals, more hot locals than registers).
+ *
+ * argv[1]: directory holding the .wasm files built from tests/data/native.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "engine/engine.h"
 #include "tap.h"
 
@@ -649,11 +654,89 @@ static void gen_spill(void)
 	free(md);
 }
 
-int main(void)
+/* Every export of a .wat file, (i32, i32) -> T, on both backends. */
+static void check_file(const char *dir, const char *name)
+{
+	static const uint64_t args[] = {0, 1, 5, 31, 64, 100, 1000, 0x7fffffff, 0xfffffffe};
+	const size_t nargs = sizeof(args) / 8;
+	struct eng_native_stats ns;
+	struct pvf_err perr;
+	struct wb bytes = {0};
+	char path[1024];
+	unsigned bad = 0, calls = 0, canon, nexp = 0;
+	uint32_t e, x, y;
+	struct pair p;
+
+	snprintf(path, sizeof(path), "%s/%s.wasm", dir, name);
+	if (base_read_file(path, 1u << 20, &bytes.p, &bytes.len, &perr) != 0) {
+		ok(0, "%s: cannot read %s", name, path);
+		return;
+	}
+	for (canon = 0; canon < 2; canon++) {
+		if (!pair_new(&p, &bytes, canon)) {
+			bad++;
+			break;
+		}
+		eng_module_native_stats(p.m, canon, &ns);
+		if (ns.compiled != ns.functions || ns.pinned_locals == 0) {
+			printf("# %s: %u/%u compiled, %u pinned locals\n", name, ns.compiled,
+			       ns.functions, ns.pinned_locals);
+			bad++;
+		}
+		nexp = eng_module_export_count(p.m);
+		for (e = 0; e < nexp; e++) {
+			const char *en;
+			size_t elen;
+			struct eng_extern_type et;
+			struct eng_extern ex[2];
+
+			eng_module_export(p.m, e, &en, &elen, &et);
+			if (et.kind != ENG_EXTERN_FUNC)
+				continue;
+			eng_instance_export(p.b[0].inst, en, elen, &ex[0]);
+			eng_instance_export(p.b[1].inst, en, elen, &ex[1]);
+			for (x = 0; x < nargs; x++) {
+				for (y = 0; y < nargs; y++) {
+					struct eng_val a[2] = {mkval(ENG_I32, args[x]),
+							       mkval(ENG_I32, args[y])};
+					struct eng_val r[2];
+					struct eng_error err[2];
+					enum eng_status st[2];
+					int k;
+
+					memset(err, 0, sizeof(err));
+					memset(r, 0, sizeof(r));
+					for (k = 0; k < 2; k++)
+						st[k] = eng_func_call(p.b[k].s, ex[k].of.func, a, 2,
+								      &r[k], 1, &err[k]);
+					calls++;
+					if (st[0] == st[1] && err[0].trap == err[1].trap &&
+					    valbits(&r[0]) == valbits(&r[1]))
+						continue;
+					if (bad++ < 5)
+						printf("# %s(%#llx, %#llx): interp %d/%d/%#llx, "
+						       "native %d/%d/%#llx\n", en,
+						       (unsigned long long)args[x],
+						       (unsigned long long)args[y], st[0], err[0].trap,
+						       (unsigned long long)valbits(&r[0]), st[1],
+						       err[1].trap, (unsigned long long)valbits(&r[1]));
+				}
+			}
+		}
+		pair_free(&p);
+	}
+	free(bytes.p);
+	ok(bad == 0 && calls > 0, "%s: %u exports, %u calls, same results, locals pinned", name,
+	   nexp, calls);
+}
+
+int main(int argc, char **argv)
 {
 	if (!eng_native_supported()) {
 		tap_skip_all("the native backend is not supported on this machine");
 	}
+	if (argc > 1)
+		check_file(argv[1], "loops");
 	gen_binary(ENG_I32, 0x6a, 0x78, 0x46, 0x4f);
 	gen_binary(ENG_I64, 0x7c, 0x8a, 0x51, 0x5a);
 	gen_binary(ENG_F32, 0x92, 0x98, 0x5b, 0x60);

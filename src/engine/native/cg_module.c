@@ -109,7 +109,7 @@ static void emit_interp_stub(struct cgm *g, uint32_t func_idx)
 
 /* Compiles defined function i at the end of the buffer. Returns false when
  * the function must use the interpreter stub instead. */
-static bool compile_func(struct cgm *g, uint32_t i)
+static bool compile_func(struct cgm *g, uint32_t i, uint32_t *npinned)
 {
 	struct eng_module *m = g->m;
 	const struct exec_module *em = m->exec;
@@ -150,6 +150,9 @@ static bool compile_func(struct cgm *g, uint32_t i)
 	cg_body(&c);
 	ok = !c.fail && !c.unsupported && c.p == c.end &&
 	     (uint64_t)(c.nlocals_all + c.max_h) * 8 <= c.xf->frame_bytes;
+	if (ok)
+		*npinned += (uint32_t)__builtin_popcount(c.gpin) +
+			    (uint32_t)__builtin_popcount(c.xpin);
 out:
 	free(c.ltypes);
 	free(c.lreg);
@@ -201,7 +204,7 @@ enum eng_status nat__compile(struct eng_module *m, bool canon, struct nat_code *
 				a_b(&g.a, 0xcc);
 		start = g.a.len;
 		g.func_off[i] = (uint32_t)start;
-		if (compile_func(&g, i)) {
+		if (compile_func(&g, i, &code->npinned)) {
 			code->compiled[i] = 1;
 			code->ncompiled++;
 			continue;

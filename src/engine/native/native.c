@@ -84,6 +84,7 @@ void eng_module_native_stats(const struct eng_module *m, bool nan_canonicalize,
 	st->compiled = c->ncompiled;
 	st->code_bytes = c->len;
 	st->relocations = c->nrelocs;
+	st->pinned_locals = c->npinned;
 }
 
 void nat__module_free(struct eng_module *m)

@@ -78,6 +78,7 @@ struct nat_code {
 	uint32_t *reloc_site;
 	uint32_t *reloc_func;     /* defined function index */
 	uint32_t ncompiled;       /* statistics */
+	uint32_t npinned;
 };
 
 struct nat_module {

@@ -77,6 +77,21 @@ static void alu_op(struct cg *c, enum x_alu alu, bool w, bool commutative)
 
 	if (commutative && c->vs[ia].kind == VK_CONST && c->vs[ib].kind != VK_CONST)
 		swap_top2(c);
+	if ((alu == ALU_ADD || alu == ALU_SUB) && c->vs[ia].kind == VK_LOCAL &&
+	    cg_reg_of(c, ia) != NOREG && c->vs[ib].kind == VK_CONST && fits_imm(&c->vs[ib], w) &&
+	    (int32_t)(uint32_t)c->vs[ib].c != INT32_MIN) {
+		/* pinned local +/- constant: one lea into a new register */
+		int32_t imm = (int32_t)(uint32_t)c->vs[ib].c;
+		unsigned src = cg_reg_of(c, ia), r = cg_alloc(c, false);
+
+		if (w)
+			lea(c->a, r, xm(src, alu == ALU_SUB ? -imm : imm));
+		else
+			lea32(c->a, r, xm(src, alu == ALU_SUB ? -imm : imm));
+		cg_pop(c, 2);
+		cg_push_reg(c, w ? ENG_I64 : ENG_I32, r);
+		return;
+	}
 	ra = cg_to_reg(c, ia);
 	b = operand(c, ib, w, true);
 	if (b.kind == VK_CONST)

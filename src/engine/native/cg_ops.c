@@ -172,9 +172,11 @@ static void local_set(struct cg *c, uint32_t idx, bool tee)
 		uint8_t t = c->vs[top].type;
 
 		cg_load(c, top, c->lreg[idx]);
+		if (tee && c->vs[top].kind == VK_REG)
+			return;    /* keep the register copy: the next user may consume it */
 		cg_pop(c, 1);
 		if (tee) {
-			/* the value is the local's now: alias it, freeing a register */
+			/* the value is the local's now: alias it */
 			e = cg_push(c, t);
 			e->kind = VK_LOCAL;
 			e->local = idx;

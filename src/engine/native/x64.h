@@ -271,6 +271,12 @@ static inline void lea(struct asmbuf *a, unsigned dst, struct x_mem m)
 	x_rm(a, 0, true, 0x8d, dst, m, false);
 }
 
+/* lea with a 32-bit result (wraps, zero-extended) */
+static inline void lea32(struct asmbuf *a, unsigned dst, struct x_mem m)
+{
+	x_rm(a, 0, false, 0x8d, dst, m, false);
+}
+
 /* movzx/movsx from memory: op 0x0fb6 (u8), 0x0fb7 (u16), 0x0fbe (s8),
  * 0x0fbf (s16), 0x63 (movsxd, with w). */
 static inline void movx_rm(struct asmbuf *a, unsigned op, bool w, unsigned dst, struct x_mem m)

@@ -56,6 +56,13 @@ struct fixup {
 	uint32_t next;
 };
 
+/* A RIP-relative reference to a constant of the function's pool. */
+struct kref {
+	uint32_t field;
+	uint32_t slot;
+	uint64_t bits;
+};
+
 /* Module-wide state: the code buffer and the shared stubs. */
 struct cgm {
 	struct eng_module *m;
@@ -89,6 +96,8 @@ struct cg {
 	uint32_t cn, ccap;
 	struct fixup *fx;
 	uint32_t nfx, fxcap;
+	struct kref *kr;                  /* constant pool references */
+	uint32_t nkr, krcap;
 
 	uint8_t *lreg;                    /* per local: pinned register or NOREG */
 	uint16_t gpin, xpin;              /* registers holding pinned locals */
@@ -157,6 +166,10 @@ void cg_store_slot(struct cg *c, int32_t off, uint32_t i);
 struct x_mem cg_mem(const struct cg *c, uint32_t i);
 void cg_lock(struct cg *c, const struct ve *e);
 void cg_const_xmm(struct cg *c, unsigned x, uint64_t bits, bool dbl);
+/* `op x, [rip + constant]` with the constant placed in the function's pool
+ * (emitted after its code by cg_const_pool). */
+void cg_sse_const(struct cg *c, unsigned pfx, unsigned op, unsigned x, uint64_t bits);
+void cg_const_pool(struct cg *c);
 
 void cg_reload_mem(struct cg *c);
 void cg_trap_if(struct cg *c, enum x_cc cc, enum eng_trap trap);

@@ -384,11 +384,56 @@ struct x_mem cg_mem(const struct cg *c, uint32_t i)
 void cg_const_xmm(struct cg *c, unsigned x, uint64_t bits, bool dbl)
 {
 	if (bits == 0) {
-		sse_bit(c->a, 0x0f57, x, x);    /* xorps */
+		sse_bit(c->a, 0x0f57, x, x);    /* xorps (flags unchanged) */
 		return;
 	}
-	mov_ri64(c->a, GPR_SCRATCH, dbl ? bits : (uint32_t)bits);
-	movq_xr(c->a, dbl, x, GPR_SCRATCH);
+	cg_sse_const(c, dbl ? 0xf2 : 0xf3, 0x0f10, x, dbl ? bits : (uint32_t)bits);
+}
+
+void cg_sse_const(struct cg *c, unsigned pfx, unsigned op, unsigned x, uint64_t bits)
+{
+	sse_rm(c->a, pfx, op, x, xm(X_RIP, 0));
+	if (c->nkr == c->krcap) {
+		uint32_t cap = c->krcap ? c->krcap * 2 : 32;
+		struct kref *k = realloc(c->kr, (size_t)cap * sizeof(*k));
+
+		if (!k) {
+			c->fail = true;
+			return;
+		}
+		c->kr = k;
+		c->krcap = cap;
+	}
+	c->kr[c->nkr].field = (uint32_t)(c->a->len - 4);
+	c->kr[c->nkr].bits = bits;
+	c->nkr++;
+}
+
+void cg_const_pool(struct cg *c)
+{
+	struct asmbuf *a = c->a;
+	uint32_t i, j, nslots = 0;
+	size_t start;
+
+	if (!c->nkr)
+		return;
+	while ((a->len & 7) && a_need(a, 1))
+		a_b(a, 0xcc);
+	start = a->len;
+	/* constants are few per function: a linear search dedupes them */
+	for (i = 0; i < c->nkr; i++) {
+		for (j = 0; j < i && c->kr[j].bits != c->kr[i].bits; j++)
+			;
+		if (j < i) {
+			c->kr[i].slot = c->kr[j].slot;
+			continue;
+		}
+		c->kr[i].slot = nslots++;
+		if (a_need(a, 8))
+			a_u64(a, c->kr[i].bits);
+	}
+	for (i = 0; i < c->nkr; i++)
+		patch_rel32(a, c->kr[i].field, start + 8 * (size_t)c->kr[i].slot);
 }
 
 /* Loads entry i's value into reg (of its class); the entry is unchanged.
@@ -409,9 +454,7 @@ void cg_load(struct cg *c, uint32_t i, unsigned reg)
 		break;
 	case VK_CONST:
 		if (x) {
-			/* no xorps here: keep the flags */
-			mov_ri64(c->a, GPR_SCRATCH, e->c);
-			movq_xr(c->a, w, reg, GPR_SCRATCH);
+			cg_const_xmm(c, reg, e->c, w);
 		} else {
 			mov_ri64(c->a, reg, e->c);
 		}

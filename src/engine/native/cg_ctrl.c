@@ -329,6 +329,7 @@ bool cg_end(struct cg *c)
 		}
 		resolve(c, f);
 		epilogue(c);
+		cg_const_pool(c);
 		return true;
 	}
 	if (!f->dead)

@@ -41,6 +41,8 @@ static void arith(struct cg *c, unsigned sse_op, bool dbl)
 
 	if (cg_is_mem(c, ib))
 		sse_rm(c->a, pfx, sse_op, ra, cg_mem(c, ib));
+	else if (c->vs[ib].kind == VK_CONST)
+		cg_sse_const(c, pfx, sse_op, ra, c->vs[ib].c);
 	else
 		sse_rr(c->a, pfx, sse_op, ra, cg_ro_reg(c, ib));
 	canon(c, ra, dbl);

@@ -159,6 +159,7 @@ out:
 	free(c.vs);
 	free(c.cs);
 	free(c.fx);
+	free(c.kr);
 	return ok;
 }
 

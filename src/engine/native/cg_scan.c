@@ -11,7 +11,7 @@
 
 #include "cg.h"
 
-static const uint8_t gpin_order[5] = {RBP, R10, R9, R8, RDI};
+static const uint8_t gpin_order[6] = {RBP, R10, R9, R8, RDI, RSI};
 static const uint8_t xpin_order[6] = {14, 13, 12, 11, 10, 9};
 
 static uint64_t weight(uint32_t loops)
@@ -118,7 +118,9 @@ void cg_scan(struct cg *c)
 	}
 	/* a pinned local costs a store and a load at each call, its load in
 	 * the prologue and its save/restore around helpers */
-	pick(c, w, false, 2 * calls + 2, gpin_order, 5);
+	/* rax rcx rdx stay for the operand stack (enough for any single
+	 * instruction); a deep operand stack keeps rsi too */
+	pick(c, w, false, 2 * calls + 2, gpin_order, c->fn->max_height > 6 ? 5 : 6);
 	pick(c, w, true, 2 * calls + 2, xpin_order, 6);
 out:
 	c->p = save;

@@ -15,7 +15,6 @@
  * instance register); the rest is for helpers and host functions. */
 #define NAT_FRAME_BYTES 32u
 #define NAT_C_RESERVE (16u << 20)
-#define NAT_STACK_MAX ((size_t)1 << 30)
 
 bool eng_native_supported(void)
 {
@@ -155,9 +154,9 @@ static struct nat_ctx *store_ctx(struct eng_store *s)
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return NULL;
+	/* sized for the configured depth, like the interpreter's frame stack:
+	 * address space only (MAP_NORESERVE), pages are committed on use */
 	size = (size_t)s->cfg.max_call_depth * NAT_FRAME_BYTES + NAT_C_RESERVE;
-	if (size > NAT_STACK_MAX)
-		size = NAT_STACK_MAX;
 	size = (size + 4095) & ~(size_t)4095;
 	p = mmap(NULL, size + 4096, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -51,6 +51,9 @@ struct x_mem {
 	int32_t disp;
 };
 
+/* Base of a RIP-relative operand: [rip + disp32] (no index). */
+#define X_RIP 16u
+
 static inline struct x_mem xm(unsigned base, int32_t disp)
 {
 	struct x_mem m = {(uint8_t)base, RSP, 0, disp};
@@ -148,6 +151,11 @@ static inline void x_modrm_mem(struct asmbuf *a, unsigned reg, struct x_mem m)
 	unsigned mod, b = m.base & 7;
 	bool sib = m.index != RSP || b == RSP;
 
+	if (m.base == X_RIP) {
+		a_b(a, ((reg & 7) << 3) | 5);
+		a_u32(a, (uint32_t)m.disp);
+		return;
+	}
 	if (m.disp == 0 && b != RBP)
 		mod = 0;
 	else if (fits8(m.disp))

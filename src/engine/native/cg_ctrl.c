@@ -167,6 +167,9 @@ static void moves(struct cg *c, const struct ctl *t)
 
 		cg_store_slot(c, dst, src0 + i);
 	}
+	/* a single result also comes back in rax/xmm0 (direct calls use it) */
+	if (t->kind == CK_FUNC && n == 1)
+		cg_load(c, src0, vt_xmm(c->vs[src0].type) ? 0 : RAX);
 }
 
 /* A branch to t is about to be emitted: a loop head expects r12/r13 valid
@@ -543,6 +546,14 @@ void cg_call(struct cg *c, uint32_t fidx)
 		cg_add_reloc(c, site, fidx - c->m->nfunc_imports);
 	}
 	frame_shift(c, -off);
+	if (fidx >= c->m->nfunc_imports && ft->nresults == 1) {
+		/* compiled functions and interpreter stubs leave it in rax/xmm0 */
+		c->mem_valid = false;
+		cg_pins_load(c);
+		cg_pop(c, c->vh - base);
+		cg_push_reg(c, ft->types[ft->nparams], vt_xmm(ft->types[ft->nparams]) ? 0 : RAX);
+		return;
+	}
 	call_results(c, base, ft);
 }
 

@@ -11,6 +11,8 @@
 
 #include "cg.h"
 
+uint32_t nat__test_fallback_every;
+
 /* nat_enter(ni = rdi, code = rsi, sp = rdx, fp = rcx) */
 static void emit_thunk(struct cgm *g)
 {
@@ -94,6 +96,7 @@ static void emit_stubs(struct cgm *g)
 static void emit_interp_stub(struct cgm *g, uint32_t func_idx)
 {
 	struct asmbuf *a = &g->a;
+	const struct eng__functype *ft = &g->m->types[g->m->func_type_idx[func_idx]];
 
 	alu_ri(a, ALU_SUB, true, RSP, 8);
 	mov_rr(a, true, RDI, R15);
@@ -104,6 +107,11 @@ static void emit_interp_stub(struct cgm *g, uint32_t func_idx)
 	alu_ri(a, ALU_ADD, true, RSP, 8);
 	test_rr(a, false, RAX, RAX);
 	jcc_to(a, CC_NE, g->trap_exit);
+	/* like a compiled function: a single result also in rax/xmm0 */
+	if (ft->nresults == 1 && vt_xmm(ft->types[ft->nparams]))
+		sse_load(a, ft->types[ft->nparams] == ENG_F64, 0, xm(R14, 0));
+	else if (ft->nresults == 1)
+		mov_rm(a, true, RAX, xm(R14, 0));
 	ret(a);
 }
 
@@ -205,7 +213,8 @@ enum eng_status nat__compile(struct eng_module *m, bool canon, struct nat_code *
 				a_b(&g.a, 0xcc);
 		start = g.a.len;
 		g.func_off[i] = (uint32_t)start;
-		if (compile_func(&g, i, &code->npinned)) {
+		if ((!nat__test_fallback_every || i % nat__test_fallback_every != 0) &&
+		    compile_func(&g, i, &code->npinned)) {
 			code->compiled[i] = 1;
 			code->ncompiled++;
 			continue;

@@ -108,6 +108,11 @@ enum eng_status nat__compile(struct eng_module *m, bool canon, struct nat_code *
 			     struct eng_error *err);
 void nat__code_free(struct nat_code *c);
 
+/* Tests only: when not 0, every defined function whose index is a multiple
+ * of it gets the interpreter stub instead of machine code (exercises the
+ * fallback and mixed execution). Read at compile time. */
+extern uint32_t nat__test_fallback_every;
+
 /* The helper functions, indexed by enum nat_helper. */
 extern const void *const nat__helper_table[NH__COUNT];
 

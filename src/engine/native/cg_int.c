@@ -43,10 +43,17 @@ static struct opnd operand(struct cg *c, uint32_t i, bool w, bool allow_imm)
 	return o;
 }
 
+/* Swaps the top two entries (commuting an operation). An entry in its home
+ * slot is tied to its position, so it is loaded into a register first. */
 static void swap_top2(struct cg *c)
 {
-	struct ve t = c->vs[c->vh - 1];
+	struct ve t;
 	uint32_t i;
+
+	for (i = c->vh - 2; i < c->vh; i++)
+		if (c->vs[i].kind == VK_HOME)
+			cg_to_reg(c, i);
+	t = c->vs[c->vh - 1];
 
 	c->vs[c->vh - 1] = c->vs[c->vh - 2];
 	c->vs[c->vh - 2] = t;

@@ -3,12 +3,13 @@
  * Random programs on both backends (docs/compiler.md §5): a type-directed
  * generator builds valid modules (nested expressions of i32/i64/f64 values,
  * locals and tees, loads and stores, blocks with br_if carrying values,
- * if/else with results, bounded loops, select, calls between the generated
- * functions, conversions, occasional trapping divisions and out-of-bounds
- * accesses). Each module runs on the interpreter and the native backend,
+ * if/else with results, bounded loops, br_table, select, direct and
+ * indirect calls (structurally equal type, null entry, past the table,
+ * wrong type), globals, memory.size/grow, f32/f64 and conversions,
+ * occasional trapping divisions and out-of-bounds accesses). Each module runs on the interpreter and the native backend,
  * with and without NaN canonicalisation, and the results or traps and the
  * final memory contents must be identical. Deterministic seeds; argv[1]
- * optionally sets the number of modules (default 300).
+ * optionally sets the number of modules (default 2000).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,11 +69,15 @@ static void wb_sleb(struct wb *b, int64_t v)
 /* ---- the generator ---------------------------------------------------------- */
 
 #define NFUNC 6
-/* locals: 0 p0 i32, 1 p1 i64, 2..5 i32, 6..8 i64, 9..10 f64, 11..14 loop counters */
+/* locals: 0 p0 i32, 1 p1 i64, 2..5 i32, 6..8 i64, 9..10 f64, 11..14 loop
+ * counters, 15 f32; globals: 0 i32, 1 i64, 2 f64 (mutable); table: the
+ * functions at 0..NFUNC-1 of 8 entries; types: 0 and 1 both (i32, i64) -> i64,
+ * 2 (i64) -> i64 (never matches) */
 #define L_I32 2
 #define L_I64 6
 #define L_F64 9
 #define L_CNT 11
+#define L_F32 15
 
 struct gen {
 	uint64_t rng;
@@ -109,7 +114,8 @@ static void op(struct gen *g, uint8_t o)
 static void local_get(struct gen *g, uint8_t t)
 {
 	uint32_t l = t == ENG_I32 ? (rnd(g, 5) == 0 ? 0 : L_I32 + rnd(g, 4))
-		   : t == ENG_I64 ? (rnd(g, 4) == 0 ? 1 : L_I64 + rnd(g, 3)) : L_F64 + rnd(g, 2);
+		   : t == ENG_I64 ? (rnd(g, 4) == 0 ? 1 : L_I64 + rnd(g, 3))
+		   : t == ENG_F32 ? L_F32 : L_F64 + rnd(g, 2);
 
 	op(g, 0x20);
 	wb_uleb(g->b, l);
@@ -125,6 +131,15 @@ static void konst(struct gen *g, uint8_t t)
 	} else if (t == ENG_I64) {
 		op(g, 0x42);
 		wb_sleb(g->b, (int64_t)v);
+	} else if (t == ENG_F32) {
+		static const uint32_t f[] = {
+			0, 0x80000000, 0x3f800000, 0x7fc00000, 0x7fa00001, 0x7f800000, 0x42c80000,
+			0xcf000000,
+		};
+		uint32_t d = f[rnd(g, 8)];
+
+		op(g, 0x43);
+		wb_bytes(g->b, &d, 4);
 	} else {
 		static const uint64_t f[] = {
 			0, 0x8000000000000000, 0x3ff0000000000000, 0x7ff8000000000000,
@@ -152,7 +167,8 @@ static void load(struct gen *g, uint8_t t, uint32_t depth)
 {
 	static const uint8_t li32[] = {0x28, 0x2c, 0x2d, 0x2e, 0x2f};
 	static const uint8_t li64[] = {0x29, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35};
-	uint8_t o = t == ENG_I32 ? li32[rnd(g, 5)] : t == ENG_I64 ? li64[rnd(g, 7)] : 0x2b;
+	uint8_t o = t == ENG_I32 ? li32[rnd(g, 5)] : t == ENG_I64 ? li64[rnd(g, 7)]
+		  : t == ENG_F32 ? 0x2a : 0x2b;
 
 	address(g, depth);
 	op(g, o);
@@ -177,9 +193,16 @@ static void unop_conv(struct gen *g, uint8_t t, uint32_t depth)
 		case 2: expr(g, ENG_F64, depth + 1); op(g, 0xfc); wb_uleb(g->b, 6); break;
 		default: expr(g, ENG_I64, depth + 1); op(g, (uint8_t)(0x79 + rnd(g, 3))); break;
 		}
-	} else {
+	} else if (t == ENG_F32) {
 		switch (rnd(g, 4)) {
+		case 0: expr(g, ENG_F64, depth + 1); op(g, 0xb6); break;          /* demote */
+		case 1: expr(g, ENG_I32, depth + 1); op(g, rnd(g, 2) ? 0xb2 : 0xbe); break;
+		default: expr(g, ENG_F32, depth + 1); op(g, (uint8_t)(0x8b + rnd(g, 7))); break;
+		}
+	} else {
+		switch (rnd(g, 5)) {
 		case 0: expr(g, ENG_I64, depth + 1); op(g, rnd(g, 2) ? 0xb9 : 0xbf); break;
+		case 3: expr(g, ENG_F32, depth + 1); op(g, 0xbb); break;          /* promote */
 		case 1: expr(g, ENG_I32, depth + 1); op(g, 0xb7); break;
 		default: expr(g, ENG_F64, depth + 1); op(g, (uint8_t)(0x99 + rnd(g, 7))); break;
 		}
@@ -190,10 +213,10 @@ static void binop(struct gen *g, uint8_t t, uint32_t depth)
 {
 	uint8_t o;
 
-	if (t == ENG_F64) {
+	if (t == ENG_F64 || t == ENG_F32) {
 		expr(g, t, depth + 1);
 		expr(g, t, depth + 1);
-		op(g, (uint8_t)(0xa0 + rnd(g, 7)));
+		op(g, (uint8_t)((t == ENG_F64 ? 0xa0 : 0x92) + rnd(g, 7)));
 		return;
 	}
 	o = (uint8_t)((t == ENG_I32 ? 0x6a : 0x7c) + rnd(g, 15));
@@ -211,9 +234,11 @@ static void binop(struct gen *g, uint8_t t, uint32_t depth)
 
 static void compare(struct gen *g, uint32_t depth)
 {
-	switch (rnd(g, 3)) {
+	switch (rnd(g, 4)) {
 	case 0: expr(g, ENG_I32, depth + 1); expr(g, ENG_I32, depth + 1);
 		op(g, (uint8_t)(0x46 + rnd(g, 10))); break;
+	case 3: expr(g, ENG_F32, depth + 1); expr(g, ENG_F32, depth + 1);
+		op(g, (uint8_t)(0x5b + rnd(g, 6))); break;
 	case 1: expr(g, ENG_I64, depth + 1); expr(g, ENG_I64, depth + 1);
 		op(g, (uint8_t)(0x51 + rnd(g, 10))); break;
 	default: expr(g, ENG_F64, depth + 1); expr(g, ENG_F64, depth + 1);
@@ -228,7 +253,7 @@ static uint8_t bt(uint8_t t)
 
 static void expr(struct gen *g, uint8_t t, uint32_t depth)
 {
-	uint32_t k = depth > 6 || !g->budget ? rnd(g, 2) : rnd(g, 16);
+	uint32_t k = depth > 6 || !g->budget ? rnd(g, 2) : rnd(g, 18);
 
 	switch (k) {
 	case 0: local_get(g, t); break;
@@ -277,7 +302,7 @@ static void expr(struct gen *g, uint8_t t, uint32_t depth)
 		expr(g, t, depth + 1);
 		op(g, 0x22);
 		wb_uleb(g->b, t == ENG_I32 ? L_I32 + rnd(g, 4) : t == ENG_I64 ? L_I64 + rnd(g, 3)
-					   : L_F64 + rnd(g, 2));
+					   : t == ENG_F32 ? L_F32 : L_F64 + rnd(g, 2));
 		break;
 	case 11:  /* call an earlier function: (i32, i64) -> i64 */
 		if (g->func == 0) {
@@ -292,14 +317,55 @@ static void expr(struct gen *g, uint8_t t, uint32_t depth)
 			op(g, 0xa7);
 		else if (t == ENG_F64)
 			op(g, 0xb9);
+		else if (t == ENG_F32)
+			op(g, 0xb4);
+		break;
+	case 13:  /* call_indirect: usually an earlier function, sometimes a trap
+		   * (null entry, past the table, wrong type) */
+		if (g->func == 0 || t != ENG_I64) {
+			konst(g, t);
+			break;
+		}
+		{
+			uint32_t ty = rnd(g, 32) ? rnd(g, 2) : 2;
+
+			if (ty != 2)
+				expr(g, ENG_I32, depth + 1);
+			expr(g, ENG_I64, depth + 1);
+			op(g, 0x41);
+			wb_sleb(g->b, rnd(g, 16) ? (int64_t)rnd(g, g->func) : 6 + (int64_t)rnd(g, 4));
+			op(g, 0x11);
+			wb_uleb(g->b, ty);
+			wb_byte(g->b, 0);
+		}
+		break;
+	case 14:  /* globals, memory size and growth */
+		if (t == ENG_F32) {
+			konst(g, t);
+		} else if (t == ENG_I32 && rnd(g, 2)) {
+			if (rnd(g, 2)) {
+				op(g, 0x3f);
+				wb_byte(g->b, 0);
+			} else {
+				expr(g, ENG_I32, depth + 1);
+				op(g, 0x41);
+				wb_byte(g->b, 1);
+				op(g, 0x71);
+				op(g, 0x40);
+				wb_byte(g->b, 0);
+			}
+		} else {
+			op(g, 0x23);
+			wb_uleb(g->b, t == ENG_I32 ? 0 : t == ENG_I64 ? 1 : 2);
+		}
 		break;
 	case 12:  /* a value kept live below a nested expression */
 		expr(g, t, depth + 1);
 		expr(g, t, depth + 1);
 		expr(g, t, depth + 1);
 		op(g, 0x1a);
-		if (t == ENG_F64)
-			op(g, 0xa0);
+		if (t == ENG_F64 || t == ENG_F32)
+			op(g, t == ENG_F64 ? 0xa0 : 0x92);
 		else
 			op(g, t == ENG_I32 ? 0x73 : 0x85);
 		break;
@@ -311,7 +377,37 @@ static void stmt(struct gen *g, uint32_t depth)
 {
 	uint8_t t = (uint8_t)(ENG_I32 - rnd(g, 2));   /* i32 or i64 */
 
-	switch (depth > 3 || !g->budget ? 0 : rnd(g, 6)) {
+	switch (depth > 3 || !g->budget ? 0 : rnd(g, 8)) {
+	case 6:   /* global.set */
+		expr(g, t, depth);
+		op(g, 0x24);
+		wb_uleb(g->b, t == ENG_I32 ? 0 : 1);
+		break;
+	case 7: { /* br_table out of two nested blocks (or the enclosing ones) */
+		uint32_t n = 1 + rnd(g, 3), i, d;
+
+		op(g, 0x02);
+		wb_byte(g->b, 0x40);
+		g->kinds[g->blocks++ & 255] = 0;
+		op(g, 0x02);
+		wb_byte(g->b, 0x40);
+		g->kinds[g->blocks++ & 255] = 0;
+		expr(g, ENG_I32, depth + 1);
+		op(g, 0x0e);
+		wb_uleb(g->b, n);
+		for (i = 0; i <= n; i++) {
+			d = rnd(g, g->blocks);
+			if (g->kinds[(g->blocks - 1 - d) & 255])
+				d = rnd(g, 2);
+			wb_uleb(g->b, d);
+		}
+		op(g, 0x0b);
+		g->blocks--;
+		stmt(g, depth + 1);
+		op(g, 0x0b);
+		g->blocks--;
+		break;
+	}
 	case 0: case 1:
 		expr(g, t, depth);
 		op(g, 0x21);
@@ -397,7 +493,8 @@ static struct wb module(uint64_t seed)
 	memset(&g, 0, sizeof(g));
 	g.rng = seed * 0x9e3779b97f4a7c15u + 1;
 	wb_bytes(&m, hdr, 8);
-	wb_bytes(&s, "\x01\x60\x02\x7f\x7e\x01\x7e", 7);        /* (i32, i64) -> i64 */
+	wb_bytes(&s, "\x03\x60\x02\x7f\x7e\x01\x7e\x60\x02\x7f\x7e\x01\x7e\x60\x01\x7e\x01\x7e",
+		 18);                                            /* types 0, 1, 2 */
 	wb_byte(&m, 1);
 	wb_uleb(&m, s.len);
 	wb_bytes(&m, s.p, s.len);
@@ -408,7 +505,11 @@ static struct wb module(uint64_t seed)
 	wb_byte(&m, 3);
 	wb_uleb(&m, s.len);
 	wb_bytes(&m, s.p, s.len);
-	wb_bytes(&m, "\x05\x03\x01\x00\x01", 5);                 /* memory 1 page */
+	wb_bytes(&m, "\x04\x04\x01\x70\x00\x08", 6);             /* table 8 funcref */
+	wb_bytes(&m, "\x05\x04\x01\x01\x01\x04", 6);             /* memory 1..4 pages */
+	/* globals: mut i32 5, mut i64 -3, mut f64 1.5 */
+	wb_bytes(&m, "\x06\x17\x03\x7f\x01\x41\x05\x0b\x7e\x01\x42\x7d\x0b"
+		 "\x7c\x01\x44\x00\x00\x00\x00\x00\x00\xf8\x3f\x0b", 25);
 	s.len = 0;
 	wb_uleb(&s, NFUNC);
 	for (f = 0; f < NFUNC; f++) {
@@ -423,10 +524,19 @@ static struct wb module(uint64_t seed)
 	wb_uleb(&m, s.len);
 	wb_bytes(&m, s.p, s.len);
 	s.len = 0;
+	/* element segment: table[0..NFUNC) = the functions */
+	wb_bytes(&s, "\x01\x00\x41\x00\x0b", 5);
+	wb_uleb(&s, NFUNC);
+	for (f = 0; f < NFUNC; f++)
+		wb_uleb(&s, f);
+	wb_byte(&m, 9);
+	wb_uleb(&m, s.len);
+	wb_bytes(&m, s.p, s.len);
+	s.len = 0;
 	wb_uleb(&s, NFUNC);
 	for (f = 0; f < NFUNC; f++) {
 		body.len = 0;
-		wb_bytes(&body, "\x04\x04\x7f\x03\x7e\x02\x7c\x04\x7f", 9);   /* locals */
+		wb_bytes(&body, "\x05\x04\x7f\x03\x7e\x02\x7c\x04\x7f\x01\x7d", 11);   /* locals */
 		g.b = &body;
 		g.func = f;
 		g.budget = 40 + rnd(&g, 120);
@@ -548,7 +658,7 @@ next:
 
 int main(int argc, char **argv)
 {
-	unsigned n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 300, i;
+	unsigned n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 2000, i;
 	unsigned bad = 0, badmods = 0, calls = 0, traps = 0;
 
 	if (!eng_native_supported())

@@ -87,6 +87,7 @@ struct gen {
 	uint32_t blocks;     /* enclosing labels */
 	uint32_t budget;     /* instructions left */
 	uint8_t kinds[256];  /* kinds[i]: 1 if label i (outermost first) is a loop */
+	bool mvp;            /* MVP instructions only (the PVF profile) */
 };
 
 static uint32_t rnd(struct gen *g, uint32_t n)
@@ -183,14 +184,34 @@ static void unop_conv(struct gen *g, uint8_t t, uint32_t depth)
 		case 0: expr(g, ENG_I64, depth + 1); op(g, 0xa7); break;          /* wrap */
 		case 1: expr(g, ENG_I32, depth + 1); op(g, 0x45); break;          /* eqz */
 		case 2: expr(g, ENG_I32, depth + 1); op(g, (uint8_t)(0x67 + rnd(g, 3))); break;
-		case 3: expr(g, ENG_F64, depth + 1); op(g, 0xfc); wb_uleb(g->b, 2); break;
-		default: expr(g, ENG_I32, depth + 1); op(g, (uint8_t)(0xc0 + rnd(g, 2))); break;
+		case 3:
+			expr(g, ENG_F64, depth + 1);
+			if (g->mvp) {
+				op(g, 0x99);     /* f64.abs, then a trapping truncation */
+				op(g, 0xab);
+			} else {
+				op(g, 0xfc);
+				wb_uleb(g->b, 2);
+			}
+			break;
+		default:
+			expr(g, ENG_I32, depth + 1);
+			op(g, g->mvp ? (uint8_t)(0x67 + rnd(g, 3)) : (uint8_t)(0xc0 + rnd(g, 2)));
+			break;
 		}
 	} else if (t == ENG_I64) {
 		switch (rnd(g, 4)) {
 		case 0: expr(g, ENG_I32, depth + 1); op(g, rnd(g, 2) ? 0xac : 0xad); break;
 		case 1: expr(g, ENG_F64, depth + 1); op(g, 0xbd); break;          /* reinterpret */
-		case 2: expr(g, ENG_F64, depth + 1); op(g, 0xfc); wb_uleb(g->b, 6); break;
+		case 2:
+			expr(g, ENG_F64, depth + 1);
+			if (g->mvp) {
+				op(g, 0xb0);     /* i64.trunc_f64_s: traps out of range */
+			} else {
+				op(g, 0xfc);
+				wb_uleb(g->b, 6);
+			}
+			break;
 		default: expr(g, ENG_I64, depth + 1); op(g, (uint8_t)(0x79 + rnd(g, 3))); break;
 		}
 	} else if (t == ENG_F32) {
@@ -483,7 +504,7 @@ static void stmt(struct gen *g, uint32_t depth)
 	}
 }
 
-static struct wb module(uint64_t seed)
+static struct wb module(uint64_t seed, bool mvp)
 {
 	static const uint8_t hdr[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
 	struct wb m = {0}, s = {0}, body = {0};
@@ -492,6 +513,7 @@ static struct wb module(uint64_t seed)
 
 	memset(&g, 0, sizeof(g));
 	g.rng = seed * 0x9e3779b97f4a7c15u + 1;
+	g.mvp = mvp;
 	wb_bytes(&m, hdr, 8);
 	wb_bytes(&s, "\x03\x60\x02\x7f\x7e\x01\x7e\x60\x02\x7f\x7e\x01\x7e\x60\x01\x7e\x01\x7e",
 		 18);                                            /* types 0, 1, 2 */
@@ -562,7 +584,8 @@ struct run {
 	struct eng_instance *inst;
 };
 
-static bool run_new(struct run *r, struct eng_module *m, bool canon, enum eng_backend be)
+static bool run_new(struct run *r, struct eng_module *m, bool canon, enum eng_backend be,
+		    uint32_t sl_max)
 {
 	struct eng_store_config sc;
 	struct eng_error err;
@@ -570,6 +593,7 @@ static bool run_new(struct run *r, struct eng_module *m, bool canon, enum eng_ba
 	memset(&sc, 0, sizeof(sc));
 	sc.nan_canonicalize = canon;
 	sc.backend = be;
+	sc.logical_stack_max = sl_max;
 	if (eng_store_new(&sc, &r->s) != ENG_OK)
 		return false;
 	if (eng_instance_new(r->s, m, NULL, NULL, &r->inst, &err) != ENG_OK) {
@@ -579,18 +603,23 @@ static bool run_new(struct run *r, struct eng_module *m, bool canon, enum eng_ba
 	return true;
 }
 
-/* Returns the number of differences for one module. */
-static unsigned one_module(uint64_t seed, unsigned *ncalls, unsigned *ntraps)
+/* Returns the number of differences for one module. PVF: MVP instructions,
+ * the PVF profile (canonicalisation always on) and a small logical stack
+ * limit, so the limiter trips in some call chains. */
+static unsigned one_module(uint64_t seed, bool pvf, unsigned *ncalls, unsigned *ntraps,
+			   unsigned *nlimit)
 {
 	static const uint64_t a32[] = {0, 1, 0x80000000, 12345};
 	static const uint64_t a64[] = {0, 7, 0xffffffffffffffff, 0x8000000000000000};
-	struct wb bytes = module(seed);
+	struct wb bytes = module(seed, pvf);
+	uint32_t sl_max = pvf ? 40 + (uint32_t)(seed % 160) : 0;
 	struct eng_module_config mc;
 	struct eng_module *m = NULL;
 	struct eng_error err;
 	unsigned bad = 0, canon, f, x;
 
 	memset(&mc, 0, sizeof(mc));
+	mc.profile = pvf ? ENG_PROFILE_PVF : ENG_PROFILE_FULL;
 	if (eng_module_new(bytes.p, bytes.len, &mc, &m, &err) != ENG_OK) {
 		printf("# seed %llu: generated module rejected: %s\n", (unsigned long long)seed,
 		       err.msg);
@@ -601,8 +630,8 @@ static unsigned one_module(uint64_t seed, unsigned *ncalls, unsigned *ntraps)
 		struct run r[2];
 
 		memset(r, 0, sizeof(r));
-		if (!run_new(&r[0], m, canon, ENG_BACKEND_INTERP) ||
-		    !run_new(&r[1], m, canon, ENG_BACKEND_NATIVE)) {
+		if (!run_new(&r[0], m, canon, ENG_BACKEND_INTERP, sl_max) ||
+		    !run_new(&r[1], m, canon, ENG_BACKEND_NATIVE, sl_max)) {
 			bad++;
 			goto next;
 		}
@@ -633,6 +662,8 @@ static unsigned one_module(uint64_t seed, unsigned *ncalls, unsigned *ntraps)
 				(*ncalls)++;
 				if (st[0] != ENG_OK)
 					(*ntraps)++;
+				if (st[0] != ENG_OK && e[0].trap == ENG_TRAP_STACK_LIMIT)
+					(*nlimit)++;
 				m0 = eng_memory_data(eng_instance_memory(r[0].inst), &n0);
 				m1 = eng_memory_data(eng_instance_memory(r[1].inst), &n1);
 				if (st[0] == st[1] && e[0].trap == e[1].trap &&
@@ -659,18 +690,25 @@ next:
 int main(int argc, char **argv)
 {
 	unsigned n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 2000, i;
-	unsigned bad = 0, badmods = 0, calls = 0, traps = 0;
+	unsigned bad = 0, badmods = 0, calls = 0, traps = 0, limit = 0, pvf;
 
 	if (!eng_native_supported())
 		tap_skip_all("the native backend is not supported on this machine");
-	for (i = 0; i < n; i++) {
-		unsigned b = one_module(i, &calls, &traps);
+	for (pvf = 0; pvf < 2; pvf++) {
+		bad = badmods = calls = traps = limit = 0;
+		for (i = 0; i < n; i++) {
+			unsigned b = one_module(i, pvf, &calls, &traps, &limit);
 
-		bad += b;
-		badmods += b != 0;
+			bad += b;
+			badmods += b != 0;
+		}
+		ok(bad == 0, "%s: %u random modules, %u calls (%u trapped, %u by the stack "
+		   "limiter): %u differences in %u modules", pvf ? "pvf" : "full", n, calls, traps,
+		   limit, bad, badmods);
+		ok(traps > 0 && traps < calls, "%s: the programs both return and trap",
+		   pvf ? "pvf" : "full");
+		if (pvf)
+			ok(limit > 0, "pvf: the logical stack limiter trips in some calls");
 	}
-	ok(bad == 0, "%u random modules, %u calls (%u trapped): %u differences in %u modules", n,
-	   calls, traps, bad, badmods);
-	ok(traps > 0 && traps < calls, "the programs both return and trap");
 	return tap_done();
 }

@@ -6,10 +6,14 @@
  * if/else with results, bounded loops, br_table, select, direct and
  * indirect calls (structurally equal type, null entry, past the table,
  * wrong type), globals, memory.size/grow, f32/f64 and conversions,
- * occasional trapping divisions and out-of-bounds accesses). Each module runs on the interpreter and the native backend,
- * with and without NaN canonicalisation, and the results or traps and the
- * final memory contents must be identical. Deterministic seeds; argv[1]
- * optionally sets the number of modules (default 2000).
+ * occasional trapping divisions and out-of-bounds accesses). Each module
+ * runs on the interpreter and the native backend with NaN canonicalisation
+ * on (full profile with nan_canonicalize; the PVF profile), and the results
+ * or traps and the final memory contents must be identical. (Without
+ * canonicalisation NaN payloads are not defined by Wasm and the
+ * interpreter's depend on its C compiler, so a program branching on NaN bits
+ * may legitimately diverge.) Deterministic seeds; argv[1] optionally sets
+ * the number of modules (default 2000).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -626,7 +630,7 @@ static unsigned one_module(uint64_t seed, bool pvf, unsigned *ncalls, unsigned *
 		free(bytes.p);
 		return 1;
 	}
-	for (canon = 0; canon < 2; canon++) {
+	for (canon = 1; canon < 2; canon++) {
 		struct run r[2];
 
 		memset(r, 0, sizeof(r));

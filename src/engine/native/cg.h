@@ -42,7 +42,8 @@ struct ctl {
 	uint32_t height;      /* operand height below the params */
 	uint32_t np, nr;
 	const uint8_t *pt;    /* param types */
-	const uint8_t *rt;    /* result types */
+	const uint8_t *rt;    /* result types; NULL: the single type bt1 (not a
+			       * pointer to it: the frame array moves) */
 	size_t loop_pos;      /* CK_LOOP: code offset of the loop head */
 	uint32_t fix;         /* fixups jumping to the end label (1-based list) */
 	bool mem_ok;          /* every branch to the end label had r12/r13 valid;

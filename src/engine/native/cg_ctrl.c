@@ -207,7 +207,7 @@ static void block_type(struct cg *c, int64_t bt, struct ctl *f)
 	if (bt < 0) {
 		f->bt1 = (uint8_t)(0x80 + bt);
 		f->nr = 1;
-		f->rt = &f->bt1;
+		f->rt = NULL;
 		return;
 	}
 	if ((uint64_t)bt >= c->m->ntypes) {
@@ -279,7 +279,7 @@ void cg_block(struct cg *c, uint8_t op)
 	f->nr = tmp.nr;
 	f->pt = tmp.pt;
 	f->bt1 = tmp.bt1;
-	f->rt = tmp.rt == &tmp.bt1 ? &f->bt1 : tmp.rt;
+	f->rt = tmp.rt;
 	f->height = c->vh - f->np;
 	f->mem_ok = op == OP_LOOP ? c->mem_valid : true;
 	f->if_mem = c->mem_valid;
@@ -349,7 +349,7 @@ bool cg_end(struct cg *c)
 	resolve(c, f);
 	if (f->kind == CK_IF && f->else_pending)
 		patch_rel32(c->a, f->else_fix, c->a->len);
-	reset_stack(c, f->height, f->nr, f->rt);
+	reset_stack(c, f->height, f->nr, f->rt ? f->rt : &f->bt1);
 	c->cn--;
 	return false;
 }

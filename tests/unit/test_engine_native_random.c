@@ -160,6 +160,13 @@ static void konst(struct gen *g, uint8_t t)
 /* an address: usually masked into the page (aligned or not), sometimes raw */
 static void address(struct gen *g, uint32_t depth)
 {
+	if (rnd(g, 3) == 0) {
+		/* a bare local: repeated accesses through it at several offsets
+		 * share bounds checks in the native code */
+		op(g, 0x20);
+		wb_uleb(g->b, L_I32 + rnd(g, 4));
+		return;
+	}
 	expr(g, ENG_I32, depth + 1);
 	if (rnd(g, 32)) {
 		op(g, 0x41);
@@ -402,7 +409,17 @@ static void stmt(struct gen *g, uint32_t depth)
 {
 	uint8_t t = (uint8_t)(ENG_I32 - rnd(g, 2));   /* i32 or i64 */
 
-	switch (depth > 3 || !g->budget ? 0 : rnd(g, 8)) {
+	switch (depth > 3 || !g->budget ? 0 : rnd(g, 9)) {
+	case 8:   /* an address into a local */
+		expr(g, ENG_I32, depth);
+		op(g, 0x41);
+		wb_sleb(g->b, 0x7ff8);
+		op(g, 0x71);
+		op(g, rnd(g, 2) ? 0x21 : 0x22);
+		wb_uleb(g->b, L_I32 + rnd(g, 4));
+		if (g->b->p[g->b->len - 2] == 0x22)
+			op(g, 0x1a);
+		break;
 	case 6:   /* global.set */
 		expr(g, t, depth);
 		op(g, 0x24);

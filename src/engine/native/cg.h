@@ -101,6 +101,9 @@ struct cg {
 	uint32_t nkr, krcap;
 
 	uint8_t *lreg;                    /* per local: pinned register or NOREG */
+	uint32_t *chk;                    /* per local: offset + size already
+					   * bounds-checked for its current value
+					   * since the last label (0: none) */
 	uint16_t gpin, xpin;              /* registers holding pinned locals */
 	bool uses_mem;                    /* the body accesses memory */
 	bool mem_valid;                   /* r12/r13 hold the current memory */
@@ -193,6 +196,8 @@ void cg_pins_save(struct cg *c);
 void cg_pins_load(struct cg *c);
 /* Reloads r12/r13 if a call or memory.grow may have changed them. */
 void cg_mem_ready(struct cg *c);
+/* A label (loop head, else, end): checked extents no longer hold. */
+void cg_forget_checks(struct cg *c);
 
 /* ---- cg_scan.c --------------------------------------------------------------- */
 

@@ -366,6 +366,12 @@ void cg_pins_load(struct cg *c)
 			pin_move(c, l, false);
 }
 
+void cg_forget_checks(struct cg *c)
+{
+	if (c->chk)
+		memset(c->chk, 0, c->nlocals_all * sizeof(*c->chk));
+}
+
 void cg_mem_ready(struct cg *c)
 {
 	if (!c->mem_valid)

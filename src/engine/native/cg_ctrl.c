@@ -281,6 +281,8 @@ void cg_block(struct cg *c, uint8_t op)
 	f->bt1 = tmp.bt1;
 	f->rt = tmp.rt;
 	f->height = c->vh - f->np;
+	if (op == OP_LOOP)
+		cg_forget_checks(c);
 	f->mem_ok = op == OP_LOOP ? c->mem_valid : true;
 	f->if_mem = c->mem_valid;
 	if (op == OP_LOOP)
@@ -314,6 +316,7 @@ void cg_else(struct cg *c)
 		cg_add_fix(c, f, jmp32(c->a));
 	}
 	c->mem_valid = f->if_mem;
+	cg_forget_checks(c);
 	patch_rel32(c->a, f->else_fix, c->a->len);
 	f->else_pending = false;
 	f = &c->cs[c->cn - 1];
@@ -337,6 +340,7 @@ bool cg_end(struct cg *c)
 	}
 	if (!f->dead)
 		cg_materialise_range(c, f->height, c->vh);
+	cg_forget_checks(c);
 	if (f->kind == CK_LOOP) {
 		c->mem_valid = c->mem_valid && !f->dead;
 	} else {

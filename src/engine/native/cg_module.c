@@ -151,6 +151,9 @@ static bool compile_func(struct cgm *g, uint32_t i, uint32_t *npinned)
 	c.cs[0].kind = CK_FUNC;
 	c.cs[0].nr = c.ft->nresults;
 	c.cs[0].rt = c.ft->types + c.ft->nparams;
+	c.chk = calloc(c.nlocals_all ? c.nlocals_all : 1, sizeof(*c.chk));
+	if (!c.chk)
+		goto out;
 	cg_scan(&c);
 	if (c.fail)
 		goto out;
@@ -164,6 +167,7 @@ static bool compile_func(struct cgm *g, uint32_t i, uint32_t *npinned)
 out:
 	free(c.ltypes);
 	free(c.lreg);
+	free(c.chk);
 	free(c.vs);
 	free(c.cs);
 	free(c.fx);

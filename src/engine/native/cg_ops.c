@@ -37,9 +37,18 @@ static struct x_mem mem_addr(struct cg *c, uint32_t i, uint32_t offset, unsigned
 	}
 	r = cg_ro_reg(c, i);
 	if ((uint64_t)offset + size <= INT32_MAX) {
+		/* a local's value checked for a larger extent since the last
+		 * label stays in bounds: memories never shrink, and
+		 * (uint64)local + offset does not wrap */
+		uint32_t *chk = e->kind == VK_LOCAL ? &c->chk[e->local] : NULL;
+
+		if (chk && offset + size <= *chk)
+			return xmi(R13, r, 0, (int32_t)offset);
 		lea(a, GPR_SCRATCH, xm(r, (int32_t)(offset + size)));
 		alu_rr(a, ALU_CMP, true, GPR_SCRATCH, R12);
 		cg_trap_if(c, CC_A, ENG_TRAP_MEMORY_OOB);
+		if (chk)
+			*chk = offset + size;
 		return xmi(R13, r, 0, (int32_t)offset);
 	}
 	mov_ri64(a, GPR_SCRATCH, (uint64_t)offset + size);
@@ -168,6 +177,7 @@ static void local_set(struct cg *c, uint32_t idx, bool tee)
 	for (i = 0; i < top; i++)
 		if (c->vs[i].kind == VK_LOCAL && c->vs[i].local == idx)
 			cg_materialise(c, i);
+	c->chk[idx] = 0;
 	if (c->lreg[idx] != NOREG) {
 		uint8_t t = c->vs[top].type;
 

@@ -106,4 +106,20 @@
                                  (i32.and (local.get $n) (i32.const 127))))
           (br $l))
         (i32.const 0))))
+
+  ;; bounds checks shared between accesses through one local value: a set
+  ;; of the local or a label ends the sharing
+  (func (export "checks") (param $n i32) (param $m i32) (result i64)
+    (local $p i32) (local $s i64)
+    (local.set $p (i32.and (local.get $n) (i32.const 0xff)))
+    (local.set $s (i64.load offset=16 (local.get $p)))
+    (local.set $s (i64.add (local.get $s) (i64.load offset=8 (local.get $p))))
+    (local.set $p (i32.add (local.get $p) (local.get $m)))
+    (i64.add (local.get $s) (i64.load offset=8 (local.get $p))))
+  (func (export "checks2") (param $n i32) (param $m i32) (result i64)
+    (local $p i32) (local $s i64)
+    (local.set $p (local.get $m))
+    (block (br_if 0 (i32.eqz (local.get $n)))
+      (local.set $s (i64.load offset=64 (local.get $p))))
+    (i64.add (local.get $s) (i64.load offset=8 (local.get $p))))
 )

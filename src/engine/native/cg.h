@@ -104,11 +104,18 @@ struct cg {
 	uint32_t *chk;                    /* per local: offset + size already
 					   * bounds-checked for its current value
 					   * since the last label (0: none) */
+	uint32_t *chk_list;               /* locals whose chk may be non-zero */
+	uint8_t *chk_in;                  /* per local: in chk_list */
+	uint32_t nchk;
+	uint32_t pinned[12];              /* the pinned locals */
+	uint32_t npinned;
 	uint16_t gpin, xpin;              /* registers holding pinned locals */
 	bool uses_mem;                    /* the body accesses memory */
 	bool mem_valid;                   /* r12/r13 hold the current memory */
 
 	uint32_t gown[16], xown[16];      /* owning entry + 1, 0 = free */
+	uint32_t reg_low;                 /* no entry below this index is VK_REG */
+	uint32_t home_low;                /* every entry below this index is VK_HOME */
 	uint16_t glock, xlock;            /* registers the current op holds */
 
 	bool fail;                        /* out of memory or malformed */
@@ -198,6 +205,8 @@ void cg_pins_load(struct cg *c);
 void cg_mem_ready(struct cg *c);
 /* A label (loop head, else, end): checked extents no longer hold. */
 void cg_forget_checks(struct cg *c);
+/* Records a checked extent for local l (larger than the current one). */
+void cg_note_check(struct cg *c, uint32_t l, uint32_t end);
 
 /* ---- cg_scan.c --------------------------------------------------------------- */
 

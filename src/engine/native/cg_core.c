@@ -193,6 +193,8 @@ void cg_push_reg(struct cg *c, uint8_t type, unsigned reg)
 		c->xown[reg] = c->vh;
 	else
 		c->gown[reg] = c->vh;
+	if (c->vh - 1 < c->reg_low)
+		c->reg_low = c->vh - 1;
 }
 
 void cg_push_const(struct cg *c, uint8_t type, uint64_t v)
@@ -233,6 +235,10 @@ void cg_pop(struct cg *c, uint32_t n)
 	}
 	while (n-- > 0)
 		release(c, &c->vs[--c->vh]);
+	if (c->reg_low > c->vh)
+		c->reg_low = c->vh;
+	if (c->home_low > c->vh)
+		c->home_low = c->vh;
 }
 
 /* ---- registers ---------------------------------------------------------------------- */
@@ -264,7 +270,9 @@ unsigned cg_alloc(struct cg *c, bool xmm)
 			return r;
 		}
 	}
-	for (i = 0; i < c->vh; i++) {
+	/* the deepest register values are spilled first; entries below
+	 * reg_low hold none, so a run of spills does not rescan them */
+	for (i = c->reg_low; i < c->vh; i++) {
 		struct ve *e = &c->vs[i];
 
 		if (e->kind == VK_REG && vt_xmm(e->type) == xmm && !(*lock & (1u << e->reg))) {
@@ -273,6 +281,8 @@ unsigned cg_alloc(struct cg *c, bool xmm)
 			*lock |= (uint16_t)(1u << r);
 			return r;
 		}
+		if (e->kind != VK_REG && i == c->reg_low)
+			c->reg_low = i + 1;
 	}
 	/* every register is an operand of this instruction: cannot happen with
 	 * at most three operands per instruction */
@@ -346,30 +356,38 @@ static void pin_move(struct cg *c, uint32_t l, bool save)
 
 void cg_pins_save(struct cg *c)
 {
-	uint32_t l;
+	uint32_t i;
 
-	if (!c->gpin && !c->xpin)
-		return;
-	for (l = 0; l < c->nlocals_all; l++)
-		if (c->lreg[l] != NOREG)
-			pin_move(c, l, true);
+	for (i = 0; i < c->npinned; i++)
+		pin_move(c, c->pinned[i], true);
 }
 
 void cg_pins_load(struct cg *c)
 {
-	uint32_t l;
+	uint32_t i;
 
-	if (!c->gpin && !c->xpin)
-		return;
-	for (l = 0; l < c->nlocals_all; l++)
-		if (c->lreg[l] != NOREG)
-			pin_move(c, l, false);
+	for (i = 0; i < c->npinned; i++)
+		pin_move(c, c->pinned[i], false);
 }
 
 void cg_forget_checks(struct cg *c)
 {
-	if (c->chk)
-		memset(c->chk, 0, c->nlocals_all * sizeof(*c->chk));
+	uint32_t i;
+
+	for (i = 0; i < c->nchk; i++) {
+		c->chk[c->chk_list[i]] = 0;
+		c->chk_in[c->chk_list[i]] = 0;
+	}
+	c->nchk = 0;
+}
+
+void cg_note_check(struct cg *c, uint32_t l, uint32_t end)
+{
+	if (!c->chk_in[l]) {
+		c->chk_in[l] = 1;
+		c->chk_list[c->nchk++] = l;
+	}
+	c->chk[l] = end;
 }
 
 void cg_mem_ready(struct cg *c)
@@ -508,6 +526,10 @@ unsigned cg_to_reg(struct cg *c, uint32_t i)
 		c->xown[r] = i + 1;
 	else
 		c->gown[r] = i + 1;
+	if (i < c->reg_low)
+		c->reg_low = i;
+	if (i < c->home_low)
+		c->home_low = i;
 	return r;
 }
 
@@ -571,7 +593,7 @@ void cg_spill_regs(struct cg *c)
 {
 	uint32_t i;
 
-	for (i = 0; i < c->vh; i++)
+	for (i = c->reg_low; i < c->vh; i++)
 		if (c->vs[i].kind == VK_REG)
 			cg_spill(c, i);
 }
@@ -589,10 +611,14 @@ void cg_materialise(struct cg *c, uint32_t i)
 
 void cg_materialise_range(struct cg *c, uint32_t from, uint32_t to)
 {
-	uint32_t i;
+	uint32_t i, start = from > c->home_low ? from : c->home_low;
 
-	for (i = from; i < to; i++)
+	/* entries below home_low are in their homes already: materialising
+	 * the whole stack at each nested block stays linear */
+	for (i = start; i < to; i++)
 		cg_materialise(c, i);
+	if (from <= c->home_low && to > c->home_low)
+		c->home_low = to;
 }
 
 /* ---- emission helpers ------------------------------------------------------------- */

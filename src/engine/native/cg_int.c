@@ -57,6 +57,10 @@ static void swap_top2(struct cg *c)
 
 	c->vs[c->vh - 1] = c->vs[c->vh - 2];
 	c->vs[c->vh - 2] = t;
+	if (c->reg_low > c->vh - 2)
+		c->reg_low = c->vh - 2;
+	if (c->home_low > c->vh - 2)
+		c->home_low = c->vh - 2;
 	for (i = c->vh - 2; i < c->vh; i++) {
 		struct ve *e = &c->vs[i];
 

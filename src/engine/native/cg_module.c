@@ -152,7 +152,9 @@ static bool compile_func(struct cgm *g, uint32_t i, uint32_t *npinned)
 	c.cs[0].nr = c.ft->nresults;
 	c.cs[0].rt = c.ft->types + c.ft->nparams;
 	c.chk = calloc(c.nlocals_all ? c.nlocals_all : 1, sizeof(*c.chk));
-	if (!c.chk)
+	c.chk_list = malloc((c.nlocals_all ? c.nlocals_all : 1) * sizeof(*c.chk_list));
+	c.chk_in = calloc(c.nlocals_all ? c.nlocals_all : 1, 1);
+	if (!c.chk || !c.chk_list || !c.chk_in)
 		goto out;
 	cg_scan(&c);
 	if (c.fail)
@@ -168,6 +170,8 @@ out:
 	free(c.ltypes);
 	free(c.lreg);
 	free(c.chk);
+	free(c.chk_list);
+	free(c.chk_in);
 	free(c.vs);
 	free(c.cs);
 	free(c.fx);

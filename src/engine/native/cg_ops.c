@@ -48,7 +48,7 @@ static struct x_mem mem_addr(struct cg *c, uint32_t i, uint32_t offset, unsigned
 		alu_rr(a, ALU_CMP, true, GPR_SCRATCH, R12);
 		cg_trap_if(c, CC_A, ENG_TRAP_MEMORY_OOB);
 		if (chk)
-			*chk = offset + size;
+			cg_note_check(c, e->local, offset + size);
 		return xmi(R13, r, 0, (int32_t)offset);
 	}
 	mov_ri64(a, GPR_SCRATCH, (uint64_t)offset + size);

@@ -37,6 +37,7 @@ static unsigned pick(struct cg *c, const uint64_t *w, bool xmm, uint64_t min_w,
 		if (best == UINT32_MAX)
 			break;
 		c->lreg[best] = order[k];
+		c->pinned[c->npinned++] = best;
 		if (xmm) {
 			c->xpin |= (uint16_t)(1u << order[k]);
 			c->xown[order[k]] = PINNED_OWNER;

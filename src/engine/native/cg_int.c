@@ -88,6 +88,8 @@ static void alu_op(struct cg *c, enum x_alu alu, bool w, bool commutative)
 
 	if (commutative && c->vs[ia].kind == VK_CONST && c->vs[ib].kind != VK_CONST)
 		swap_top2(c);
+	else if (commutative && c->vs[ia].kind == VK_LOCAL && c->vs[ib].kind == VK_REG)
+		swap_top2(c);   /* the register value becomes the result, no copy */
 	if ((alu == ALU_ADD || alu == ALU_SUB) && c->vs[ia].kind == VK_LOCAL &&
 	    cg_reg_of(c, ia) != NOREG && c->vs[ib].kind == VK_CONST && fits_imm(&c->vs[ib], w) &&
 	    (int32_t)(uint32_t)c->vs[ib].c != INT32_MIN) {
@@ -120,7 +122,8 @@ static void mul_op(struct cg *c, bool w)
 	struct opnd b;
 	unsigned ra;
 
-	if (c->vs[ia].kind == VK_CONST && c->vs[ib].kind != VK_CONST)
+	if ((c->vs[ia].kind == VK_CONST && c->vs[ib].kind != VK_CONST) ||
+	    (c->vs[ia].kind == VK_LOCAL && c->vs[ib].kind == VK_REG))
 		swap_top2(c);
 	ra = cg_to_reg(c, ia);
 	b = operand(c, ib, w, true);

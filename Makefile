@@ -7,8 +7,12 @@ BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 CC         ?= cc
 MESON_OPTS ?=
+# `make install`: installation prefix and staging directory (docs/cli.md).
+PREFIX     ?= /usr/local
+DESTDIR    ?=
 
-.PHONY: all deps build test demo asan asan-test bench fuzz fuzz-smoke clang gcc clean
+.PHONY: all deps build test demo asan asan-test bench fuzz fuzz-smoke clang gcc clean \
+	install uninstall
 
 all: build
 
@@ -28,6 +32,19 @@ build: deps $(BUILD)/build.ninja
 
 test: build
 	@scripts/run-tests.sh $(BUILD)
+
+# Installs libpvf (shared, static, pkg-config pvf.pc), include/pvf, the pvf
+# command, the worker programs (when built) and the man page under
+# $(DESTDIR)$(PREFIX). Reconfigures the build directory for PREFIX first.
+install: build
+	@[ "$$(meson introspect --buildoptions $(BUILD) | python3 -c \
+	   'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')" \
+	   = "$(PREFIX)" ] || meson configure $(BUILD) -Dprefix=$(PREFIX)
+	meson install -C $(BUILD) $(if $(DESTDIR),--destdir "$(abspath $(DESTDIR))")
+
+# Removes what the last `make install` installed (meson's install log).
+uninstall:
+	ninja -C $(BUILD) uninstall
 
 demo: build
 	@scripts/demo.sh $(BUILD)

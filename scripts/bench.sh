@@ -1,5 +1,24 @@
 #!/bin/sh
-# make bench: engine benchmarks (see bench/run.py). Prints ratios to native.
+# make bench: engine benchmarks (bench/run.py: ratios to native) and the
+# validation-host benchmark (bench/host_bench: latency, throughput, memory
+# through the real workers), in one run. Prints figures, never pass/fail.
 set -eu
 build=${1:-build}
-exec python3 "$(dirname "$0")/../bench/run.py" "$build"
+here=$(dirname "$0")/..
+python3 "$here/bench/run.py" "$build"
+echo
+code=$here/../shared/runtime-blobs/adder-kagome.compressed.bin
+[ -f "$code" ] || code=/work/shared/runtime-blobs/adder-kagome.compressed.bin
+[ -f "$code" ] || code=$build/tests/pvfs/adder.wasm
+if [ ! -f "$code" ]; then
+	echo "bench: no adder PVF found; host benchmark skipped"
+	exit 0
+fi
+hb() {
+	"$build/bench/host_bench" "$build/workers/pvf-prepare-worker" \
+		"$build/workers/pvf-execute-worker" "$code" "$@"
+}
+hb
+echo
+echo "for comparison, the same without the worker sandbox (test-only mode):"
+hb --no-sandbox --reps 1000

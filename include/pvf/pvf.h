@@ -76,8 +76,16 @@ struct pvf_config {
 	/* Workers must report this version in their handshake; NULL disables
 	 * the check (tests only). */
 	const char *node_version;
-	/* Refuse to start unless the worker sandbox can be fully enabled. */
+	/* Refuse to start unless the worker sandbox can be fully enabled:
+	 * every required layer (seccomp, no-new-privs, and Landlock or
+	 * change-root) must work for both worker programs, as their
+	 * --check-security run at start-up reports (docs/security.md). On by
+	 * default (pvf_config_init). false accepts the risk: the host starts
+	 * with the layers that work and logs a warning for each missing one. */
 	bool secure_validator_mode;
+	/* Time limit of each worker program's --check-security run at
+	 * start-up: 30000. */
+	uint32_t security_check_timeout_ms;
 
 	unsigned prepare_workers_soft_max;  /* non-critical jobs: 1 */
 	unsigned prepare_workers_hard_max;  /* absolute: 2 */
@@ -279,11 +287,17 @@ PVF_API int pvf_exec_result_format(const struct pvf_exec_result *r, char *buf, s
 
 /* ---- life cycle --------------------------------------------------------- */
 
-/* Opens the cache (clearing leftovers), probes the sandbox (in a forked
- * child: call it before the process starts threads if you can) and creates
- * a host. No worker is started before the first request. Workers are forked
- * by the host's thread and die with it (PR_SET_PDEATHSIG), so that thread
- * must live until pvf_host_free(). On failure returns a negative errno and,
+/* Opens the cache (clearing leftovers), runs each worker program once as
+ * `<program> prepare-worker|execute-worker --check-security
+ * --worker-dir-path <dir>` (with worker_env as its environment) to learn
+ * which sandbox layers work (pvf_host_security), and creates a host. Fails
+ * if a worker program cannot be run or prints no report, and, in secure
+ * validator mode, if a required layer is missing: errbuf then names the
+ * layer, what would provide it and the option that accepts the risk (give
+ * it 512 bytes to hold the whole message). No worker is started before the
+ * first request. Workers are forked by the host's thread and die with it
+ * (PR_SET_PDEATHSIG), so that thread must live until pvf_host_free(). The
+ * checks are child processes waited for here. On failure returns a negative errno and,
  * if errbuf is non-NULL, a message in it. */
 PVF_API int pvf_host_new(const struct pvf_config *cfg, struct pvf_host **out, char *errbuf,
 			 size_t errlen);
@@ -364,14 +378,61 @@ PVF_API int pvf_execute_wait(struct pvf_host *h, const struct pvf_execute_req *r
  * *text is malloc'd and NUL-terminated (caller frees). */
 PVF_API int pvf_host_metrics(struct pvf_host *h, char **text, size_t *len);
 
-/* Sandbox capabilities found at start-up (sent to every worker). */
+/* Worker sandbox layers, in the order the workers apply them
+ * (docs/security.md "The layers, in order"). */
+enum pvf_sandbox_layer {
+	PVF_LAYER_USER_NAMESPACE = 0,
+	PVF_LAYER_CHANGE_ROOT,
+	PVF_LAYER_NET_NAMESPACE,
+	PVF_LAYER_IPC_NAMESPACE,
+	PVF_LAYER_NO_NEW_PRIVS,
+	PVF_LAYER_RLIMITS,
+	PVF_LAYER_CLOSE_FDS,
+	PVF_LAYER_CLEAR_ENV,
+	PVF_LAYER_LANDLOCK,
+	PVF_LAYER_LANDLOCK_NET,
+	PVF_LAYER_SECCOMP,
+	PVF_LAYER_SECURE_CLONE,   /* jobs cloned into fresh namespaces */
+	PVF_LAYER_COUNT
+};
+
+struct pvf_security_layer {
+	/* Works for every worker program (both --check-security reports). */
+	bool works;
+	/* Secure validator mode needs it: seccomp and no-new-privs always,
+	 * landlock when change-root is missing and change-root when landlock
+	 * is missing. */
+	bool required;
+	/* When !works: "prepare worker: <what failed>" (and/or the execute
+	 * worker's); "" when it works. */
+	char reason[256];
+};
+
+/* Sandbox status found at start-up by running each worker program with
+ * --check-security (the first five fields are also sent to every worker
+ * in its handshake). */
 struct pvf_security {
 	bool secure_validator_mode;
 	bool can_enable_landlock;
 	bool can_enable_seccomp;
 	bool can_unshare_user_namespace_and_change_root;
 	bool can_do_secure_clone;
+	/* Every required layer works (secure validator mode is possible). */
+	bool secure;
+	/* !secure: which requirement is unmet ("" otherwise). */
+	char why[128];
+	struct pvf_security_layer layer[PVF_LAYER_COUNT];
+	/* The lower Landlock ABI the two programs reported (0: none). */
+	int landlock_abi;
+	/* Both workers drop to an unprivileged id (the host runs as root and
+	 * the cache directory is reachable by uid 65534). */
+	bool workers_as_nobody;
 };
+/* "user-namespace", "change-root", ..., "seccomp", "secure-clone"; NULL if
+ * out of range. */
+PVF_API const char *pvf_sandbox_layer_name(enum pvf_sandbox_layer layer);
+/* What provides the layer, e.g. "seccomp: kernel CONFIG_SECCOMP_FILTER". */
+PVF_API const char *pvf_sandbox_layer_hint(enum pvf_sandbox_layer layer);
 PVF_API void pvf_host_security(const struct pvf_host *h, struct pvf_security *out);
 
 #endif /* PVF_PVF_H */

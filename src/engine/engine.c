@@ -36,6 +36,7 @@ const char *eng_status_name(enum eng_status status)
 	case ENG_ERR_MALFORMED: return "malformed";
 	case ENG_ERR_INVALID: return "invalid";
 	case ENG_ERR_PROFILE: return "outside profile";
+	case ENG_ERR_STACK_LIMITER: return "rejected by the stack limiter";
 	case ENG_ERR_LIMIT: return "limit exceeded";
 	case ENG_ERR_NOMEM: return "out of memory";
 	case ENG_ERR_UNLINKABLE: return "unlinkable";

@@ -132,6 +132,8 @@ enum eng_status {
 	ENG_ERR_MALFORMED,     /* binary format violation (spec: "malformed") */
 	ENG_ERR_INVALID,       /* validation failure (spec: "invalid") */
 	ENG_ERR_PROFILE,       /* valid Wasm, but outside the selected profile */
+	ENG_ERR_STACK_LIMITER, /* PVF profile: valid Wasm the stack limiter's cost
+				* function rejects (determinism.md §3.2) */
 	ENG_ERR_LIMIT,         /* an implementation limit was exceeded */
 	ENG_ERR_NOMEM,         /* allocation failed */
 	ENG_ERR_UNLINKABLE,    /* import missing or of the wrong type */

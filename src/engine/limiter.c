@@ -31,14 +31,15 @@ struct lim {
 	uint32_t offset;
 };
 
-/* The module is valid when the limiter runs, so its rejections are the
- * profile's. */
+/* The module is valid when the limiter runs; its rejections have their own
+ * status because the reference classifies them as preparation errors (the
+ * instrumentation pass), not as parse errors (determinism.md §3.1, §10). */
 static enum eng_status lerr(struct lim *l, const char *msg)
 {
-	eng__error(l->err, ENG_ERR_PROFILE, l->offset, "stack limiter: %s", msg);
+	eng__error(l->err, ENG_ERR_STACK_LIMITER, l->offset, "stack limiter: %s", msg);
 	if (l->err)
 		l->err->func_idx = l->func_idx;
-	return ENG_ERR_PROFILE;
+	return ENG_ERR_STACK_LIMITER;
 }
 
 static enum eng_status lpush(struct lim *l, uint32_t n)

@@ -14,7 +14,7 @@
  * limiter (limiter.c) computes every function's cost. The reference runs the
  * limiter first; running it last gives the same verdicts (both reject) and
  * lets an invalid module report the spec's reason, while a valid module the
- * limiter rejects is ENG_ERR_PROFILE.
+ * limiter rejects is ENG_ERR_STACK_LIMITER.
  */
 #include <stdarg.h>
 #include <stdio.h>

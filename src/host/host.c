@@ -587,7 +587,9 @@ void pvf_config_init(struct pvf_config *cfg)
 	cfg->cache_min_stale_ms = 24ull * 60 * 60 * 1000;
 	cfg->cleanup_interval_ms = 60 * 60 * 1000;
 	cfg->verify_artifacts = true;
+	cfg->security_check_timeout_ms = 30000;
 	cfg->log_level = PVF_LOG_INFO;
+	cfg->secure_validator_mode = true;
 }
 
 static void free_config(struct pvf_host *h)
@@ -638,7 +640,7 @@ static int check_config(const struct pvf_config *c, struct pvf_err *err)
 		return pvf_err_set(err, -EINVAL, "need 1 <= prepare soft max <= hard max and "
 				   "at least 1 execute worker");
 	if (c->wall_clock_factor < 1 || c->spawn_timeout_ms < 1 || c->spawn_retry_delay_ms < 1 ||
-	    c->cleanup_interval_ms < 1)
+	    c->cleanup_interval_ms < 1 || c->security_check_timeout_ms < 1)
 		return pvf_err_set(err, -EINVAL, "timeouts, delays and factors must be positive");
 	if (c->log_level < PVF_LOG_ERROR || c->log_level > PVF_LOG_TRACE)
 		return pvf_err_set(err, -EINVAL, "log level out of range");
@@ -657,6 +659,7 @@ static int add_src(struct pvf_host *h, int fd, struct host_src *src, enum host_s
 int pvf_host_new(const struct pvf_config *cfg, struct pvf_host **out, char *errbuf, size_t errlen)
 {
 	struct pvf_err err = {0};
+	char sec_msg[768] = "";
 	struct pvf_host *h;
 	int ret, i;
 
@@ -702,7 +705,7 @@ int pvf_host_new(const struct pvf_config *cfg, struct pvf_host **out, char *errb
 	ret = cache_open(&h->cache, h->cfg.cache_dir, &err);
 	if (ret)
 		goto out_free;
-	ret = host_security_probe(h, &h->security, &err);
+	ret = host_security_check(h, &err, sec_msg, sizeof(sec_msg));
 	if (ret)
 		goto out_free;
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -728,7 +731,8 @@ out_free:
 	pvf_host_free(h);
 out_report:
 	if (errbuf && errlen)
-		snprintf(errbuf, errlen, "%s", err.msg[0] ? err.msg : strerror(-ret));
+		snprintf(errbuf, errlen, "%s", sec_msg[0] ? sec_msg : err.msg[0] ? err.msg :
+			 strerror(-ret));
 	return ret;
 }
 
@@ -1144,6 +1148,8 @@ int pvf_host_metrics(struct pvf_host *h, char **text, size_t *len)
 	int ret = host_metrics_render(&h->metrics, &b);
 
 	if (!ret)
+		ret = host_security_render(h, &b);
+	if (!ret)
 		ret = buf_append_byte(&b, 0);
 	if (ret) {
 		buf_deinit(&b);
@@ -1156,10 +1162,5 @@ int pvf_host_metrics(struct pvf_host *h, char **text, size_t *len)
 
 void pvf_host_security(const struct pvf_host *h, struct pvf_security *out)
 {
-	out->secure_validator_mode = h->security.secure_validator_mode;
-	out->can_enable_landlock = h->security.can_enable_landlock;
-	out->can_enable_seccomp = h->security.can_enable_seccomp;
-	out->can_unshare_user_namespace_and_change_root =
-		h->security.can_unshare_user_namespace_and_change_root;
-	out->can_do_secure_clone = h->security.can_do_secure_clone;
+	*out = h->sec;
 }

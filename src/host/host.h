@@ -11,7 +11,8 @@
  *   metrics.c   counters/histograms, Prometheus text (§8)
  *   params.c    artifact identity (code hash, executor-parameter hashes)
  *   result.c    owned results, error texts
- *   security.c  sandbox capability probe (src/sandbox) -> SecurityStatus
+ *   security.c  worker programs' --check-security at start -> SecurityStatus,
+ *               struct pvf_security, start-up log, pvf_security_* metrics
  *
  * Everything runs on the host's thread. Objects that the epoll set may still
  * refer to (workers) are never freed while events are being handled: dead
@@ -327,7 +328,8 @@ struct pvf_host {
 	struct pvf_config cfg;        /* strings below are owned copies */
 	char **worker_env;
 	struct cache cache;
-	struct proto_security security;
+	struct proto_security security; /* what HELLO tells the workers */
+	struct pvf_security sec;        /* the full status (pvf_host_security) */
 	struct host_metrics metrics;
 
 	int epfd, timerfd, wakefd;
@@ -421,6 +423,13 @@ void host_exec_worker_message(struct host_worker *w, struct scale_slice payload)
 void host_exec_worker_timeout(struct host_worker *w);
 
 /* security.c */
-int host_security_probe(struct pvf_host *h, struct proto_security *out, struct pvf_err *err);
+/* Runs each worker program with --check-security and fills h->sec and
+ * h->security. Fails when a program cannot be run or prints no report, and
+ * in secure validator mode when a required layer is missing; msg (len bytes)
+ * then gets the whole message (err a shorter one). Call before the host
+ * starts workers. */
+int host_security_check(struct pvf_host *h, struct pvf_err *err, char *msg, size_t len);
+/* Appends the pvf_security_* metrics. 0 or -ENOMEM. */
+int host_security_render(const struct pvf_host *h, struct buf *out);
 
 #endif /* PVF_HOST_H */

@@ -77,7 +77,11 @@ void rt_runtime_config_from_exec_params(const struct rt_exec_params *p,
 }
 
 /* Engine failures while preparing: a parse failure is what parity-wasm would
- * reject (prevalidation), the rest is wasmparser/instrumentation territory. */
+ * reject (prevalidation), the rest is wasmparser/instrumentation territory.
+ * ENG_ERR_PROFILE is mostly a parse failure (post-MVP opcodes and types); a
+ * few profile rejections are wasmparser's in the reference (data-count
+ * section, memory-import conversion) and are reported as prevalidation here:
+ * both classes reject at pre-check and neither gives a vote at execution. */
 static enum rt_err_kind classify_module_error(const struct eng_error *e)
 {
 	switch (e->status) {
@@ -88,6 +92,7 @@ static enum rt_err_kind classify_module_error(const struct eng_error *e)
 		return RT_ERR_INTERNAL;
 	case ENG_ERR_INVALID:
 	case ENG_ERR_LIMIT:
+	case ENG_ERR_STACK_LIMITER:
 	default:
 		return RT_ERR_PREPARATION;
 	}

@@ -34,6 +34,20 @@
  * The default execute result is "<artifact bytes>|<pov bytes>"; the artifact
  * (written by the fake prepare worker) holds the code bytes, so a test can
  * check which code a candidate ran against.
+ *
+ * Check mode (`fake_worker KIND-worker --check-security --worker-dir-path
+ * DIR`, run by the host at start-up) prints a scripted security report in
+ * the real workers' format (workers/worker.h). The script is
+ * FAKE_CHECK_PREPARE or FAKE_CHECK_EXECUTE for that kind, else FAKE_CHECK:
+ *   (unset)            every layer works, exit 0
+ *   missing:L1,L2      those layers (sandbox names) missing, exit 1
+ *   error:MSG          the report says the check could not run, exit 3
+ *   exit:N             no report, "fake: check failed" on stderr, exit N
+ *   garbage | hang | signal   not a report / never ends / killed by SIGKILL
+ *   orphan             a good report, but a child keeps stdout open for 3 s
+ * FAKE_CHECK_LOG=PATH appends "check KIND dir=yes|no" (does DIR exist).
+ * FAKE_HELLO_LOG=1: after the handshake, a LOG record "hello security:
+ * svm=B landlock=B seccomp=B userns-chroot=B clone=B" (what HELLO said).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -381,6 +395,84 @@ out_send:
 	free(path);
 }
 
+static const char *const layer_names[] = {
+	"user-namespace", "change-root", "net-namespace", "ipc-namespace", "no-new-privs",
+	"rlimits", "close-fds", "clear-env", "landlock", "landlock-net", "seccomp",
+	"secure-clone",
+};
+
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = list;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static int check_mode(int argc, char **argv)
+{
+	const char *script = getenv(kind == PROTO_WORKER_PREPARE ? "FAKE_CHECK_PREPARE" :
+				    "FAKE_CHECK_EXECUTE");
+	const char *log = getenv("FAKE_CHECK_LOG"), *dir = NULL, *missing = "";
+	int i;
+
+	for (i = 2; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--worker-dir-path"))
+			dir = argv[i + 1];
+	if (!script)
+		script = getenv("FAKE_CHECK");
+	script = script ? script : "";
+	if (log) {
+		FILE *f = fopen(log, "a");
+
+		if (f) {
+			fprintf(f, "check %s dir=%s\n", kind == PROTO_WORKER_PREPARE ? "prepare" :
+				"execute", dir && exists(dir) ? "yes" : "no");
+			fclose(f);
+		}
+	}
+	if (!strncmp(script, "exit:", 5)) {
+		fprintf(stderr, "fake: check failed\n");
+		return atoi(script + 5);
+	}
+	if (!strcmp(script, "garbage")) {
+		printf("hello\n");
+		return 0;
+	}
+	if (!strcmp(script, "hang"))
+		hang();
+	if (!strcmp(script, "signal"))
+		raise(SIGKILL);
+	if (!strcmp(script, "orphan")) {
+		fflush(stdout);
+		if (fork() == 0) {
+			sleep_ms(3000);
+			_exit(0);
+		}
+	}
+	printf("pvf-worker-security-check 1\nworker %s\n",
+	       kind == PROTO_WORKER_PREPARE ? "prepare" : "execute");
+	if (!strncmp(script, "error:", 6)) {
+		printf("error %s\n", script + 6);
+		return 3;
+	}
+	if (!strncmp(script, "missing:", 8))
+		missing = script + 8;
+	printf("run-as self\nlandlock-abi 7\n");
+	for (i = 0; i < (int)BASE_ARRAY_SIZE(layer_names); i++)
+		if (listed(missing, layer_names[i]))
+			printf("layer %s missing fake: %s broken\n", layer_names[i], layer_names[i]);
+		else
+			printf("layer %s works\n", layer_names[i]);
+	printf("verdict %s\n", missing[0] ? "insecure fake" : "secure");
+	return missing[0] ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *node_version = "", *start = getenv("FAKE_START"), *v = getenv("FAKE_VERSION");
@@ -397,6 +489,9 @@ int main(int argc, char **argv)
 		kind = PROTO_WORKER_EXECUTE;
 	else
 		return 2;
+	for (i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--check-security"))
+			return check_mode(argc, argv);
 	for (i = 2; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--socket-fd"))
 			sock = atoi(argv[i + 1]);
@@ -444,6 +539,16 @@ int main(int argc, char **argv)
 	}
 	proto_encode_hello_ack(&b, &ack);
 	send_buf(&b);
+	if (getenv("FAKE_HELLO_LOG")) {
+		char text[160];
+
+		snprintf(text, sizeof(text), "hello security: svm=%d landlock=%d seccomp=%d "
+			 "userns-chroot=%d clone=%d", hello.security.secure_validator_mode,
+			 hello.security.can_enable_landlock, hello.security.can_enable_seccomp,
+			 hello.security.can_unshare_user_namespace_and_change_root,
+			 hello.security.can_do_secure_clone);
+		send_log(text);
+	}
 	for (;;) {
 		struct scale_slice p;
 		int ret = proto_read_frame(sock, PROTO_FRAME_MAX, &in);

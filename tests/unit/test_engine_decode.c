@@ -467,9 +467,10 @@ static void test_pvf_cases(void)
 	expect_file("pvf_satconv.wasm", PVF, ENG_ERR_PROFILE, "not supported by the PVF profile", 0);
 	expect_file("pvf_satconv.wasm", FULL, ENG_OK, "", ENG_FEATURE_SAT_TRUNC);
 	/* 3, 4: the stack limiter rejects valid Wasm. */
-	expect_file("pvf_underflow.wasm", PVF, ENG_ERR_PROFILE, "stack limiter: stack underflow", 0);
+	expect_file("pvf_underflow.wasm", PVF, ENG_ERR_STACK_LIMITER, "stack limiter: stack underflow",
+		    0);
 	expect_file("pvf_underflow.wasm", FULL, ENG_OK, "", 0);
-	expect_file("pvf_underflow_call.wasm", PVF, ENG_ERR_PROFILE,
+	expect_file("pvf_underflow_call.wasm", PVF, ENG_ERR_STACK_LIMITER,
 		    "stack limiter: stack underflow", 0);
 	expect_file("pvf_underflow_call.wasm", FULL, ENG_OK, "", 0);
 	/* Inside a block the same code passes (height == start at the pop). */

@@ -5,7 +5,6 @@
 #include <poll.h>
 
 #include "harness.h"
-#include "sandbox/sandbox.h"
 
 #define WAIT_MS 10000
 #define RUN(fn)                                                                \
@@ -519,15 +518,38 @@ static void test_spawn(void)
 	spawn_case("FAKE_START=not-worker", 300, "bad handshake magic", "not a worker");
 	spawn_case("FAKE_START=garbage", 300, "bad frame length", "oversized frame");
 
-	/* a program that does not exist */
+	/* A program that does not exist: the start-up security check cannot
+	 * run it, so the host refuses to start (tests/host/test_host_security.c
+	 * has the other check failures). */
+	{
+		char err[256] = "";
+
+		t_setup_root();
+		t_config(&c, NULL);
+		c.prepare_worker_path = "/nonexistent/pvf-prepare-worker";
+		h = NULL;
+		ok(pvf_host_new(&c, &h, err, sizeof(err)) == -ENOENT && !h &&
+		   strstr(err, "cannot run the prepare worker program "
+			  "`/nonexistent/pvf-prepare-worker`: No such file"),
+		   "a missing worker program stops the start: %s", err);
+	}
+	/* One that disappears after the start: exec fails at spawn time, is
+	 * reported and retried. */
 	t_setup_root();
 	t_config(&c, NULL);
-	c.prepare_worker_path = "/nonexistent/pvf-prepare-worker";
+	{
+		char *abs = realpath(t_fake, NULL);
+
+		ok(abs && symlink(abs, T("vanishing-worker")) == 0, "symlink to the fake worker");
+		free(abs);
+	}
+	c.prepare_worker_path = T("vanishing-worker");
 	h = t_host(&c);
+	unlink(T("vanishing-worker"));
 	memset(&r, 0, sizeof(r));
 	pvf_precheck(h, &code, t_precheck_cb, &r, NULL);
 	t_spin(h, 200);
-	ok(t_logged("exec `/nonexistent/pvf-prepare-worker`"), "exec failure reported");
+	ok(t_logged("exec `") && t_logged("vanishing-worker`"), "exec failure reported");
 	ok(t_metric(h, "polkadot_pvf_worker_spawning{flavor=\"prepare\"}") >= 2, "and retried");
 	pvf_host_free(h);
 }
@@ -652,20 +674,14 @@ static void test_cancel_and_api(void)
 	ok_eq(pvf_precheck(h, &quick, t_precheck_cb, &r[2], NULL), -EINVAL, "bad prep kind");
 	{
 		struct pvf_security sec;
-		struct sbx_status st;
-		struct pvf_err perr = {0};
 
+		/* The fake worker's check reports every layer working; secure
+		 * validator mode is pvf_config_init's default. */
 		pvf_host_security(h, &sec);
-		ok_eq(sbx_probe(0, &st, &perr), 0, "sandbox probe (%s)", perr.msg);
-		ok(!sec.secure_validator_mode &&
-		   sec.can_enable_seccomp == (st.layer[SBX_LAYER_SECCOMP].state == SBX_WORKS) &&
-		   sec.can_enable_landlock == (st.layer[SBX_LAYER_LANDLOCK].state == SBX_WORKS) &&
-		   sec.can_do_secure_clone == (st.layer[SBX_LAYER_SECURE_CLONE].state == SBX_WORKS) &&
-		   sec.can_unshare_user_namespace_and_change_root ==
-		   (st.layer[SBX_LAYER_USERNS].state == SBX_WORKS &&
-		    st.layer[SBX_LAYER_CHANGE_ROOT].state == SBX_WORKS),
-		   "security status = the sandbox probe (seccomp %d, landlock %d, clone %d)",
-		   sec.can_enable_seccomp, sec.can_enable_landlock, sec.can_do_secure_clone);
+		ok(sec.secure_validator_mode && sec.secure && sec.can_enable_seccomp &&
+		   sec.can_enable_landlock && sec.can_do_secure_clone &&
+		   sec.can_unshare_user_namespace_and_change_root,
+		   "security status = the workers' check reports");
 	}
 	pvf_host_free(h);
 	pvf_host_free(NULL);
@@ -685,26 +701,12 @@ static void test_cancel_and_api(void)
 		ok_eq(pvf_host_new(&c, &bad, err, sizeof(err)), -EINVAL, "cache dir required");
 		t_config(&c, NULL);
 		c.secure_validator_mode = true;
-		{
-			struct sbx_status st;
-			struct pvf_err perr = {0};
-			char why[256];
-			int ret = pvf_host_new(&c, &bad, err, sizeof(err));
-
-			sbx_probe(0, &st, &perr);
-			if (sbx_status_secure(&st, why, sizeof(why))) {
-				struct pvf_security sec = {0};
-
-				if (bad)
-					pvf_host_security(bad, &sec);
-				ok(ret == 0 && sec.secure_validator_mode && sec.can_enable_seccomp,
-				   "secure validator mode starts where the sandbox works");
-				pvf_host_free(bad);
-			} else {
-				ok(ret == -ENOTSUP && strstr(err, "secure validator mode"),
-				   "secure validator mode refused without the sandbox: %s", err);
-			}
-		}
+		ok(pvf_host_new(&c, &bad, err, sizeof(err)) == 0 && bad,
+		   "secure validator mode starts when the workers' checks pass");
+		pvf_host_free(bad);
+		bad = NULL;
+		c.security_check_timeout_ms = 0;
+		ok_eq(pvf_host_new(&c, &bad, err, sizeof(err)), -EINVAL, "check timeout 0 refused");
 	}
 }
 

@@ -34,13 +34,56 @@ bool cli_parse_profile(const char *s, enum eng_profile *out);
 /* Prints "i32:5"-style value text into buf. */
 void cli_format_val(const struct eng_val *v, char *buf, size_t len);
 
-/* Dispatches argv[1] over cmds; prints help for -h/--help/unknown. */
+/* The top-level program (main.c): its help text is the source of the man
+ * page (scripts/gen-manpage.py) and of the command list in docs/cli.md. */
+struct cli_prog {
+	const char *name;           /* "pvf" */
+	const char *version;
+	const char *description;    /* paragraphs for --help, lines of <= 76 columns */
+	const char *sections;       /* more list sections ("environment:\n  X  ...") */
+	const struct cli_cmd *cmds;
+	size_t ncmds;
+};
+
+/* Runs the program: `--help`/`-h`/`help [COMMAND...]`, `--version`/`-V`,
+ * or a command (see cli_dispatch). Returns the exit status. */
+int cli_main(const struct cli_prog *p, int argc, char **argv);
+
+/* Dispatches argv[1] over cmds. `-h`/`--help` prints the command list to
+ * stdout (exit 0); `help COMMAND [ARGS...]` runs `COMMAND [ARGS...] --help`;
+ * no command or an unknown one is a usage error (exit 2, message on stderr
+ * naming what to run instead). */
 int cli_dispatch(const char *prog, const struct cli_cmd *cmds, size_t ncmds,
 		 int argc, char **argv);
+
+/* A validation host for one command (cmd_precheck.c). Fill the options,
+ * then cli_host_open(); cli_host_close() frees the host and removes a
+ * temporary cache. */
+struct pvf_host;
+struct cli_host {
+	const char *cache_dir;      /* NULL: a temporary directory */
+	const char *worker_dir;     /* NULL: search (see find_workers) */
+	bool verbose;               /* print the host's whole log */
+	bool secure;                /* secure validator mode */
+	char prepare_worker[4096], execute_worker[4096];
+	char tmp_cache[256];
+	struct pvf_host *h;
+	/* from the workers' "job stats" log records: the last job's CPU time
+	 * and the largest peak RSS of any job */
+	uint64_t job_cpu_ns;
+	long job_max_rss_kib;
+};
+int cli_host_open(struct cli_host *ch, const char *prog);
+void cli_host_close(struct cli_host *ch);
+/* Seconds (may have a fraction) to milliseconds; false if not > 0. */
+bool cli_parse_seconds(const char *s, uint64_t *ms);
 
 int cmd_wasm(int argc, char **argv);
 int cmd_security(int argc, char **argv);
 int cmd_pvf_call(int argc, char **argv);
 int cmd_pvf_validate(int argc, char **argv);
+int cmd_pvf_precheck(int argc, char **argv);
+int cmd_host(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif /* PVF_CLI_H */

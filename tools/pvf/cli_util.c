@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,22 +70,193 @@ void cli_format_val(const struct eng_val *v, char *buf, size_t len)
 	}
 }
 
+/* ---- dispatch and help --------------------------------------------------- */
+
+/* Exit statuses, shared by every command (docs/cli.md). */
+static const char exit_status_text[] =
+	"exit status (every command):\n"
+	"  0  success: the input is valid or accepted, the call returned\n"
+	"  1  the input is rejected or invalid, or the code traps (reason on stderr)\n"
+	"  2  usage error: unknown command or option, missing argument\n"
+	"  3  error: the job could not be done (unreadable file, I/O, out of memory,\n"
+	"     missing programs, internal error)\n";
+
+/* Edit distance of a and b, capped: enough to suggest a command for a typo. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[33];
+
+	if (la > 32 || lb > 32)
+		return SIZE_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0], up;
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			up = row[j];
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* The command closest to name (a typo or a prefix), or NULL. */
+static const char *suggest(const char *name, const struct cli_cmd *cmds, size_t ncmds)
+{
+	const char *best = NULL;
+	size_t best_d = 3, i, d;
+
+	for (i = 0; i < ncmds; i++) {
+		if (name[0] && strncmp(cmds[i].name, name, strlen(name)) == 0)
+			return cmds[i].name;
+		d = edit_distance(name, cmds[i].name);
+		if (d < best_d) {
+			best_d = d;
+			best = cmds[i].name;
+		}
+	}
+	return best;
+}
+
+static void print_commands(FILE *f, const struct cli_cmd *cmds, size_t ncmds)
+{
+	size_t i;
+
+	fprintf(f, "commands:\n");
+	for (i = 0; i < ncmds; i++)
+		fprintf(f, "  %-16s %s\n", cmds[i].name, cmds[i].summary);
+}
+
+/* The whole help (p: of the program, NULL: of a command group), or with
+ * brief only the usage and the command list. */
+static void print_help(FILE *f, const struct cli_prog *p, const char *prog,
+		       const struct cli_cmd *cmds, size_t ncmds, bool brief)
+{
+	fprintf(f, "usage: %s COMMAND [ARGS...]\n", prog);
+	if (brief) {
+		fprintf(f, "\n");
+		print_commands(f, cmds, ncmds);
+		fprintf(f, "\nRun `%s --help` for more.\n", prog);
+		return;
+	}
+	if (p) {
+		fprintf(f, "       %s help COMMAND [SUBCOMMAND]\n", prog);
+		fprintf(f, "       %s --version\n\n%s\n", prog, p->description);
+	} else {
+		fprintf(f, "       %s help COMMAND\n\n", prog);
+	}
+	print_commands(f, cmds, ncmds);
+	if (p) {
+		fprintf(f, "\noptions:\n"
+			   "  -h, --help       this text\n"
+			   "  -V, --version    print the version and exit\n"
+			   "\n%s", exit_status_text);
+		if (p->sections)
+			fprintf(f, "\n%s", p->sections);
+	}
+	fprintf(f, "\nRun `%s help COMMAND` (or `%s COMMAND --help`) for a command's options.\n",
+		prog, prog);
+}
+
+static bool is_help(const char *a)
+{
+	return strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0;
+}
+
+/* `help [NAME [ARGS...]]`: argv[0] is "help". */
+static int run_help(const struct cli_prog *p, const char *prog, const struct cli_cmd *cmds,
+		    size_t ncmds, int argc, char **argv)
+{
+	char **sub;
+	size_t i;
+	int j, rc;
+
+	if (argc < 2 || is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+		print_help(stdout, p, prog, cmds, ncmds, false);
+		return CLI_EXIT_OK;
+	}
+	for (i = 0; i < ncmds; i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			break;
+	if (i == ncmds) {
+		const char *s = suggest(argv[1], cmds, ncmds);
+
+		fprintf(stderr, "%s help: no command `%s`", prog, argv[1]);
+		if (s)
+			fprintf(stderr, "; did you mean `%s`?", s);
+		fprintf(stderr, "\nRun `%s --help` for the list of commands.\n", prog);
+		return CLI_EXIT_USAGE;
+	}
+	/* NAME ARGS... --help */
+	sub = calloc((size_t)argc + 1, sizeof(*sub));
+	if (!sub) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return CLI_EXIT_ERROR;
+	}
+	for (j = 1; j < argc; j++)
+		sub[j - 1] = argv[j];
+	sub[argc - 1] = (char *)"--help";
+	rc = cmds[i].run(argc, sub);
+	free(sub);
+	return rc;
+}
+
+static int dispatch(const struct cli_prog *p, const char *prog, const struct cli_cmd *cmds,
+		    size_t ncmds, int argc, char **argv)
+{
+	const char *s;
+	size_t i;
+
+	if (argc < 2) {
+		fprintf(stderr, "%s: missing command\n\n", prog);
+		print_help(stderr, p, prog, cmds, ncmds, true);
+		return CLI_EXIT_USAGE;
+	}
+	if (is_help(argv[1])) {
+		print_help(stdout, p, prog, cmds, ncmds, false);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "help") == 0)
+		return run_help(p, prog, cmds, ncmds, argc - 1, argv + 1);
+	for (i = 0; i < ncmds; i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].run(argc - 1, argv + 1);
+	if (argv[1][0] == '-')
+		fprintf(stderr, "%s: unknown option `%s`", prog, argv[1]);
+	else
+		fprintf(stderr, "%s: unknown command `%s`", prog, argv[1]);
+	s = suggest(argv[1] + strspn(argv[1], "-"), cmds, ncmds);
+	if (s && argv[1][0] != '-')
+		fprintf(stderr, "; did you mean `%s`?", s);
+	fprintf(stderr, "\nRun `%s --help` for the list of commands.\n", prog);
+	return CLI_EXIT_USAGE;
+}
+
 int cli_dispatch(const char *prog, const struct cli_cmd *cmds, size_t ncmds,
 		 int argc, char **argv)
 {
-	size_t i;
-	bool help = argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-		    strcmp(argv[1], "help") == 0;
+	return dispatch(NULL, prog, cmds, ncmds, argc, argv);
+}
 
-	if (!help) {
-		for (i = 0; i < ncmds; i++)
-			if (strcmp(argv[1], cmds[i].name) == 0)
-				return cmds[i].run(argc - 1, argv + 1);
-		fprintf(stderr, "%s: unknown command `%s`\n\n", prog, argv[1]);
+int cli_main(const struct cli_prog *p, int argc, char **argv)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
+		if (argc > 2) {
+			fprintf(stderr, "%s: --version takes no arguments\n", p->name);
+			return CLI_EXIT_USAGE;
+		}
+		printf("%s %s\n", p->name, p->version);
+		return CLI_EXIT_OK;
 	}
-	fprintf(help ? stdout : stderr, "usage: %s COMMAND [ARGS...]\n\ncommands:\n", prog);
-	for (i = 0; i < ncmds; i++)
-		fprintf(help ? stdout : stderr, "  %-16s %s\n", cmds[i].name, cmds[i].summary);
-	fprintf(help ? stdout : stderr, "\nRun `%s COMMAND --help` for a command's options.\n", prog);
-	return help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	return dispatch(p, p->name, p->cmds, p->ncmds, argc, argv);
 }

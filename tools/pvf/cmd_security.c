@@ -46,10 +46,13 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: pvf security-check [--quiet]\n\n"
 		   "Probes each sandbox layer in a throw-away child process and prints\n"
-		   "whether it works. Exit status: 0 every required layer works, 1 a\n"
-		   "required layer is missing, 3 the probe could not run.\n"
-		   "(--test-break LAYER,... makes layers fail as on an older kernel;\n"
-		   "for tests only.)\n");
+		   "whether it works, and whether secure validator mode is possible.\n\n"
+		   "options:\n"
+		   "  -q, --quiet          print only the secure validator mode line\n"
+		   "  --test-break LAYER,...  make layers fail as on an older kernel (tests)\n"
+		   "  -h, --help           this text\n\n"
+		   "exit status: 0 every required layer works, 1 a required layer is\n"
+		   "missing, 2 usage, 3 the probe could not run\n");
 }
 
 int cmd_security(int argc, char **argv)

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pvf validate: runs validate_block of a PVF on one candidate's
- * ValidationParams, in-process, and prints the verdict.
+ * ValidationParams and prints the verdict. By default the candidate goes
+ * through the validation host (a prepare worker prepares the code, an
+ * execute worker runs it in a job process); --in-process runs it here.
  *
- *   pvf validate [--json] [--max-memory-pages N] [--stack-logical-max N]
+ *   pvf validate [--json] [--cache DIR] [--exec-timeout S] [--worker-dir DIR]
+ *                [--in-process] [--max-memory-pages N] [--stack-logical-max N]
  *                CODE --params FILE
  */
 #include <ctype.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <pvf/pvf.h>
 
 #include "base/base.h"
 #include "base/scale.h"
@@ -29,17 +33,26 @@ static void validate_usage(FILE *f)
 		"Prepares CODE (the validation code as stored on chain: plain Wasm or an\n"
 		"8-byte-prefixed zstd blob) as Polkadot's PVF pipeline does, runs\n"
 		"validate_block on the SCALE-encoded ValidationParams in FILE (binary, or hex\n"
-		"text with optional 0x) and prints the decoded ValidationResult.\n"
+		"text with optional 0x) and prints the decoded ValidationResult. By default\n"
+		"this goes through the validation host and its sandboxed worker processes\n"
+		"(the block data is then the PoV: a zstd-prefixed one is decompressed).\n"
 		"\n"
 		"options:\n"
 		"  --params FILE            the ValidationParams (required)\n"
 		"  --json                   machine-readable output on stdout\n"
 		"  --max-memory-pages N     executor param MaxMemoryPages (memory limit N + 32)\n"
 		"  --stack-logical-max N    executor param StackLogicalMax (default 65536)\n"
+		"  --cache DIR              artifact cache directory (default: a temporary one)\n"
+		"  --exec-timeout S         CPU-time limit of the execution (default 12)\n"
+		"  --worker-dir DIR         where pvf-prepare-worker and pvf-execute-worker are\n"
+		"  --in-process             run in this process, without the host\n"
+		"  --insecure               start even if a required sandbox layer is missing\n"
+		"  -v, --verbose            show the host's and the workers' log\n"
 		"  -h, --help               this text\n"
 		"\n"
-		"exit status: 0 valid, 1 invalid candidate, 2 usage, 3 error (unreadable\n"
-		"files, code that fails preparation, internal errors)\n");
+		"exit status: 0 valid, 1 invalid candidate (also possibly-invalid: a job\n"
+		"that died or a hard timeout), 2 usage, 3 error (unreadable files, code that\n"
+		"fails preparation, internal errors)\n");
 }
 
 static bool parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
@@ -204,22 +217,232 @@ static void emit_json(json_t *j)
 	json_decref(j);
 }
 
-int cmd_pvf_validate(int argc, char **argv)
+static void print_stats(bool json, json_t *j, double cpu_ms, double wall_ms, long peak_kib)
 {
-	struct rt_runtime_config cfg = {0};
+	if (json) {
+		json_object_set_new(j, "cpu_time_ms", json_real(cpu_ms));
+		json_object_set_new(j, "wall_time_ms", json_real(wall_ms));
+		json_object_set_new(j, "peak_memory_kib", json_integer(peak_kib));
+		return;
+	}
+	printf("cpu time: %.1f ms, wall time: %.1f ms, peak memory: %ld KiB\n", cpu_ms, wall_ms,
+	       peak_kib);
+}
+
+/* ---- through the validation host ---------------------------------------------- */
+
+struct exec_wait {
+	bool done;
+	enum pvf_exec_status status;
+	int reason;
+	char msg[512];
+	char text[700];
+	uint8_t *result;
+	size_t result_len;
+	uint64_t cpu_ns;
+};
+
+static void exec_cb(void *ud, const struct pvf_exec_result *r)
+{
+	struct exec_wait *ew = ud;
+
+	ew->done = true;
+	ew->status = r->status;
+	ew->reason = r->reason;
+	snprintf(ew->msg, sizeof(ew->msg), "%s", r->msg ? r->msg : "");
+	pvf_exec_result_format(r, ew->text, sizeof(ew->text));
+	ew->cpu_ns = r->cpu_time_ns;
+	if (r->status == PVF_EXEC_OK && r->validation_result_len) {
+		ew->result = malloc(r->validation_result_len);
+		if (ew->result) {
+			memcpy(ew->result, r->validation_result, r->validation_result_len);
+			ew->result_len = r->validation_result_len;
+		}
+	}
+}
+
+static const char *status_name(enum pvf_exec_status st)
+{
+	switch (st) {
+	case PVF_EXEC_OK:
+		return "valid";
+	case PVF_EXEC_PREPARATION:
+		return "preparation";
+	case PVF_EXEC_INVALID:
+		return "invalid";
+	case PVF_EXEC_POSSIBLY_INVALID:
+		return "possibly-invalid";
+	case PVF_EXEC_INTERNAL:
+		return "internal";
+	case PVF_EXEC_DEADLINE:
+		return "deadline";
+	case PVF_EXEC_CANCELLED:
+	default:
+		return "cancelled";
+	}
+}
+
+static int validate_host(struct cli_host *ch, const char *code_path, const uint8_t *code,
+			 size_t code_len, const uint8_t *params, size_t params_len,
+			 const struct buf *exec_params, uint64_t timeout_ms, bool json)
+{
+	struct rt_validation_params vp;
+	struct rt_validation_result res;
+	struct pvf_execute_req req = {0};
+	struct exec_wait ew = {0};
+	struct scale_reader r;
+	struct arena a = ARENA_INIT;
+	uint64_t t0;
+	double wall_ms;
+	json_t *j;
+	int ret, rc;
+
+	scale_reader_init(&r, params, params_len);
+	if (rt_validation_params_read(&r, &vp) != SCALE_OK || scale_expect_end(&r) != SCALE_OK) {
+		fprintf(stderr, "pvf validate: the params file is not a SCALE ValidationParams\n");
+		return CLI_EXIT_ERROR;
+	}
+	t0 = base_now_ns();
+	if (cli_host_open(ch, "pvf validate") < 0)
+		return CLI_EXIT_ERROR;
+	req.pvf.code = code;
+	req.pvf.code_len = code_len;
+	req.pvf.bomb_limit = RT_CODE_BLOB_BOMB_LIMIT;
+	req.pvf.executor_params = exec_params->data;
+	req.pvf.executor_params_len = exec_params->len;
+	req.pvf.prep_timeout_ms = RT_DEFAULT_LENIENT_PREP_TIMEOUT_MS;
+	req.pvf.prep_kind = PVF_PREP_COMPILATION;
+	req.exec_timeout_ms = timeout_ms;
+	req.pvd.parent_head = vp.parent_head.data;
+	req.pvd.parent_head_len = vp.parent_head.len;
+	req.pvd.relay_parent_number = vp.relay_parent_number;
+	memcpy(req.pvd.relay_parent_storage_root, vp.relay_parent_storage_root, 32);
+	req.pvd.max_pov_size = RT_MAX_POV_SIZE;
+	req.pov = vp.block_data.data;
+	req.pov_len = vp.block_data.len;
+	req.priority = PVF_PRIO_CRITICAL;
+	req.kind = PVF_EXEC_APPROVAL;
+	ret = pvf_execute_wait(ch->h, &req, exec_cb, &ew);
+	wall_ms = (double)(base_now_ns() - t0) / 1e6;
+	cli_host_close(ch);
+	if (ret < 0) {
+		fprintf(stderr, "pvf validate: %s\n", strerror(-ret));
+		return CLI_EXIT_ERROR;
+	}
+	if (ew.status == PVF_EXEC_OK) {
+		scale_reader_init(&r, ew.result, ew.result_len);
+		if (rt_validation_result_read(&r, &a, &res) != SCALE_OK) {
+			fprintf(stderr, "pvf validate: the worker's ValidationResult does not decode\n");
+			rc = CLI_EXIT_ERROR;
+			goto out;
+		}
+		if (json) {
+			j = result_json(&res, ew.result, ew.result_len);
+			print_stats(true, j, (double)ew.cpu_ns / 1e6, wall_ms, ch->job_max_rss_kib);
+			emit_json(j);
+		} else {
+			print_result_text(&res);
+			print_stats(false, NULL, (double)ew.cpu_ns / 1e6, wall_ms, ch->job_max_rss_kib);
+		}
+		rc = CLI_EXIT_OK;
+		goto out;
+	}
+	rc = ew.status == PVF_EXEC_INVALID || ew.status == PVF_EXEC_POSSIBLY_INVALID ?
+	     CLI_EXIT_FAIL : CLI_EXIT_ERROR;
+	if (json) {
+		j = json_object();
+		json_object_set_new(j, "valid", rc == CLI_EXIT_FAIL ? json_false() : json_null());
+		json_object_set_new(j, "kind", json_string(status_name(ew.status)));
+		json_object_set_new(j, "error", json_string(ew.text));
+		print_stats(true, j, (double)ch->job_cpu_ns / 1e6, wall_ms, ch->job_max_rss_kib);
+		emit_json(j);
+	} else if (rc == CLI_EXIT_FAIL) {
+		/* The worker's own words for a reported invalid candidate
+		 * (the same text as --in-process), the verdict otherwise. */
+		if (ew.status == PVF_EXEC_INVALID && ew.reason == PVF_INVALID_WORKER_REPORTED)
+			printf("invalid: %s\n", ew.msg);
+		else
+			printf("%s\n", ew.text);
+		print_stats(false, NULL, (double)ch->job_cpu_ns / 1e6, wall_ms, ch->job_max_rss_kib);
+	}
+	if (rc == CLI_EXIT_ERROR)
+		fprintf(stderr, "pvf validate: %s: %s\n", code_path, ew.text);
+out:
+	arena_deinit(&a);
+	free(ew.result);
+	return rc;
+}
+
+/* ---- in-process ------------------------------------------------------------------ */
+
+static int validate_in_process(const char *code_path, const uint8_t *code, size_t code_len,
+			       const uint8_t *params, size_t params_len,
+			       const struct rt_runtime_config *cfg, bool json)
+{
 	struct rt_validation_result res;
 	struct arena a = ARENA_INIT;
 	struct rt_runtime *rt = NULL;
 	struct rt_error err = {0};
-	struct pvf_err perr = {0};
-	const char *params_path = NULL, *code_path = NULL;
-	uint8_t *code = NULL, *params = NULL, *out = NULL;
-	size_t code_len = 0, params_len = 0, out_len = 0;
-	bool json = false;
+	uint8_t *out = NULL;
+	size_t out_len = 0;
 	enum rt_err_kind kind;
+	int rc;
+
+	kind = rt_runtime_prepare(code, code_len, cfg, &rt, &err);
+	if (kind == RT_OK)
+		kind = rt_validate_block(rt, params, params_len, &a, &out, &out_len, &res, &err);
+	if (kind == RT_OK) {
+		if (json)
+			emit_json(result_json(&res, out, out_len));
+		else
+			print_result_text(&res);
+		rc = CLI_EXIT_OK;
+	} else if (rt_err_kind_is_invalid(kind)) {
+		if (json)
+			emit_json(failure_json(true, &err));
+		else
+			printf("invalid: %s: %s\n", rt_err_kind_str(kind), err.msg);
+		rc = CLI_EXIT_FAIL;
+	} else {
+		if (json)
+			emit_json(failure_json(false, &err));
+		fprintf(stderr, "pvf validate: %s: %s: %s\n", code_path, rt_err_kind_str(kind),
+			err.msg);
+		rc = CLI_EXIT_ERROR;
+	}
+	free(out);
+	arena_deinit(&a);
+	rt_runtime_free(rt);
+	return rc;
+}
+
+static void add_exec_param(struct rt_exec_params *ep, struct rt_exec_param *slot,
+			   enum rt_exec_param_tag tag, uint64_t value)
+{
+	slot->tag = tag;
+	slot->kind = 0;
+	slot->value = value;
+	ep->n++;
+}
+
+int cmd_pvf_validate(int argc, char **argv)
+{
+	struct rt_runtime_config cfg = {0};
+	struct rt_exec_param items[2];
+	struct rt_exec_params ep = {0, items};
+	struct cli_host ch;
+	struct pvf_err perr = {0};
+	struct buf exec_params = BUF_INIT;
+	const char *params_path = NULL, *code_path = NULL;
+	uint8_t *code = NULL, *params = NULL;
+	size_t code_len = 0, params_len = 0;
+	uint64_t timeout_ms = RT_DEFAULT_APPROVAL_EXEC_TIMEOUT_MS;
+	bool json = false, in_process = false;
 	uint32_t n;
 	int i, rc;
 
+	memset(&ch, 0, sizeof(ch));
+	ch.secure = true;
 	for (i = 1; i < argc; i++) {
 		const char *o = argv[i];
 
@@ -228,21 +451,46 @@ int cmd_pvf_validate(int argc, char **argv)
 			return CLI_EXIT_OK;
 		} else if (strcmp(o, "--json") == 0) {
 			json = true;
+		} else if (strcmp(o, "--in-process") == 0) {
+			in_process = true;
+		} else if (strcmp(o, "-v") == 0 || strcmp(o, "--verbose") == 0) {
+			ch.verbose = true;
+		} else if (strcmp(o, "--insecure") == 0) {
+			ch.secure = false;
 		} else if (strcmp(o, "--params") == 0 && i + 1 < argc) {
 			params_path = argv[++i];
+		} else if (strcmp(o, "--cache") == 0 && i + 1 < argc) {
+			ch.cache_dir = argv[++i];
+		} else if (strcmp(o, "--worker-dir") == 0 && i + 1 < argc) {
+			ch.worker_dir = argv[++i];
+		} else if (strcmp(o, "--exec-timeout") == 0 && i + 1 < argc) {
+			if (!cli_parse_seconds(argv[++i], &timeout_ms)) {
+				fprintf(stderr, "pvf validate: --exec-timeout needs seconds > 0\n");
+				return CLI_EXIT_USAGE;
+			}
 		} else if (strcmp(o, "--max-memory-pages") == 0 && i + 1 < argc) {
 			if (!parse_u32(argv[++i], 1, RT_MEMORY_PAGES_MAX, &n)) {
 				fprintf(stderr, "pvf validate: --max-memory-pages needs 1..65536\n");
 				return CLI_EXIT_USAGE;
 			}
+			if (cfg.max_memory_pages) {
+				fprintf(stderr, "pvf validate: --max-memory-pages given twice\n");
+				return CLI_EXIT_USAGE;
+			}
 			cfg.max_memory_pages = n + 32;
+			add_exec_param(&ep, &items[ep.n], RT_EXEC_PARAM_MAX_MEMORY_PAGES, n);
 		} else if (strcmp(o, "--stack-logical-max") == 0 && i + 1 < argc) {
 			if (!parse_u32(argv[++i], RT_LOGICAL_MAX_LO, RT_LOGICAL_MAX_HI, &n)) {
 				fprintf(stderr, "pvf validate: --stack-logical-max needs %u..%u\n",
 					RT_LOGICAL_MAX_LO, RT_LOGICAL_MAX_HI);
 				return CLI_EXIT_USAGE;
 			}
+			if (cfg.logical_stack_max) {
+				fprintf(stderr, "pvf validate: --stack-logical-max given twice\n");
+				return CLI_EXIT_USAGE;
+			}
 			cfg.logical_stack_max = n;
+			add_exec_param(&ep, &items[ep.n], RT_EXEC_PARAM_STACK_LOGICAL_MAX, n);
 		} else if (o[0] == '-' && o[1] != '\0') {
 			fprintf(stderr, "pvf validate: unknown option or missing value: %s\n\n", o);
 			validate_usage(stderr);
@@ -266,32 +514,16 @@ int cmd_pvf_validate(int argc, char **argv)
 		rc = CLI_EXIT_ERROR;
 		goto out;
 	}
-	kind = rt_runtime_prepare(code, code_len, &cfg, &rt, &err);
-	if (kind == RT_OK)
-		kind = rt_validate_block(rt, params, params_len, &a, &out, &out_len, &res, &err);
-	if (kind == RT_OK) {
-		if (json)
-			emit_json(result_json(&res, out, out_len));
-		else
-			print_result_text(&res);
-		rc = CLI_EXIT_OK;
-	} else if (rt_err_kind_is_invalid(kind)) {
-		if (json)
-			emit_json(failure_json(true, &err));
-		else
-			printf("invalid: %s: %s\n", rt_err_kind_str(kind), err.msg);
-		rc = CLI_EXIT_FAIL;
-	} else {
-		if (json)
-			emit_json(failure_json(false, &err));
-		fprintf(stderr, "pvf validate: %s: %s: %s\n", code_path, rt_err_kind_str(kind),
-			err.msg);
+	if (in_process) {
+		rc = validate_in_process(code_path, code, code_len, params, params_len, &cfg, json);
+	} else if (ep.n && rt_exec_params_encode(&ep, &exec_params) < 0) {
 		rc = CLI_EXIT_ERROR;
+	} else {
+		rc = validate_host(&ch, code_path, code, code_len, params, params_len, &exec_params,
+				   timeout_ms, json);
 	}
 out:
-	free(out);
-	arena_deinit(&a);
-	rt_runtime_free(rt);
+	buf_deinit(&exec_params);
 	free(params);
 	free(code);
 	return rc;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""make bench: runs every kernel natively, in our interpreter and (when node is
-present) in V8 TurboFan and V8 Liftoff, side by side in one run, and prints the
+"""make bench: runs every kernel natively, in our interpreter, our native
+compiler (--engine native) and (when node is present) in V8 TurboFan and V8 Liftoff, side by side in one run, and prints the
 time of each as a ratio to native plus the geometric means.
 
 Usage: run.py BUILD_DIR [--reps N] [--kernels a,b]"""
@@ -29,7 +29,7 @@ def main():
     bdir = os.path.join(build, "bench")
     here = os.path.dirname(os.path.abspath(__file__))
     node = shutil.which("node")
-    engines = [("interp", None)]
+    engines = [("interp", None), ("native", None)]
     if node:
         engines += [("v8-turbofan", ["--no-liftoff"]),
                     ("v8-liftoff", ["--liftoff", "--no-wasm-tier-up", "--no-wasm-dynamic-tiering"])]
@@ -44,7 +44,7 @@ def main():
         cols = []
         for e, flags in engines:
             if flags is None:
-                c, t = run([os.path.join(bdir, "wasm_bench"), wasm, str(n), str(reps)])
+                c, t = run([os.path.join(bdir, "wasm_bench"), "--engine", e, wasm, str(n), str(reps)])
             else:
                 c, t = run([node] + flags + [os.path.join(here, "node_bench.mjs"), wasm, str(n), str(reps)])
             if c != csum:

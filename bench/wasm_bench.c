@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Runs one benchmark kernel in our engine.
- * Usage: wasm_bench [--profile pvf|full] FILE N REPS
+ * Usage: wasm_bench [--profile pvf|full] [--engine interp|native] FILE N REPS
  * Prints "checksum best_ns decode_ns": best time of `run(N)` over REPS fresh
- * instances (decode and instantiation excluded from the run time). */
+ * instances (decode and instantiation excluded from the run time; decode_ns
+ * includes the translation, and the native compilation with --engine native). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,20 @@ int main(int argc, char **argv)
 	size_t len;
 	int ai = 1, ret = 1;
 
-	if (argc >= 3 && strcmp(argv[1], "--profile") == 0) {
-		mc.profile = strcmp(argv[2], "full") == 0 ? ENG_PROFILE_FULL : ENG_PROFILE_PVF;
-		ai = 3;
+	while (argc - ai >= 2 && argv[ai][0] == '-') {
+		if (strcmp(argv[ai], "--profile") == 0)
+			mc.profile = strcmp(argv[ai + 1], "full") == 0 ? ENG_PROFILE_FULL
+								      : ENG_PROFILE_PVF;
+		else if (strcmp(argv[ai], "--engine") == 0)
+			sc.backend = strcmp(argv[ai + 1], "native") == 0 ? ENG_BACKEND_NATIVE
+									 : ENG_BACKEND_INTERP;
+		else
+			break;
+		ai += 2;
 	}
 	if (argc - ai != 3) {
-		fprintf(stderr, "usage: wasm_bench [--profile pvf|full] FILE N REPS\n");
+		fprintf(stderr, "usage: wasm_bench [--profile pvf|full] [--engine interp|native] "
+			"FILE N REPS\n");
 		return 2;
 	}
 	n = (uint32_t)strtoul(argv[ai + 1], NULL, 0);
@@ -39,7 +48,9 @@ int main(int argc, char **argv)
 	}
 	t = base_now_ns();
 	if (eng_module_new(bytes, len, &mc, &m, &err) != ENG_OK ||
-	    eng_module_prepare(m, &err) != ENG_OK) {
+	    eng_module_prepare(m, &err) != ENG_OK ||
+	    (sc.backend == ENG_BACKEND_NATIVE &&
+	     eng_module_prepare_native(m, mc.profile == ENG_PROFILE_PVF, &err) != ENG_OK)) {
 		fprintf(stderr, "wasm_bench: %s: %s\n", argv[ai], err.msg);
 		goto out;
 	}

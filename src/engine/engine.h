@@ -187,6 +187,28 @@ void eng_module_free(struct eng_module *m);
  * done lazily on first call). Needed before sharing across threads. */
 enum eng_status eng_module_prepare(struct eng_module *m, struct eng_error *err);
 
+/* Compiles every function to native code ahead of time (otherwise done at
+ * the first instantiation in a native store), for instances that
+ * canonicalise NaNs (PVF profile, or a store with nan_canonicalize) or not.
+ * Also does eng_module_prepare's translation. Needed before sharing a module
+ * between threads that instantiate it natively. */
+enum eng_status eng_module_prepare_native(struct eng_module *m, bool nan_canonicalize,
+					  struct eng_error *err);
+
+/* What the native compiler made of a module (after eng_module_prepare_native
+ * or a native instantiation) for the given NaN mode: defined functions,
+ * those compiled to machine code (the others run in the interpreter, see
+ * docs/compiler.md), bytes of machine code. All zero if not compiled. */
+struct eng_native_stats {
+	uint32_t functions;
+	uint32_t compiled;
+	uint64_t code_bytes;
+	uint32_t relocations;
+	uint32_t pinned_locals;   /* locals kept in registers (all functions) */
+};
+void eng_module_native_stats(const struct eng_module *m, bool nan_canonicalize,
+			     struct eng_native_stats *st);
+
 enum eng_profile eng_module_profile(const struct eng_module *m);
 
 /* Introspection. Strings point into the module and live as long as it. */
@@ -239,6 +261,17 @@ struct eng_memory;
 struct eng_table;
 struct eng_global;
 
+/* Execution backend of a store (eng_store_config.backend). Both give the
+ * same results, traps and limit trips (docs/compiler.md). */
+enum eng_backend {
+	ENG_BACKEND_INTERP = 0,   /* the interpreter (docs/interpreter.md) */
+	ENG_BACKEND_NATIVE = 1,   /* x86-64 machine code; eng_native_supported() */
+};
+
+/* True when this build and CPU can run ENG_BACKEND_NATIVE (x86-64 Linux with
+ * SSE4.1; everything else fails eng_store_new with ENG_ERR_ARGS). */
+bool eng_native_supported(void);
+
 struct eng_store_config {
 	/* Hard maximum of any memory in pages (64 KiB); 0 = 65536. Growth
 	 * beyond it fails (memory.grow returns -1), instantiation of a memory
@@ -261,6 +294,10 @@ struct eng_store_config {
 	/* Canonicalise NaN results of arithmetic (determinism.md §8). Always
 	 * on in the PVF profile; this flag enables it for ENG_PROFILE_FULL. */
 	bool nan_canonicalize;
+	/* Backend of every instance created in the store. Native: each module
+	 * is compiled once per NaN mode, at its first instantiation in a native
+	 * store (or ahead of time with eng_module_prepare_native). */
+	enum eng_backend backend;
 };
 
 enum eng_status eng_store_new(const struct eng_store_config *config,

@@ -196,6 +196,7 @@ struct eng_module {
 	uint32_t features;               /* ENG_FEATURE_* bits used */
 
 	void *exec;                      /* executor's per-module data */
+	void *native;                    /* native backend's code (native/) */
 };
 
 /* Fills the error struct and returns its status. */

@@ -5,14 +5,15 @@
 #   - a failing file must be listed (`PROFILE FILE.wast` in KNOWN_FAILURES),
 #   - a listed file that now passes fails with "remove it from the list".
 # Exits 77 (skip) when the shared testsuite or wast2json is absent.
+# ENGINE (optional, default interp) is passed to `--engine`.
 #
-# usage: run-wast.sh PVF PROFILE TESTSUITE_DIR FILE.wast KNOWN_FAILURES DIFFERENCES FIXES
+# usage: run-wast.sh PVF PROFILE TESTSUITE_DIR FILE.wast KNOWN_FAILURES DIFFERENCES FIXES [ENGINE]
 set -u
-if [ $# -ne 7 ]; then
-	echo "usage: $0 PVF PROFILE TESTSUITE_DIR FILE.wast KNOWN_FAILURES DIFFERENCES FIXES" >&2
+if [ $# -ne 7 ] && [ $# -ne 8 ]; then
+	echo "usage: $0 PVF PROFILE TESTSUITE_DIR FILE.wast KNOWN_FAILURES DIFFERENCES FIXES [ENGINE]" >&2
 	exit 2
 fi
-pvf=$1 profile=$2 dir=$3 name=$4 known=$5 diffs=$6 fixes=$7
+pvf=$1 profile=$2 dir=$3 name=$4 known=$5 diffs=$6 fixes=$7 engine=${8:-interp}
 wast=$dir/$name
 
 if [ ! -d "$dir" ]; then
@@ -34,7 +35,7 @@ listed=$(awk -v p="$profile" -v f="$name" '
 	$1 == p && $2 == f { found = 1 }
 	END { print found ? "yes" : "no" }' "$known")
 
-"$pvf" wasm spectest --profile "$profile" --differences "$diffs" --converter-fixes "$fixes" "$wast"
+"$pvf" wasm spectest --engine "$engine" --profile "$profile" --differences "$diffs" --converter-fixes "$fixes" "$wast"
 rc=$?
 
 if [ "$listed" = yes ]; then

@@ -74,6 +74,14 @@ check "run sign-ext in the full profile" 0 '^i32:4294967168$' -- \
 	"$pvf" wasm run --profile full "$signext" ext8 i32:128
 check "run sign-ext in the pvf profile is rejected" 1 'outside profile' -- \
 	"$pvf" wasm run "$signext" ext8 i32:128
+check "run --engine native" 0 '^f64:3.75$' -- \
+	"$pvf" wasm run --engine native "$arith" fadd f64:1.5 f64:2.25
+check "run --engine native traps" 1 'trap: integer divide by zero' -- \
+	"$pvf" wasm run --engine native "$trap" div i32:1 i32:0
+check "run --engine native missing import" 1 'env:missing' -- \
+	"$pvf" wasm run --engine native "$imports" call_missing
+check "run --engine bogus" 2 'interp or native' -- \
+	"$pvf" wasm run --engine bogus "$arith" add i32:1 i32:2
 if command -v zstd >/dev/null 2>&1; then
 	zstd -q -o "$tmp/arith.zst" "$arith"
 	check "run a bare zstd frame" 0 '^i32:7$' -- "$pvf" wasm run "$tmp/arith.zst" add i32:3 i32:4

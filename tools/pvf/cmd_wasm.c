@@ -3,7 +3,7 @@
  * pvf wasm: engine tools.
  *
  *   pvf wasm validate [--profile pvf|full] FILE
- *   pvf wasm run [--profile pvf|full] [--max-pages N] FILE EXPORT [ARGS...]
+ *   pvf wasm run [--profile pvf|full] [--max-pages N] [--engine E] FILE EXPORT [ARGS...]
  *   pvf wasm info [--profile pvf|full] [--json] FILE
  *   pvf wasm spectest ... (spectest.c)
  *
@@ -33,11 +33,13 @@ struct wasm_opts {
 	enum eng_profile profile;
 	bool json;
 	uint32_t max_pages;
+	enum eng_backend backend;
 };
 
 enum {
 	OPT_JSON = 1u << 0,
 	OPT_MAX_PAGES = 1u << 1,
+	OPT_ENGINE = 1u << 2,
 };
 
 static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed,
@@ -48,6 +50,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed,
 	o->profile = ENG_PROFILE_PVF;
 	o->json = false;
 	o->max_pages = 0;
+	o->backend = ENG_BACKEND_INTERP;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -64,6 +67,18 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed,
 
 			if (!v || !cli_parse_profile(v, &o->profile)) {
 				fprintf(stderr, "pvf wasm %s: --profile needs pvf or full\n", cmd);
+				return -1;
+			}
+		} else if ((allowed & OPT_ENGINE) &&
+			   (strcmp(a, "--engine") == 0 || strncmp(a, "--engine=", 9) == 0)) {
+			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+
+			if (v && strcmp(v, "interp") == 0) {
+				o->backend = ENG_BACKEND_INTERP;
+			} else if (v && strcmp(v, "native") == 0) {
+				o->backend = ENG_BACKEND_NATIVE;
+			} else {
+				fprintf(stderr, "pvf wasm %s: --engine needs interp or native\n", cmd);
 				return -1;
 			}
 		} else if ((allowed & OPT_JSON) && strcmp(a, "--json") == 0) {
@@ -260,7 +275,8 @@ static int cmd_validate(int argc, char **argv)
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pvf wasm run [--profile pvf|full] [--max-pages N] FILE EXPORT [ARGS...]\n"
+		"usage: pvf wasm run [--profile pvf|full] [--max-pages N] [--engine interp|native]\n"
+		"                    FILE EXPORT [ARGS...]\n"
 		"\n"
 		"Instantiates FILE and calls its exported function EXPORT. Arguments are\n"
 		"typed: i32:5 i64:-1 f32:1.5 f64:-0x1.8p3 (a float written 0xHEX with only\n"
@@ -272,6 +288,7 @@ static void run_usage(FILE *f)
 		"options:\n"
 		"  --profile pvf|full   engine profile (default pvf)\n"
 		"  --max-pages N        hard maximum of any memory in 64 KiB pages\n"
+		"  --engine E           interp (default) or native (x86-64 compiler)\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"exit status: 0 returned, 1 rejected, unlinkable or trapped (reason on\n"
@@ -467,7 +484,7 @@ static int cmd_run(int argc, char **argv)
 	char msg[320];
 	int first, nargs, ret = CLI_EXIT_ERROR;
 
-	first = parse_opts("run", argc, argv, OPT_MAX_PAGES, run_usage, &o);
+	first = parse_opts("run", argc, argv, OPT_MAX_PAGES | OPT_ENGINE, run_usage, &o);
 	if (first == -2)
 		return CLI_EXIT_OK;
 	if (first < 0)
@@ -486,6 +503,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	memset(&scfg, 0, sizeof(scfg));
 	scfg.max_memory_pages = o.max_pages;
+	scfg.backend = o.backend;
 	if (o.profile == ENG_PROFILE_PVF)
 		scfg.logical_stack_max = WASM_PVF_LOGICAL_STACK_MAX;
 	if (eng_store_new(&scfg, &rc.store) != ENG_OK) {

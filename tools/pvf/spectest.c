@@ -45,6 +45,7 @@ struct st_opts {
 	bool verbose;
 	const char *diff_path;     /* NULL: no listed differences */
 	const char *fixes_path;    /* NULL: no listed converter fixes */
+	enum eng_backend backend;  /* --engine */
 };
 
 /* One line of the differences file: `file.wast:LINE reason`. */
@@ -1353,6 +1354,7 @@ static int run_script(const struct st_opts *opts, struct st_diffs *diffs,
 		goto out;
 	}
 	memset(&scfg, 0, sizeof(scfg));
+	scfg.backend = opts->backend;
 	if (opts->profile == ENG_PROFILE_PVF)
 		scfg.logical_stack_max = ST_PVF_LOGICAL_STACK_MAX;
 	if (eng_store_new(&scfg, &s.store) != ENG_OK || host_init(&s) < 0) {
@@ -1408,6 +1410,7 @@ static void usage(FILE *f)
 		"\n"
 		"options:\n"
 		"  --profile full|pvf    engine profile (default full)\n"
+		"  --engine interp|native  execution backend (default interp)\n"
 		"  --differences FILE    listed deliberate PVF differences (`file.wast:LINE reason`)\n"
 		"  --converter-fixes FILE  assertions whose converted binary differs from the\n"
 		"                        script (`file.wast:LINE \"engine message\" reason`)\n"
@@ -1419,7 +1422,7 @@ static void usage(FILE *f)
 
 int cmd_wasm_spectest(int argc, char **argv)
 {
-	struct st_opts opts = {ENG_PROFILE_FULL, false, NULL, NULL};
+	struct st_opts opts = {ENG_PROFILE_FULL, false, NULL, NULL, ENG_BACKEND_INTERP};
 	struct st_diffs diffs = {NULL, 0}, fixes = {NULL, 0};
 	struct st_counts counts = {0, 0, 0, 0};
 	int i, nfiles = 0, first_file = 0;
@@ -1437,6 +1440,17 @@ int cmd_wasm_spectest(int argc, char **argv)
 
 			if (!v || !cli_parse_profile(v, &opts.profile)) {
 				fprintf(stderr, "pvf wasm spectest: --profile needs full or pvf\n");
+				return CLI_EXIT_USAGE;
+			}
+		} else if (strcmp(a, "--engine") == 0 || strncmp(a, "--engine=", 9) == 0) {
+			const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+
+			if (v && strcmp(v, "interp") == 0) {
+				opts.backend = ENG_BACKEND_INTERP;
+			} else if (v && strcmp(v, "native") == 0) {
+				opts.backend = ENG_BACKEND_NATIVE;
+			} else {
+				fprintf(stderr, "pvf wasm spectest: --engine needs interp or native\n");
 				return CLI_EXIT_USAGE;
 			}
 		} else if (strcmp(a, "--differences") == 0) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../engine_int.h"
+#include "../native/native.h"
 
 #define EXEC_PAGE_SIZE 65536u
 #define EXEC_MAX_PAGES 65536u
@@ -45,6 +46,7 @@ struct eng_func {
 	struct eng_instance *inst;
 	struct xfunc *xf;
 	uint32_t func_idx;      /* index in its module's function index space */
+	const void *ncode;      /* native entry (native store), else NULL */
 	/* host function */
 	eng_host_fn fn;
 	void *user;
@@ -95,6 +97,7 @@ struct eng_instance {
 	uint32_t *elem_len;
 	uint8_t *data_dropped;
 	bool canon;                    /* NaN canonicalisation on */
+	void *native;                  /* struct nat_inst (native store) */
 };
 
 /* A call record on the store's frame stack. */
@@ -127,6 +130,7 @@ struct eng_store {
 	bool host_msg_set;
 	struct eng_memory no_mem;      /* what rt_mem points at without memory */
 	uint8_t no_mem_byte;
+	void *native;                  /* struct nat_ctx (native backend) */
 };
 
 /* ---- translated code ---------------------------------------------------- */

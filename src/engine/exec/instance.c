@@ -343,6 +343,11 @@ enum eng_status eng_instance_new(struct eng_store *s, struct eng_module *m,
 	st = create_objects(s, inst, err);
 	if (st != ENG_OK)
 		return st;
+	if (s->cfg.backend == ENG_BACKEND_NATIVE) {
+		st = nat__instance_init(s, inst, err);
+		if (st != ENG_OK)
+			return st;
+	}
 	if (m->config.profile == ENG_PROFILE_PVF)
 		trap = apply_segments_mvp(inst);
 	else

@@ -1086,6 +1086,8 @@ enum eng_status eng_func_call(struct eng_store *s, struct eng_func *f,
 		s->stack_top = top;
 		if (trap == ENG_TRAP_NONE)
 			memmove(slots, slots + t->nparams, t->nresults * 8u);
+	} else if (f->ncode) {
+		trap = nat__run(s, f, top);
 	} else {
 		trap = exec__run(s, f, top);
 	}

@@ -24,6 +24,11 @@ enum eng_status eng_store_new(const struct eng_store_config *config, struct eng_
 		return ENG_ERR_NOMEM;
 	if (config)
 		s->cfg = *config;
+	if (s->cfg.backend != ENG_BACKEND_INTERP &&
+	    (s->cfg.backend != ENG_BACKEND_NATIVE || !eng_native_supported())) {
+		free(s);
+		return ENG_ERR_ARGS;
+	}
 	if (!s->cfg.max_memory_pages || s->cfg.max_memory_pages > EXEC_MAX_PAGES)
 		s->cfg.max_memory_pages = EXEC_MAX_PAGES;
 	if (!s->cfg.max_call_depth)
@@ -71,6 +76,7 @@ static void free_object(struct obj_hdr *h)
 		free(inst->mems);
 		free(inst->globals);
 		free(inst->own_funcs);
+		nat__instance_free(inst);
 		break;
 	}
 	case OBJ_GLOBAL:
@@ -91,6 +97,7 @@ void eng_store_free(struct eng_store *s)
 		next = h->next;
 		free_object(h);
 	}
+	nat__store_free(s);
 	if (s->stack)
 		munmap(s->stack, s->stack_reserved);
 	if (s->frames)

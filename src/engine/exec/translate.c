@@ -1716,6 +1716,7 @@ void eng__exec_module_free(struct eng_module *m)
 	struct exec_module *em = m->exec;
 	uint32_t i, n;
 
+	nat__module_free(m);
 	if (!em)
 		return;
 	n = m->nfuncs_total - m->nfunc_imports;

@@ -98,6 +98,29 @@ static enum rt_err_kind classify_module_error(const struct eng_error *e)
 	}
 }
 
+bool rt_engine_parse(const char *s, enum rt_engine *out)
+{
+	if (strcmp(s, "auto") == 0)
+		*out = RT_ENGINE_AUTO;
+	else if (strcmp(s, "interp") == 0)
+		*out = RT_ENGINE_INTERP;
+	else if (strcmp(s, "native") == 0)
+		*out = RT_ENGINE_NATIVE;
+	else
+		return false;
+	return true;
+}
+
+const char *rt_engine_name(enum rt_engine e)
+{
+	switch (e) {
+	case RT_ENGINE_AUTO: return "auto";
+	case RT_ENGINE_INTERP: return "interp";
+	case RT_ENGINE_NATIVE: return "native";
+	default: return "?";
+	}
+}
+
 enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
 				    const struct rt_runtime_config *cfg, struct rt_runtime **out,
 				    struct rt_error *err)
@@ -107,6 +130,7 @@ enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
 	struct rt_runtime *rt;
 	enum rt_blob_status bst;
 	enum rt_err_kind kind;
+	enum eng_status st;
 	uint8_t *wasm = NULL;
 	size_t wasm_len = 0;
 	char msg[200];
@@ -126,6 +150,13 @@ enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
 	if (!rt->cfg.code_bomb_limit)
 		rt->cfg.code_bomb_limit = RT_CODE_BLOB_BOMB_LIMIT;
 	rt->set = rt->cfg.tools ? RT_HOSTSET_TOOLS : RT_HOSTSET_PVF;
+	if (rt->cfg.engine == RT_ENGINE_AUTO)
+		rt->cfg.engine = eng_native_supported() ? RT_ENGINE_NATIVE : RT_ENGINE_INTERP;
+	if (rt->cfg.engine == RT_ENGINE_NATIVE && !eng_native_supported()) {
+		kind = fail(err, RT_ERR_INTERNAL, "the native engine is not supported on this "
+			    "machine (use the interpreter)");
+		goto out_free_rt;
+	}
 
 	bst = rt_blob_decompress(code, len, rt->cfg.code_bomb_limit, false, &wasm, &wasm_len);
 	if (bst != RT_BLOB_OK) {
@@ -137,7 +168,12 @@ enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
 		kind = fail(err, classify_module_error(&eerr), "%s", eerr.msg);
 		goto out_free_wasm;
 	}
-	if (eng_module_prepare(rt->mod, &eerr) != ENG_OK) {
+	/* Translate (and compile, for the native engine) every function now,
+	 * so calls never compile and the module may be shared. PVFs always
+	 * canonicalise NaNs. */
+	st = rt->cfg.engine == RT_ENGINE_NATIVE ? eng_module_prepare_native(rt->mod, true, &eerr)
+						 : eng_module_prepare(rt->mod, &eerr);
+	if (st != ENG_OK) {
 		kind = fail(err, classify_module_error(&eerr), "%s", eerr.msg);
 		goto out_free_wasm;
 	}
@@ -353,6 +389,7 @@ enum rt_err_kind rt_runtime_call(struct rt_runtime *rt, const char *fn, const ui
 	scfg.max_memory_pages = rt->cfg.max_memory_pages;
 	scfg.logical_stack_max = rt->cfg.logical_stack_max;
 	scfg.nan_canonicalize = true;
+	scfg.backend = rt->cfg.engine == RT_ENGINE_NATIVE ? ENG_BACKEND_NATIVE : ENG_BACKEND_INTERP;
 	if (eng_store_new(&scfg, &store) != ENG_OK) {
 		kind = fail(err, RT_ERR_INTERNAL, "out of memory creating a store");
 		goto out_free_storage;

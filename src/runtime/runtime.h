@@ -482,6 +482,19 @@ struct rt_error {
 	char msg[256];
 };
 
+/* Which engine backend runs the runtime. Both give identical results
+ * (docs/compiler.md); AUTO is the native compiler where this build and CPU
+ * support it, else the interpreter. */
+enum rt_engine {
+	RT_ENGINE_AUTO = 0,
+	RT_ENGINE_INTERP,
+	RT_ENGINE_NATIVE,
+};
+
+/* Parses "interp" / "native" / "auto"; false if unknown. */
+bool rt_engine_parse(const char *s, enum rt_engine *out);
+const char *rt_engine_name(enum rt_engine e);
+
 struct rt_runtime_config {
 	uint32_t max_memory_pages;    /* M; 0 = 32 + 2048 = 2080 */
 	uint32_t logical_stack_max;   /* 0 = RT_DEFAULT_LOGICAL_STACK_MAX */
@@ -489,6 +502,8 @@ struct rt_runtime_config {
 	/* Also link the storage host functions (over the rt_storage given to
 	 * each call) for generic runtime calls. Never for validation. */
 	bool tools;
+	/* Backend; rt_runtime_prepare resolves AUTO (see rt_runtime_engine). */
+	enum rt_engine engine;
 };
 
 /* Config from session executor parameters (MaxMemoryPages, StackLogicalMax). */

@@ -364,8 +364,13 @@ def scenario_backpressure():
         st = mon.status()
         ok(st["status"] == "serving", "another client is served meanwhile")
         grown = rss_kib(srv.p.pid) - rss0
-        ok(grown < 16 * 1024, f"the server holds a bounded amount for it (RSS +{grown} KiB, "
-           "28 MB of answers unread)")
+        if os.environ.get("PVF_SANITIZED") == "1":
+            # ASan keeps freed memory in quarantine, so RSS says nothing here.
+            ok(True, f"the server holds a bounded amount for it # SKIP RSS is not "
+               f"meaningful under ASan (RSS +{grown} KiB)")
+        else:
+            ok(grown < 16 * 1024, f"the server holds a bounded amount for it (RSS +{grown} KiB, "
+               "28 MB of answers unread)")
         f = slow.makefile("rb")
         ids = [json.loads(f.readline())["id"] for _ in range(2001)]
         t.join(30)

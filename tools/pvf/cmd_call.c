@@ -3,7 +3,7 @@
  * pvf call: runs one export of a runtime the way a node calls runtime APIs,
  * with the PVF host functions plus storage on an in-memory state.
  *
- *   pvf call [--genesis FILE] [--decode version] [--stats] CODE EXPORT [HEX_INPUT]
+ *   pvf call [--engine E] [--genesis FILE] [--decode version] [--stats] CODE EXPORT [HEX]
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,6 +33,7 @@ static void call_usage(FILE *f)
 		"  --decode version     also print the output decoded as RuntimeVersion\n"
 		"                       (for Core_version)\n"
 		"  --stats              print host-function calls and heap use to stderr\n"
+		"  --engine E           native (default where supported) or interp\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"exit status: 0 success, 1 the code is rejected or the call fails (reason on\n"
@@ -135,6 +136,13 @@ int cmd_pvf_call(int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			call_usage(stdout);
 			return CLI_EXIT_OK;
+		}
+		if (strcmp(a, "--engine") == 0 && i + 1 < argc) {
+			if (!rt_engine_parse(argv[++i], &cfg.engine)) {
+				fprintf(stderr, "pvf call: --engine takes native, interp or auto\n");
+				return CLI_EXIT_USAGE;
+			}
+			continue;
 		}
 		if (strcmp(a, "--genesis") == 0 && i + 1 < argc) {
 			genesis = argv[++i];

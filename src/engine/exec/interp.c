@@ -125,7 +125,7 @@ static enum eng_trap interp(struct eng_store *s, struct eng_func *entry, uint8_t
 enter:
 	/* xf: callee, newfp: its frame (arguments in place), ret_ip: where to
 	 * continue in the caller, new_inst: the callee's instance. */
-	if (depth >= max_depth || newfp + xf->frame_bytes > stack_end) {
+	if (depth >= max_depth || xf->frame_bytes > (size_t)(stack_end - newfp)) {
 		trap = ENG_TRAP_CALL_STACK_EXHAUSTED;
 		goto trap;
 	}
@@ -178,7 +178,7 @@ call_func:
 		struct eng_host_call hc = {s, inst};
 		const uint8_t *rt = cf->ft->types + np;
 
-		if ((uint8_t *)(res + nr) > stack_end) {
+		if ((size_t)(np + nr) * 8 > (size_t)(stack_end - newfp)) {
 			trap = ENG_TRAP_CALL_STACK_EXHAUSTED;
 			goto trap;
 		}
@@ -1073,7 +1073,7 @@ enum eng_status eng_func_call(struct eng_store *s, struct eng_func *f,
 	top = s->stack_top;
 	slots = (uint64_t *)(void *)top;
 	nslots = t->nparams + t->nresults;
-	if (top + (size_t)nslots * 8 > s->stack_end)
+	if ((size_t)nslots * 8 > (size_t)(s->stack_end - top))
 		return exec__call_error(s, ENG_TRAP_CALL_STACK_EXHAUSTED, err);
 	for (i = 0; i < nargs; i++)
 		slots[i] = val_to_slot(&args[i]);

@@ -1,0 +1,33 @@
+;; Small functions whose translation tests/unit/test_engine_exec_translate.c
+;; checks instruction by instruction.
+(module
+  (memory 1)
+  ;; 0: local.get a; local.get b; i32.add; local.set c -> one instruction
+  (func (param i32 i32) (result i32) (local i32)
+    (local.set 2 (i32.add (local.get 0) (local.get 1)))
+    (local.get 2))
+  ;; 1: constant operand and the result computed into slot 0
+  (func (param i32) (result i32)
+    (i32.add (local.get 0) (i32.const 5)))
+  ;; 2: counting loop: add into the local (tee), fused compare-and-branch
+  (func (param i32)
+    (loop $l
+      (br_if $l (i32.lt_s (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 10)))))
+  ;; 3: load of (add x 8) with offset 4
+  (func (param i32) (result i32)
+    (i32.load offset=4 (i32.add (local.get 0) (i32.const 8))))
+  ;; 4: the old value of local 0 must be saved before it is overwritten
+  (func (param i32) (result i32)
+    (local.get 0)
+    (local.set 0 (i32.const 7))
+    (local.get 0)
+    (i32.sub))
+  ;; 5: if on a compare: negated fused branch to the else arm
+  (func (param i32 i32) (result i32)
+    (if (result i32) (i32.gt_u (local.get 0) (local.get 1))
+      (then (local.get 0))
+      (else (local.get 1))))
+  ;; 6: i64.extend_i32_u and reinterpretations cost nothing
+  (func (param i32) (result i64)
+    (i64.extend_i32_u (local.get 0)))
+)

@@ -479,6 +479,21 @@ static void test_memory(void)
 	ok_eq(run(&t, "load8_addi", 1, A(vi32(23))), 0xf0, "i32.load8_u of (add x 1)");
 	run(&t, "load8_addi", 1, A(vi32(65535)));
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i32.load8_u of (add 65535 1) traps");
+	ok_eq(run(&t, "load_const", 0, NULL), 0x04030201, "i32.load from a constant address");
+	run(&t, "load_const_oob", 0, NULL);
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "constant address + offset does not wrap");
+	ok(run(&t, "load64_const_end", 0, NULL) == 0 && t.st == ENG_OK, "i64.load at constant 65528");
+	run(&t, "load64_const_oob", 0, NULL);
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.load at constant 65529 traps");
+	ok_eq(run(&t, "load8_const", 0, NULL), 0xf0, "i32.load8_u from a constant address");
+	run(&t, "store_consts", 1, A(vi32(2000)));
+	ok(run(&t, "load32", 1, A(vi32(2000))) == 0x11223344 &&
+	   run(&t, "load64", 1, A(vi32(2004))) == 0x0102030405060708ull &&
+	   run(&t, "load8_u", 1, A(vi32(2012))) == 0xff, "stores of constants");
+	run(&t, "store_consts", 1, A(vi32(65528)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.store of a constant past the end traps");
+	ok_eq(run(&t, "load32", 1, A(vi32(65528))), 0x11223344, "the store before the trap happened");
+	ok_eq(run(&t, "add_chain", 1, A(vi32(5))), 6, "folded chain of additions wraps at 2^32");
 	run(&t, "store32", 2, A(vi32(1000), vi32(0xdeadbeef)));
 	ok_eq(run(&t, "load32", 1, A(vi32(1000))), 0xdeadbeef, "store/load round trip");
 	run(&t, "store64", 2, A(vi32(65528), vi64(1)));

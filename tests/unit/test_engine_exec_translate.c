@@ -3,7 +3,8 @@
  * Translator output for small functions (tests/data/exec/translate.wat),
  * instruction by instruction: operand forwarding, constant immediates,
  * result forwarding into locals and slot 0, saving an aliased local,
- * fused compare-and-branch, fused address arithmetic, free conversions.
+ * fused compare-and-branch, fused address arithmetic, free conversions,
+ * constant addresses and values, folded additions.
  * Frame offsets are in bytes (8 per slot); branch displacements are
  * relative to the displacement field.
  *
@@ -25,6 +26,7 @@ static const char *const expected[] = {
 	/* 4 */ "copy 8 0\nconst32 0 7\ni32_sub 0 8 0\nret\n",
 	/* 5 */ "bri32_le_u 0 8 32\ncopy 16 0\nbr 20\ncopy 16 8\ncopy 0 16\nret\n",
 	/* 6 */ "ret\n",
+	/* 7 */ "st32_i 0 9 4\nld32u_c 8 16 0\ni32_add_i 0 8 3\nret\n",
 };
 
 /* Drops the "  offset:" column and collapses runs of spaces. */

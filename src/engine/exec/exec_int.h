@@ -216,7 +216,11 @@ struct exec_module {
 	X(bri64_eqz) X(bri64_nez)                                              \
 	/* loads whose address is an i32.add: dst, a, b|imm, offset */         \
 	X(ld32u_add) X(ld64_add) X(ld8u_add) X(ld32u_addi) X(ld64_addi)         \
-	X(ld8u_addi)
+	X(ld8u_addi)                                                            \
+	/* loads from a constant address: dst, 64-bit effective address */     \
+	X(ld32u_c) X(ld64_c) X(ld8u_c)                                         \
+	/* stores of a constant: addr, value (st64_i: 64-bit), offset */       \
+	X(st32_i) X(st64_i) X(st8_i)
 
 enum xop {
 #define X_ENUM(name) XOP_##name,

@@ -441,6 +441,60 @@ op_ld8u_addi: {
 }
 #undef EA_ADD
 #undef EA_ADDI
+	/* Constant address: dst, effective address (64 bits). */
+op_ld32u_c: {
+	uint64_t ea = IMM64(1);
+	uint32_t v;
+
+	if (ea + 4 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 4);
+	SLOT(0) = v;
+	goto *adv(&ip, 3);
+}
+op_ld64_c: {
+	uint64_t ea = IMM64(1), v;
+
+	if (ea + 8 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 8);
+	SLOT(0) = v;
+	goto *adv(&ip, 3);
+}
+op_ld8u_c: {
+	uint64_t ea = IMM64(1);
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	SLOT(0) = mem[ea];
+	goto *adv(&ip, 3);
+}
+	/* Constant value: addr, value, offset (st64_i: value in two fields). */
+op_st32_i: {
+	uint64_t ea = (uint64_t)U32(0) + FLD(2);
+	uint32_t v = FLD(1);
+
+	if (ea + 4 > msize)
+		goto trap_mem;
+	memcpy(mem + ea, &v, 4);
+	goto *adv(&ip, 3);
+}
+op_st64_i: {
+	uint64_t ea = (uint64_t)U32(0) + FLD(3), v = IMM64(1);
+
+	if (ea + 8 > msize)
+		goto trap_mem;
+	memcpy(mem + ea, &v, 8);
+	goto *adv(&ip, 4);
+}
+op_st8_i: {
+	uint64_t ea = (uint64_t)U32(0) + FLD(2);
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	mem[ea] = (uint8_t)FLD(1);
+	goto *adv(&ip, 3);
+}
 op_st8: {
 	uint64_t ea = EA(0);
 

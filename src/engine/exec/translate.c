@@ -334,6 +334,13 @@ static void set_result(struct xl *x, uint32_t dst_field)
 	x->last_h = x->vh - 1;
 }
 
+/* True if stack entry i is TEMP and was written by the last instruction. */
+static bool last_produced(const struct xl *x, uint32_t i)
+{
+	return x->last_ok && x->last_end == x->code.len && x->last_h == i && i < x->vh &&
+	       x->vs[i].kind == V_TEMP;
+}
+
 static bool last_produced_top(const struct xl *x)
 {
 	return x->last_ok && x->last_end == x->code.len && x->vh > 0 &&
@@ -770,6 +777,17 @@ static void binop(struct xl *x, const struct binop_desc *d)
 	a = &x->vs[ia];
 	b = &x->vs[ib];
 	dst = home(x, ia);
+	if (d->op_imm == XOP_i32_add_i && b->kind == V_CONST && last_produced(x, ia) &&
+	    x->last_op == XOP_i32_add_i) {
+		/* (x + c1) + c2 = x + (c1 + c2) in 32-bit arithmetic: fold into the
+		 * instruction that computed x + c1 (its result is only this
+		 * operand, so nothing else sees the intermediate value). */
+		size_t at = x->last_start + sizeof(void *) + 8;
+
+		put_u32(x, (uint32_t)at, get_u32(x, at) + (uint32_t)b->value);
+		x->vh--;
+		return;
+	}
 	if (d->op_imm != XOP__COUNT && b->kind == V_CONST) {
 		uint64_t imm = b->value;
 
@@ -870,6 +888,18 @@ static void load(struct xl *x, enum xop op)
 	i = x->vh - 1;
 	if (load_fuse(x, op, off))
 		return;
+	if (x->vs[i].kind == V_CONST && (op == XOP_ld32u || op == XOP_ld64 || op == XOP_ld8u)) {
+		/* constant address: the effective address is known (no wrap) */
+		uint64_t ea = (uint64_t)(uint32_t)x->vs[i].value + off;
+
+		emit_op(x, op == XOP_ld32u ? XOP_ld32u_c : op == XOP_ld64 ? XOP_ld64_c : XOP_ld8u_c);
+		f = emit_u32(x, home(x, i));
+		emit_u64(x, ea);
+		x->vh--;
+		push_temp(x);
+		set_result(x, f);
+		return;
+	}
 	oa = operand(x, i);
 	emit_op(x, op);
 	f = emit_u32(x, home(x, i));
@@ -893,6 +923,19 @@ static void store(struct xl *x, enum xop op)
 		return;
 	}
 	oa = operand(x, x->vh - 2);
+	if (x->vs[x->vh - 1].kind == V_CONST && (op == XOP_st32 || op == XOP_st64 || op == XOP_st8)) {
+		uint64_t v = x->vs[x->vh - 1].value;
+
+		emit_op(x, op == XOP_st32 ? XOP_st32_i : op == XOP_st64 ? XOP_st64_i : XOP_st8_i);
+		emit_u32(x, oa);
+		if (op == XOP_st64)
+			emit_u64(x, v);
+		else
+			emit_u32(x, (uint32_t)v);
+		emit_u32(x, off);
+		x->vh -= 2;
+		return;
+	}
 	ov = operand(x, x->vh - 1);
 	emit_op(x, op);
 	emit_u32(x, oa);

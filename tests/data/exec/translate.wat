@@ -30,4 +30,8 @@
   ;; 6: i64.extend_i32_u and reinterpretations cost nothing
   (func (param i32) (result i64)
     (i64.extend_i32_u (local.get 0)))
+  ;; 7: constant address load, constant store, folded additions
+  (func (param i32) (result i32)
+    (i32.store offset=4 (local.get 0) (i32.const 9))
+    (i32.add (i32.add (i32.load (i32.const 16)) (i32.const 1)) (i32.const 2)))
 )

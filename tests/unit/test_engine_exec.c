@@ -1029,11 +1029,13 @@ static void test_prepare(void)
 		goto out;
 	eng_store_new(NULL, &s1);
 	eng_store_new(NULL, &s2);
-	ok(eng_instance_new(s1, m, resolve, NULL, &i1, &err) == ENG_OK &&
+	if (ok(eng_instance_new(s1, m, resolve, NULL, &i1, &err) == ENG_OK &&
 	   eng_instance_new(s2, m, resolve, NULL, &i2, &err) == ENG_OK &&
 	   eng_func_call(s1, export_func(i1, "fib"), A(vi32(15)), 1, &r1, 1, &err) == ENG_OK &&
 	   eng_func_call(s2, export_func(i2, "fib"), A(vi32(16)), 1, &r2, 1, &err) == ENG_OK &&
-	   r1.of.i32 == 610 && r2.of.i32 == 987, "one prepared module, two stores");
+	   r1.of.i32 == 610 && r2.of.i32 == 987, "one prepared module, two stores"))
+		ok(eng_func_call(s1, export_func(i2, "fib"), A(vi32(15)), 1, &r1, 1, &err) == ENG_ERR_ARGS,
+		   "a function of another store is refused");
 	eng_store_free(s1);
 	eng_store_free(s2);
 out:

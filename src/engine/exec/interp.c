@@ -1114,6 +1114,8 @@ enum eng_status eng_func_call(struct eng_store *s, struct eng_func *f,
 	enum eng_trap trap;
 	uint8_t *top;
 
+	if (f->store != s)
+		return eng__error(err, ENG_ERR_ARGS, UINT32_MAX, "function of another store");
 	if (nargs != t->nparams || nresults != t->nresults)
 		return eng__error(err, ENG_ERR_ARGS, UINT32_MAX,
 				  "wrong number of arguments or results");

@@ -58,6 +58,7 @@ struct xl {
 
 	struct vent *vs;
 	uint32_t vh, vcap, max_h;
+	struct vent scratch;   /* what push() returns after an allocation failure */
 
 	struct cframe *cs;
 	uint32_t cn, ccap;
@@ -386,8 +387,7 @@ static struct vent *push(struct xl *x)
 		e = base_reallocarray(x->vs, cap, sizeof(*e));
 		if (!e) {
 			fail(x, ENG_ERR_NOMEM, "out of memory");
-			x->vh = 0;
-			return &x->vs[0];
+			return &x->scratch;
 		}
 		x->vs = e;
 		x->vcap = cap;

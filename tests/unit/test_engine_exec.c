@@ -494,6 +494,20 @@ static void test_memory(void)
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.store of a constant past the end traps");
 	ok_eq(run(&t, "load32", 1, A(vi32(65528))), 0x11223344, "the store before the trap happened");
 	ok_eq(run(&t, "add_chain", 1, A(vi32(5))), 6, "folded chain of additions wraps at 2^32");
+	run(&t, "copy_words", 3, A(vi32(3000), vi32(16), vi32(2)));
+	ok(run(&t, "load64", 1, A(vi32(3000))) == 0x0807060504030201ull &&
+	   run(&t, "load32", 1, A(vi32(3008))) == 0, "word copy loop");
+	run(&t, "copy_bytes", 3, A(vi32(3100), vi32(14), vi32(4)));
+	ok_eq(run(&t, "load32", 1, A(vi32(3101))), 0x04030201, "byte copy loop with offsets");
+	run(&t, "copy_dwords", 3, A(vi32(3200), vi32(16), vi32(1)));
+	ok(run(&t, "load64", 1, A(vi32(3200))) == 0x0807060504030201ull, "dword copy loop");
+	run(&t, "copy_words", 3, A(vi32(65528), vi32(16), vi32(3)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "word copy running off the end traps");
+	ok(run(&t, "load64", 1, A(vi32(65528))) == 0x0807060504030201ull,
+	   "words before the trap were copied");
+	run(&t, "copy_words", 3, A(vi32(3300), vi32(65532), vi32(2)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "word copy reading off the end traps");
+	ok_eq(run(&t, "load32", 1, A(vi32(3304))), 0, "nothing stored for the failed load");
 	run(&t, "store32", 2, A(vi32(1000), vi32(0xdeadbeef)));
 	ok_eq(run(&t, "load32", 1, A(vi32(1000))), 0xdeadbeef, "store/load round trip");
 	run(&t, "store64", 2, A(vi32(65528), vi64(1)));

@@ -45,8 +45,10 @@ static unsigned op_fields(enum xop op)
 		return 3;
 	if (op == XOP_st32_i || op == XOP_st8_i)
 		return 3;
-	if (op == XOP_st64_i)
+	if (op == XOP_st64_i || (op >= XOP_mov32 && op <= XOP_mov8))
 		return 4;
+	if (op == XOP_i32_add_i2)
+		return 6;
 	if (op >= XOP_i64_add_i && op <= XOP_i64_ge_u_i)
 		return 4;
 	if (op >= XOP_i32_add_i && op <= XOP_i32_ge_u_i)

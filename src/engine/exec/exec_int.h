@@ -220,7 +220,11 @@ struct exec_module {
 	/* loads from a constant address: dst, 64-bit effective address */     \
 	X(ld32u_c) X(ld64_c) X(ld8u_c)                                         \
 	/* stores of a constant: addr, value (st64_i: 64-bit), offset */       \
-	X(st32_i) X(st64_i) X(st8_i)
+	X(st32_i) X(st64_i) X(st8_i)                                            \
+	/* a load stored right away: dst addr, dst offset, src addr, src offset */ \
+	X(mov32) X(mov64) X(mov8)                                              \
+	/* two additions of immediates: d1, a1, imm1, d2, a2, imm2 */          \
+	X(i32_add_i2)
 
 enum xop {
 #define X_ENUM(name) XOP_##name,

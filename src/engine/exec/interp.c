@@ -487,6 +487,39 @@ op_st64_i: {
 	memcpy(mem + ea, &v, 8);
 	goto *adv(&ip, 4);
 }
+	/* Memory-to-memory moves: dst addr, dst offset, src addr, src offset.
+	 * The load is checked (and may trap) before the store. */
+op_mov32: {
+	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1);
+	uint32_t v;
+
+	if (src + 4 > msize || dst + 4 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + src, 4);
+	memcpy(mem + dst, &v, 4);
+	goto *adv(&ip, 4);
+}
+op_mov64: {
+	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1), v;
+
+	if (src + 8 > msize || dst + 8 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + src, 8);
+	memcpy(mem + dst, &v, 8);
+	goto *adv(&ip, 4);
+}
+op_mov8: {
+	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1);
+
+	if (src + 1 > msize || dst + 1 > msize)
+		goto trap_mem;
+	mem[dst] = mem[src];
+	goto *adv(&ip, 4);
+}
+op_i32_add_i2:
+	SLOT(0) = (uint32_t)(U32(1) + FLD(2));
+	SLOT(3) = (uint32_t)(U32(4) + FLD(5));
+	goto *adv(&ip, 6);
 op_st8_i: {
 	uint64_t ea = (uint64_t)U32(0) + FLD(2);
 

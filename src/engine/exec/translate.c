@@ -68,6 +68,11 @@ struct xl {
 
 	/* The last emitted instruction, if it wrote its result to the home of
 	 * stack entry last_h through the field at last_dst (patchable). */
+	/* An i32_add_i retargeted to a local (a candidate for i32_add_i2). */
+	size_t pair_start;
+	size_t pair_end;
+	bool pair_ok;
+
 	size_t last_start;
 	size_t last_end;
 	uint32_t last_dst;
@@ -323,6 +328,7 @@ static void add_patch(struct xl *x, struct cframe *f, uint32_t field)
 static void place_label(struct xl *x)
 {
 	x->last_ok = false;
+	x->pair_ok = false;
 }
 
 /* Records that the instruction just emitted wrote stack entry vh-1's home
@@ -922,6 +928,25 @@ static void store(struct xl *x, enum xop op)
 		fail(x, ENG_ERR_INVALID, "unknown memory 0");
 		return;
 	}
+	if (last_produced_top(x) &&
+	    ((op == XOP_st32 && x->last_op == XOP_ld32u) || (op == XOP_st64 && x->last_op == XOP_ld64) ||
+	     (op == XOP_st8 && x->last_op == XOP_ld8u))) {
+		/* Memory-to-memory move: the loaded value is only this store's
+		 * operand. The load's bounds are checked first, as before. */
+		size_t at = x->last_start + sizeof(void *);
+		uint32_t src = get_u32(x, at + 4), src_off = get_u32(x, at + 8);
+
+		x->code.len = x->last_start;
+		x->last_ok = false;
+		oa = operand(x, x->vh - 2);
+		emit_op(x, op == XOP_st32 ? XOP_mov32 : op == XOP_st64 ? XOP_mov64 : XOP_mov8);
+		emit_u32(x, oa);
+		emit_u32(x, off);
+		emit_u32(x, src);
+		emit_u32(x, src_off);
+		x->vh -= 2;
+		return;
+	}
 	oa = operand(x, x->vh - 2);
 	if (x->vs[x->vh - 1].kind == V_CONST && (op == XOP_st32 || op == XOP_st64 || op == XOP_st8)) {
 		uint64_t v = x->vs[x->vh - 1].value;
@@ -970,6 +995,30 @@ static void emit_stack_op(struct xl *x, enum xop op, uint32_t npop, bool result,
 	}
 }
 
+/* The last instruction, an i32_add_i into a local, directly follows another
+ * one (`p += 4; q += 4` in a copy loop): merge them into one i32_add_i2,
+ * which performs the two additions in order. */
+static void pair_adds(struct xl *x)
+{
+	uint32_t f[6], k;
+
+	if (!x->pair_ok || x->pair_end != x->last_start) {
+		x->pair_ok = true;
+		x->pair_start = x->last_start;
+		x->pair_end = x->code.len;
+		return;
+	}
+	for (k = 0; k < 3; k++) {
+		f[k] = get_u32(x, x->pair_start + sizeof(void *) + 4 * k);
+		f[3 + k] = get_u32(x, x->last_start + sizeof(void *) + 4 * k);
+	}
+	x->code.len = x->pair_start;
+	x->pair_ok = false;
+	emit_op(x, XOP_i32_add_i2);
+	for (k = 0; k < 6; k++)
+		emit_u32(x, f[k]);
+}
+
 static void local_set(struct xl *x, uint32_t idx, bool tee)
 {
 	uint32_t off = idx * 8u, i;
@@ -986,6 +1035,8 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 		/* Retarget the producing instruction to the local. */
 		put_u32(x, x->last_dst, off);
 		x->last_ok = false;
+		if (x->last_op == XOP_i32_add_i)
+			pair_adds(x);
 		if (tee) {
 			x->vs[i].kind = V_LOCAL;
 			x->vs[i].local_off = off;

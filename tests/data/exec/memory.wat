@@ -30,6 +30,25 @@
     (i32.store8 offset=12 (local.get 0) (i32.const 0x1ff)))
   (func (export "add_chain") (param i32) (result i32)
     (i32.add (i32.add (i32.add (local.get 0) (i32.const 0x7fffffff)) (i32.const 0x7fffffff)) (i32.const 3)))
+  ;; copy loops (load+store moves, paired increments); n > 0
+  (func (export "copy_words") (param $d i32) (param $s i32) (param $n i32)
+    (loop $l
+      (i32.store (local.get $d) (i32.load (local.get $s)))
+      (local.set $s (i32.add (local.get $s) (i32.const 4)))
+      (local.set $d (i32.add (local.get $d) (i32.const 4)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "copy_bytes") (param $d i32) (param $s i32) (param $n i32)
+    (loop $l
+      (i32.store8 offset=1 (local.get $d) (i32.load8_u offset=2 (local.get $s)))
+      (local.set $d (i32.add (local.get $d) (i32.const 1)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "copy_dwords") (param $d i32) (param $s i32) (param $n i32)
+    (loop $l
+      (i64.store (local.get $d) (i64.load (local.get $s)))
+      (local.set $s (i32.add (local.get $s) (i32.const 8)))
+      (local.set $d (i32.add (local.get $d) (i32.const 8)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
   (func (export "store32") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
   (func (export "store64") (param i32 i64) (i64.store (local.get 0) (local.get 1)))
   (func (export "store16") (param i32 i32) (i32.store16 (local.get 0) (local.get 1)))

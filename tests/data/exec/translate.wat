@@ -34,4 +34,11 @@
   (func (param i32) (result i32)
     (i32.store offset=4 (local.get 0) (i32.const 9))
     (i32.add (i32.add (i32.load (i32.const 16)) (i32.const 1)) (i32.const 2)))
+  ;; 8: word copy loop: load+store move, two pointer increments in one
+  (func (param i32 i32 i32)
+    (loop $l
+      (i32.store (local.get 0) (i32.load (local.get 1)))
+      (local.set 1 (i32.add (local.get 1) (i32.const 4)))
+      (local.set 0 (i32.add (local.get 0) (i32.const 4)))
+      (br_if $l (i32.lt_u (local.get 0) (local.get 2)))))
 )

@@ -1056,6 +1056,88 @@ out:
 	eng_module_free(m);
 }
 
+/* ---- translation cost stays linear ------------------------------------------------- */
+
+static int put_leb(struct buf *b, uint32_t v)
+{
+	do {
+		uint8_t byte = v & 0x7f;
+
+		v >>= 7;
+		if (v)
+			byte |= 0x80;
+		if (buf_append_byte(b, byte) < 0)
+			return -1;
+	} while (v);
+	return 0;
+}
+
+/* A module with one function `() -> ()` with two i32 locals and `body`
+ * (instructions, including the final end). */
+static struct eng_module *one_func_module(const struct buf *body)
+{
+	struct buf code = BUF_INIT, mod = BUF_INIT;
+	struct eng_module *m = NULL;
+	struct eng_error err;
+
+	put_leb(&code, (uint32_t)body->len + 3);
+	buf_append(&code, "\x01\x02\x7f", 3);           /* locals: 2 x i32 */
+	buf_append(&code, body->data, body->len);
+	buf_append(&mod, "\0asm\1\0\0\0", 8);
+	buf_append(&mod, "\x01\x04\x01\x60\x00\x00", 6); /* type () -> () */
+	buf_append(&mod, "\x03\x02\x01\x00", 4);         /* one function */
+	buf_append_byte(&mod, 0x0a);                      /* code section */
+	put_leb(&mod, (uint32_t)code.len + 1);
+	buf_append_byte(&mod, 1);
+	buf_append(&mod, code.data, code.len);
+	if (eng_module_new(mod.data, mod.len, NULL, &m, &err) != ENG_OK)
+		printf("# module: %s\n", err.msg);
+	buf_deinit(&code);
+	buf_deinit(&mod);
+	return m;
+}
+
+static void test_translation_cost(void)
+{
+	struct buf body = BUF_INIT;
+	struct eng_module *m;
+	struct eng_error err;
+	uint64_t t0;
+	uint32_t i;
+
+	/* 200000 lazy local.gets under 100000 local.set of another local: the
+	 * alias scans must not walk the whole stack each time. */
+	for (i = 0; i < 200000; i++)
+		buf_append(&body, "\x20\x00", 2);
+	for (i = 0; i < 100000; i++)
+		buf_append(&body, "\x20\x01\x21\x01", 4);
+	for (i = 0; i < 200000; i++)
+		buf_append_byte(&body, 0x1a);
+	buf_append_byte(&body, 0x0b);
+	m = one_func_module(&body);
+	t0 = base_cpu_ns();
+	ok(m && eng_module_prepare(m, &err) == ENG_OK, "deep stack of aliases translates");
+	ok(base_cpu_ns() - t0 < 2000000000ull, "... in linear time (%.3f s)",
+	   (double)(base_cpu_ns() - t0) / 1e9);
+	eng_module_free(m);
+
+	/* 90000 nested blocks, each closed after a br_table: the stub map of a
+	 * br_table must not be sized by the nesting depth. */
+	body.len = 0;
+	for (i = 0; i < 90000; i++)
+		buf_append(&body, "\x02\x40", 2);
+	for (i = 0; i < 90000; i++)
+		buf_append(&body, "\x41\x00\x0e\x01\x00\x00\x0b", 7);
+	buf_append_byte(&body, 0x0b);
+	m = one_func_module(&body);
+	t0 = base_cpu_ns();
+	ok(m && eng_module_prepare(m, &err) == ENG_OK, "deep nesting with br_tables translates");
+	ok(base_cpu_ns() - t0 < 2000000000ull, "... in linear time (%.3f s)",
+	   (double)(base_cpu_ns() - t0) / 1e9);
+	eng_module_free(m);
+	buf_deinit(&body);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -1071,5 +1153,6 @@ int main(int argc, char **argv)
 	test_linking();
 	test_segments_start();
 	test_prepare();
+	test_translation_cost();
 	return tap_done();
 }

@@ -59,6 +59,7 @@ struct xl {
 	struct vent *vs;
 	uint32_t vh, vcap, max_h;
 	struct vent scratch;   /* what push() returns after an allocation failure */
+	uint32_t lazy_lo;      /* entries below this index are TEMP */
 
 	struct cframe *cs;
 	uint32_t cn, ccap;
@@ -383,10 +384,26 @@ static struct cframe *top_frame(struct xl *x)
 	return &x->cs[x->cn - 1];
 }
 
+static void materialize(struct xl *x, uint32_t i);
+
+/* At most LAZY_WINDOW entries above lazy_lo are scanned for lazy ones; when
+ * the window fills, its older half is materialised. This bounds the alias
+ * scans of local.set and block entry, so translation stays linear in the
+ * code size whatever the shape of the operand stack. */
+#define LAZY_WINDOW 64u
+
 static struct vent *push(struct xl *x)
 {
 	struct vent *e;
+	uint32_t i;
 
+	if (x->lazy_lo > x->vh)
+		x->lazy_lo = x->vh;
+	if (x->vh - x->lazy_lo >= LAZY_WINDOW) {
+		for (i = x->lazy_lo; i < x->vh - LAZY_WINDOW / 2; i++)
+			materialize(x, i);
+		x->lazy_lo = x->vh - LAZY_WINDOW / 2;
+	}
 	if (x->vh == x->vcap) {
 		uint32_t cap = x->vcap ? x->vcap * 2 : 64;
 
@@ -410,6 +427,21 @@ static struct vent *push(struct xl *x)
 static void push_temp(struct xl *x)
 {
 	push(x);
+}
+
+/* Entry i (in the stack) has just become lazy. */
+static void note_lazy(struct xl *x, uint32_t i)
+{
+	if (x->lazy_lo > i)
+		x->lazy_lo = i;
+}
+
+/* First index that may hold a lazy entry in the current frame. */
+static uint32_t lazy_from(const struct xl *x)
+{
+	uint32_t h = x->cs[x->cn - 1].height;
+
+	return x->lazy_lo > h ? (x->lazy_lo < x->vh ? x->lazy_lo : x->vh) : h;
 }
 
 /* Checks that n entries can be popped in the current frame. */
@@ -462,7 +494,8 @@ static void materialize_range(struct xl *x, uint32_t from, uint32_t to)
 
 static void materialize_all(struct xl *x)
 {
-	materialize_range(x, top_frame(x)->height, x->vh);
+	materialize_range(x, lazy_from(x), x->vh);
+	x->lazy_lo = x->vh;
 }
 
 /* Before local `off` is overwritten, entries aliasing it get their own copy. */
@@ -470,7 +503,7 @@ static void unalias(struct xl *x, uint32_t off)
 {
 	uint32_t i;
 
-	for (i = top_frame(x)->height; i < x->vh; i++)
+	for (i = lazy_from(x); i < x->vh; i++)
 		if (x->vs[i].kind == V_LOCAL && x->vs[i].local_off == off)
 			materialize(x, i);
 }
@@ -479,7 +512,7 @@ static bool aliased(const struct xl *x, uint32_t off)
 {
 	uint32_t i;
 
-	for (i = x->cs[x->cn - 1].height; i < x->vh; i++)
+	for (i = lazy_from(x); i < x->vh; i++)
 		if (x->vs[i].kind == V_LOCAL && x->vs[i].local_off == off)
 			return true;
 	return false;
@@ -1040,6 +1073,7 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 		if (tee) {
 			x->vs[i].kind = V_LOCAL;
 			x->vs[i].local_off = off;
+			note_lazy(x, i);
 		} else {
 			x->vh--;
 		}
@@ -1054,8 +1088,11 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 		emit_copy(x, off, e.local_off);
 	else
 		emit_copy(x, off, home(x, i));
-	if (tee)
+	if (tee) {
 		x->vh++;
+		if (e.kind != V_TEMP)
+			note_lazy(x, i);
+	}
 }
 
 static void call(struct xl *x, uint32_t fidx)
@@ -1246,17 +1283,45 @@ static void op_br_if(struct xl *x)
 	patch_rel(x, field, (uint32_t)x->code.len);
 }
 
+/* Stubs of one br_table, shared per target depth: an open-addressing map
+ * sized by the number of targets (not by the nesting depth, so many
+ * br_tables in deep nesting stay linear). */
+struct stub_map {
+	uint32_t *depth;
+	uint32_t *pos;        /* code offset + 1, 0 = empty slot */
+	uint32_t mask;
+};
+
+static uint32_t *stub_slot(struct stub_map *sm, uint32_t depth)
+{
+	uint32_t h = (depth * 0x9e3779b1u) & sm->mask;
+
+	while (sm->pos[h] && sm->depth[h] != depth)
+		h = (h + 1) & sm->mask;
+	sm->depth[h] = depth;
+	return &sm->pos[h];
+}
+
 static void op_br_table(struct xl *x)
 {
-	uint32_t n = rd_u32(x), i, ioff, arity, start, tab_at;
-	uint32_t *depths = NULL, *stub = NULL;
+	uint32_t n = rd_u32(x), i, ioff, arity, start, tab_at, cap = 4, *slot;
+	uint32_t *depths = NULL;
+	struct stub_map sm = {NULL, NULL, 0};
 	struct cframe *t;
 
 	if (x->fail)
 		return;
+	if (x->end - x->p < (ptrdiff_t)n) {   /* each target takes at least a byte */
+		fail(x, ENG_ERR_MALFORMED, "unexpected end of function body");
+		return;
+	}
+	while (cap < 2 * (n + 1))
+		cap *= 2;
 	depths = base_reallocarray(NULL, (size_t)n + 1, sizeof(*depths));
-	stub = base_calloc(x->cn, sizeof(*stub));
-	if (!depths || !stub) {
+	sm.depth = base_calloc(cap, sizeof(*sm.depth));
+	sm.pos = base_calloc(cap, sizeof(*sm.pos));
+	sm.mask = cap - 1;
+	if (!depths || !sm.depth || !sm.pos) {
 		fail(x, ENG_ERR_NOMEM, "out of memory");
 		goto out_free;
 	}
@@ -1294,19 +1359,21 @@ static void op_br_table(struct xl *x)
 			target_field(x, t, tab_at);
 			continue;
 		}
-		if (!stub[depths[i]]) {
-			stub[depths[i]] = (uint32_t)x->code.len + 1;
+		slot = stub_slot(&sm, depths[i]);
+		if (!*slot) {
+			*slot = (uint32_t)x->code.len + 1;
 			place_label(x);
 			if (t->kind != CF_FUNC)
 				emit_moves(x, t);
 			emit_jump(x, t);
 		}
-		patch_rel(x, tab_at, stub[depths[i]] - 1);
+		patch_rel(x, tab_at, *slot - 1);
 	}
 	go_dead(x);
 out_free:
 	free(depths);
-	free(stub);
+	free(sm.depth);
+	free(sm.pos);
 }
 
 /* ---- the 0xfc prefix -------------------------------------------------------- */

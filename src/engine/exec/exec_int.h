@@ -141,7 +141,9 @@ struct xfunc {
 	const struct eng__functype *ft;
 	uint32_t func_idx;
 	uint32_t nlocals;              /* declared locals (zeroed on entry) */
-	uint32_t frame_bytes;          /* params + locals + operand slots */
+	uint32_t locals_off;           /* frame offset of the first declared local */
+	uint32_t frame_bytes;          /* params + locals + operand slots, at
+					* least locals_off + 32 (see enter) */
 	uint32_t cost;                 /* logical stack cost */
 	bool ready;
 };

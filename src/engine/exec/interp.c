@@ -144,16 +144,18 @@ enter:
 	depth++;
 	fp = newfp;
 	{
-		/* Declared locals start at zero; most functions have few. */
-		uint64_t *z = (uint64_t *)(void *)(fp + xf->ft->nparams * 8u);
+		/* Declared locals start at zero. Most functions have at most 4;
+		 * every frame has room for 4 slots after its params, and slots
+		 * past the locals are operand temporaries, written before read. */
+		uint64_t *z = (uint64_t *)(void *)(fp + xf->locals_off);
 
-		switch (xf->nlocals) {
-		case 4: z[3] = 0; __attribute__((fallthrough));
-		case 3: z[2] = 0; __attribute__((fallthrough));
-		case 2: z[1] = 0; __attribute__((fallthrough));
-		case 1: z[0] = 0; __attribute__((fallthrough));
-		case 0: break;
-		default: memset(z, 0, xf->nlocals * 8u); break;
+		if (xf->nlocals <= 4) {
+			z[0] = 0;
+			z[1] = 0;
+			z[2] = 0;
+			z[3] = 0;
+		} else {
+			memset(z, 0, xf->nlocals * 8u);
 		}
 	}
 	ip = xf->code;

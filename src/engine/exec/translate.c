@@ -1820,6 +1820,9 @@ out:
 		xf->code = buf_steal(&x.code, &len);
 		xf->code_len = len;
 		xf->frame_bytes = (x.nlocals_all + x.max_h) * 8u;
+		/* room to zero four slots after the params unconditionally */
+		if (xf->frame_bytes < xf->locals_off + 32)
+			xf->frame_bytes = xf->locals_off + 32;
 		xf->ready = true;
 	}
 	free(x.vs);
@@ -1851,6 +1854,7 @@ enum eng_status exec__prepare(struct eng_module *m, struct eng_error *err)
 			xf->func_idx = m->nfunc_imports + i;
 			xf->ft = &m->types[m->funcs[i].type_idx];
 			xf->nlocals = m->funcs[i].nlocals;
+			xf->locals_off = xf->ft->nparams * 8u;
 			xf->cost = m->funcs[i].stack_cost;
 			m->funcs[i].compiled = xf;
 		}

@@ -5,7 +5,7 @@
  * result forwarding into locals and slot 0, saving an aliased local,
  * fused compare-and-branch, fused address arithmetic, free conversions,
  * constant addresses and values, folded additions, memory-to-memory moves,
- * paired pointer increments.
+ * paired pointer increments, paired copies.
  * Frame offsets are in bytes (8 per slot); branch displacements are
  * relative to the displacement field.
  *
@@ -29,6 +29,7 @@ static const char *const expected[] = {
 	/* 6 */ "ret\n",
 	/* 7 */ "st32_i 0 9 4\nld32u_c 8 16 0\ni32_add_i 0 8 3\nret\n",
 	/* 8 */ "mov32 0 0 8 0\ni32_add_i2 8 8 4 0 0 4\nbri32_lt_u 0 16 -72\nret\n",
+	/* 9 */ "copy2 16 0 0 8\ncopy 8 16\nret\n",
 };
 
 /* Drops the "  offset:" column and collapses runs of spaces. */

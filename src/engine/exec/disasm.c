@@ -45,7 +45,7 @@ static unsigned op_fields(enum xop op)
 		return 3;
 	if (op == XOP_st32_i || op == XOP_st8_i)
 		return 3;
-	if (op == XOP_st64_i || (op >= XOP_mov32 && op <= XOP_mov8))
+	if (op == XOP_st64_i || (op >= XOP_mov32 && op <= XOP_mov8) || op == XOP_copy2)
 		return 4;
 	if (op == XOP_i32_add_i2)
 		return 6;

@@ -226,7 +226,9 @@ struct exec_module {
 	/* a load stored right away: dst addr, dst offset, src addr, src offset */ \
 	X(mov32) X(mov64) X(mov8)                                              \
 	/* two additions of immediates: d1, a1, imm1, d2, a2, imm2 */          \
-	X(i32_add_i2)
+	X(i32_add_i2)                                                           \
+	/* two copies: d1, s1, d2, s2 (in this order) */                        \
+	X(copy2)
 
 enum xop {
 #define X_ENUM(name) XOP_##name,

@@ -281,6 +281,10 @@ op_call_indirect: {
 op_copy:
 	SLOT(0) = SLOT(1);
 	goto *adv(&ip, 2);
+op_copy2:
+	SLOT(0) = SLOT(1);
+	SLOT(2) = SLOT(3);
+	goto *adv(&ip, 4);
 op_const32:
 	SLOT(0) = FLD(1);
 	goto *adv(&ip, 2);

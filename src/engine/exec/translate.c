@@ -73,6 +73,9 @@ struct xl {
 	size_t pair_start;
 	size_t pair_end;
 	bool pair_ok;
+	/* The last copy instruction (a candidate for copy2). */
+	size_t copy_start;
+	bool copy_ok;
 
 	size_t last_start;
 	size_t last_end;
@@ -330,6 +333,7 @@ static void place_label(struct xl *x)
 {
 	x->last_ok = false;
 	x->pair_ok = false;
+	x->copy_ok = false;
 }
 
 /* Records that the instruction just emitted wrote stack entry vh-1's home
@@ -368,11 +372,30 @@ static void emit_const(struct xl *x, uint32_t dst, uint64_t v)
 	}
 }
 
+/* Copies are never retargeted, so two in a row (argument set-up, the
+ * rotation of loop variables) become one copy2, performed in order. */
 static void emit_copy(struct xl *x, uint32_t dst, uint32_t src)
 {
+	uint32_t d1, s1;
+
 	if (dst == src)
 		return;
+	if (x->copy_ok && x->copy_start + sizeof(void *) + 8 == x->code.len &&
+	    x->last_start == x->copy_start) {
+		d1 = get_u32(x, x->copy_start + sizeof(void *));
+		s1 = get_u32(x, x->copy_start + sizeof(void *) + 4);
+		x->code.len = x->copy_start;
+		x->copy_ok = false;
+		emit_op(x, XOP_copy2);
+		emit_u32(x, d1);
+		emit_u32(x, s1);
+		emit_u32(x, dst);
+		emit_u32(x, src);
+		return;
+	}
 	emit_op(x, XOP_copy);
+	x->copy_ok = true;
+	x->copy_start = x->last_start;
 	emit_u32(x, dst);
 	emit_u32(x, src);
 }

@@ -41,4 +41,9 @@
       (local.set 1 (i32.add (local.get 1) (i32.const 4)))
       (local.set 0 (i32.add (local.get 0) (i32.const 4)))
       (br_if $l (i32.lt_u (local.get 0) (local.get 2)))))
+  ;; 9: rotating three locals: two copies merge into copy2, the third stays
+  (func (param i32 i32) (local i32)
+    (local.set 2 (local.get 0))
+    (local.set 0 (local.get 1))
+    (local.set 1 (local.get 2)))
 )

@@ -654,7 +654,10 @@ static void test_limiter(void)
 	cost = eng_module_stack_cost(m, 1);
 	ok_eq(cost, 5, "cost of $rec");
 	ok_eq(eng_module_stack_cost(m, 2), 5, "cost of $rec_ind");
-	ok_eq(eng_module_stack_cost(m, 3), 7, "cost of the §3.2 example");
+	ok_eq(eng_module_stack_cost(m, 3), 7, "cost of the §3.2 example 7");
+	ok_eq(eng_module_stack_cost(m, 4), 4, "cost of the §3.2 example 4");
+	ok_eq(eng_module_stack_cost(m, 5), 2, "cost of the §3.2 example 2");
+	ok_eq(eng_module_stack_cost(m, 6), 5, "cost of the §3.2 example 5");
 	ok_eq(eng_module_stack_cost(m, 0), 0, "imports cost nothing");
 	eng_module_free(m);
 	if (cost == 0)
@@ -679,11 +682,35 @@ static void test_limiter(void)
 	ok_eq(run(&t, "rec", 1, A(vi32(depth_ok))), depth_ok, "the counter is restored after a trap");
 	ok_eq(run(&t, "rec_ind", 1, A(vi32(depth_ok))), depth_ok,
 	      "call_indirect counts the same cost");
+	run(&t, "cost4", 2, A(vi32(1), vi32(2)));
+	ok(t.st == ENG_OK, "cost4 (4 + 7 <= 100) runs");
 	run(&t, "rec_ind", 1, A(vi32(depth_ok + 1)));
 	ok(t.st == ENG_ERR_TRAP && t.err.trap == ENG_TRAP_STACK_LIMIT,
 	   "call_indirect past the limit traps");
 out:
 	t_close(&t);
+
+	/* cost4 (4) calls $that7 (7) and a host import (0): a limit of 11 is
+	 * reached exactly, 10 is exceeded on entry to $that7. */
+	for (cfg.logical_stack_max = 10; cfg.logical_stack_max <= 11; cfg.logical_stack_max++) {
+		memset(&t, 0, sizeof(t));
+		t.m = load_module("limiter", ENG_PROFILE_PVF);
+		eng_store_new(&cfg, &t.s);
+		l.n = 0;
+		link_add(&l, "env", "host_id", (struct eng_extern){ENG_EXTERN_FUNC,
+			 {.func = eng_func_new_host(t.s, &ft, host_id, NULL)}});
+		if (t.m && eng_instance_new(t.s, t.m, resolve, &l, &t.inst, &t.err) == ENG_OK) {
+			run(&t, "cost4", 2, A(vi32(1), vi32(2)));
+			if (cfg.logical_stack_max == 10)
+				ok(t.st == ENG_ERR_TRAP && t.err.trap == ENG_TRAP_STACK_LIMIT,
+				   "limit 10: 4 + 7 exceeds it");
+			else
+				ok(t.st == ENG_OK, "limit 11: 4 + 7 reaches it exactly (host calls free)");
+		} else {
+			ok(0, "limiter: instance with limit %u", cfg.logical_stack_max);
+		}
+		t_close(&t);
+	}
 
 	/* The full profile has no costs: the limiter never fires. */
 	m = load_module("limiter", ENG_PROFILE_FULL);

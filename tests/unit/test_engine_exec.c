@@ -730,6 +730,52 @@ out:
 	eng_module_free(m);
 }
 
+/* A module that hides 300 operand-stack values from the stack limiter's cost
+ * (tests/data/exec/quirk.wat, cost 4). With the logical limit 4000 the limiter
+ * allows 1000 frames; a value stack sized by eng_module_value_slots_bound
+ * holds them, a smaller one is exhausted first (docs/interpreter.md §4). */
+static void test_value_slots_bound(void)
+{
+	struct eng_store_config cfg = {.logical_stack_max = 4000};
+	struct eng_error err;
+	uint64_t bound;
+	struct t t;
+
+	memset(&t, 0, sizeof(t));
+	t.m = load_module("quirk", ENG_PROFILE_PVF);
+	if (!ok(t.m && eng_module_prepare(t.m, &err) == ENG_OK, "quirk: prepare"))
+		goto out;
+	ok_eq(eng_module_stack_cost(t.m, 0), 4, "quirk: the hidden values cost nothing");
+	bound = eng_module_value_slots_bound(t.m, cfg.logical_stack_max);
+	ok(bound >= 1000 * 300 && bound < 1000 * 400, "quirk: bound %llu slots for 1000 frames",
+	   (unsigned long long)bound);
+	cfg.max_value_slots = (uint32_t)bound;
+	eng_store_new(&cfg, &t.s);
+	if (ok(eng_instance_new(t.s, t.m, resolve, NULL, &t.inst, &t.err) == ENG_OK,
+	       "quirk: instantiate")) {
+		ok_eq(run(&t, "f", 1, A(vi32(999))), 999, "bound-sized value stack: 1000 frames run");
+		run(&t, "f", 1, A(vi32(1000)));
+		ok(t.st == ENG_ERR_TRAP && t.err.trap == ENG_TRAP_STACK_LIMIT,
+		   "1001 frames: the logical limit fires first");
+	}
+	eng_store_free(t.s);
+	cfg.max_value_slots = 100000;
+	eng_store_new(&cfg, &t.s);
+	if (eng_instance_new(t.s, t.m, resolve, NULL, &t.inst, &t.err) == ENG_OK) {
+		run(&t, "f", 1, A(vi32(999)));
+		ok(trapped(&t, ENG_TRAP_CALL_STACK_EXHAUSTED),
+		   "a smaller value stack is exhausted within the logical limit");
+	}
+	eng_store_free(t.s);
+	t.s = NULL;
+out:
+	t_close(&t);
+	t.m = load_module("quirk", ENG_PROFILE_FULL);
+	ok(t.m && eng_module_prepare(t.m, &err) == ENG_OK &&
+	   eng_module_value_slots_bound(t.m, 4000) == 0, "full profile: no costs, no bound");
+	t_close(&t);
+}
+
 /* ---- call depth and value slots -------------------------------------------------------------- */
 
 static void test_depth(void)
@@ -1176,6 +1222,7 @@ int main(int argc, char **argv)
 	test_tables();
 	test_limiter();
 	test_depth();
+	test_value_slots_bound();
 	test_host();
 	test_linking();
 	test_segments_start();

@@ -1899,6 +1899,38 @@ enum eng_status eng_module_prepare(struct eng_module *m, struct eng_error *err)
 	return exec__prepare(m, err);
 }
 
+/* Every frame of defined function f holds at most frame_bytes/8 slots
+ * before the next frame starts and costs cost_f >= 1 on the logical
+ * counter, so frames whose costs sum to at most L hold at most
+ * L * max(slots_f / cost_f) slots, plus the innermost frame in full and
+ * the scratch slots of a host call (parameters + results). */
+uint64_t eng_module_value_slots_bound(const struct eng_module *m, uint32_t logical_stack_max)
+{
+	const struct exec_module *em = m->exec;
+	uint32_t n = m->nfuncs_total - m->nfunc_imports, i;
+	uint64_t max_slots = 0, best_num = 0, best_den = 1, host = 0;
+
+	if (!em || !em->prepared)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const struct xfunc *xf = &em->xfuncs[i];
+		uint64_t slots = xf->frame_bytes / 8u;
+
+		if (xf->cost == 0)
+			return 0;
+		if (slots > max_slots)
+			max_slots = slots;
+		if (slots * best_den > best_num * xf->cost) {
+			best_num = slots;
+			best_den = xf->cost;
+		}
+	}
+	for (i = 0; i < m->ntypes; i++)
+		if ((uint64_t)m->types[i].nparams + m->types[i].nresults > host)
+			host = (uint64_t)m->types[i].nparams + m->types[i].nresults;
+	return ((uint64_t)logical_stack_max * best_num + best_den - 1) / best_den + max_slots + host;
+}
+
 void eng__exec_module_free(struct eng_module *m)
 {
 	struct exec_module *em = m->exec;

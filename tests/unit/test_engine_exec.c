@@ -494,6 +494,26 @@ static void test_memory(void)
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.store of a constant past the end traps");
 	ok_eq(run(&t, "load32", 1, A(vi32(65528))), 0x11223344, "the store before the trap happened");
 	ok_eq(run(&t, "add_chain", 1, A(vi32(5))), 6, "folded chain of additions wraps at 2^32");
+	run(&t, "loop_words", 3, A(vi32(4000), vi32(16), vi32(4008)));
+	ok(run(&t, "load64", 1, A(vi32(4000))) == 0x0807060504030201ull &&
+	   run(&t, "load32", 1, A(vi32(4008))) == 0, "fused word loop (lt_u)");
+	run(&t, "loop_bytes_ne", 3, A(vi32(4100), vi32(16), vi32(4103)));
+	ok(run(&t, "load32", 1, A(vi32(4100))) == 0x030201, "fused byte loop (ne)");
+	run(&t, "loop_dwords", 3, A(vi32(4200), vi32(16), vi32(4208)));
+	ok(run(&t, "load64", 1, A(vi32(4208))) == 0x0807060504030201ull, "fused dword loop, offset 8");
+	run(&t, "loop_words", 3, A(vi32(4004), vi32(4000), vi32(4016)));
+	ok(run(&t, "load32", 1, A(vi32(4008))) == 0x04030201 &&
+	   run(&t, "load32", 1, A(vi32(4012))) == 0x04030201,
+	   "overlapping fused loop (dst = src + 4) propagates the first word");
+	run(&t, "loop_words", 3, A(vi32(6000), vi32(16), vi32(0)));
+	ok_eq(run(&t, "load32", 1, A(vi32(6000))), 0x04030201, "the loop body runs at least once");
+	run(&t, "loop_words", 3, A(vi32(65528), vi32(16), vi32(65540)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "fused loop running off the end traps");
+	ok(run(&t, "load64", 1, A(vi32(65528))) == 0x0807060504030201ull,
+	   "words before the trap were copied");
+	run(&t, "loop_bytes_ne", 3, A(vi32(65530), vi32(16), vi32(65529)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "ne loop past its end runs off the memory and traps");
+	ok_eq(run(&t, "load16_s", 1, A(vi32(65534))), 0x0605, "... after copying up to the end");
 	run(&t, "copy_words", 3, A(vi32(3000), vi32(16), vi32(2)));
 	ok(run(&t, "load64", 1, A(vi32(3000))) == 0x0807060504030201ull &&
 	   run(&t, "load32", 1, A(vi32(3008))) == 0, "word copy loop");

@@ -4,8 +4,9 @@
  * instruction by instruction: operand forwarding, constant immediates,
  * result forwarding into locals and slot 0, saving an aliased local,
  * fused compare-and-branch, fused address arithmetic, free conversions,
- * constant addresses and values, folded additions, memory-to-memory moves,
- * paired pointer increments, paired copies.
+ * constant addresses and values, folded additions, a copy loop as one
+ * instruction (memory-to-memory move + paired increments + loop branch),
+ * paired copies.
  * Frame offsets are in bytes (8 per slot); branch displacements are
  * relative to the displacement field.
  *
@@ -28,7 +29,7 @@ static const char *const expected[] = {
 	/* 5 */ "bri32_le_u 0 8 32\ncopy 16 0\nbr 20\ncopy 16 8\ncopy 0 16\nret\n",
 	/* 6 */ "ret\n",
 	/* 7 */ "st32_i 0 9 4\nld32u_c 8 16 0\ni32_add_i 0 8 3\nret\n",
-	/* 8 */ "mov32 0 0 8 0\ni32_add_i2 8 8 4 0 0 4\nbri32_lt_u 0 16 -72\nret\n",
+	/* 8 */ "loop_mov 4 0 0 0 8 0 8 8 4 0 0 4 0 16\nret\n",
 	/* 9 */ "copy2 16 0 0 8\ncopy 8 16\nret\n",
 };
 

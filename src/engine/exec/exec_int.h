@@ -228,7 +228,9 @@ struct exec_module {
 	/* two additions of immediates: d1, a1, imm1, d2, a2, imm2 */          \
 	X(i32_add_i2)                                                           \
 	/* two copies: d1, s1, d2, s2 (in this order) */                        \
-	X(copy2)
+	X(copy2)                                                                \
+	/* a whole copy loop: mov; i32_add_i2; bri32_lt_u/ne back (see interp) */ \
+	X(loop_mov)
 
 enum xop {
 #define X_ENUM(name) XOP_##name,

@@ -62,6 +62,49 @@ static inline const uint8_t *jump(const uint8_t *p)
 	return p + (int32_t)rd32(p);
 }
 
+/* The operands of loop_mov (see the translator's loop_fuse). */
+struct loop_mov {
+	uint8_t *dst_addr;
+	uint32_t dst_off;
+	uint8_t *src_addr;
+	uint32_t src_off;
+	uint8_t *d1, *a1;
+	uint32_t i1;
+	uint8_t *d2, *a2;
+	uint32_t i2;
+	uint8_t *x, *y;
+};
+
+static inline uint32_t slot32(const uint8_t *p)
+{
+	return (uint32_t)*(const uint64_t *)(const void *)p;
+}
+
+/* One `movN` then one `i32_add_i2`; false if the move is out of bounds. */
+static inline bool loop_mov_step(const struct loop_mov *lm, uint8_t *mem, uint64_t msize,
+				 unsigned width)
+{
+	uint64_t src = (uint64_t)slot32(lm->src_addr) + lm->src_off;
+	uint64_t dst = (uint64_t)slot32(lm->dst_addr) + lm->dst_off;
+	uint64_t v = 0;
+
+	if (src + width > msize || dst + width > msize)
+		return false;
+	memcpy(&v, mem + src, width);
+	memcpy(mem + dst, &v, width);
+	*(uint64_t *)(void *)lm->d1 = (uint32_t)(slot32(lm->a1) + lm->i1);
+	*(uint64_t *)(void *)lm->d2 = (uint32_t)(slot32(lm->a2) + lm->i2);
+	return true;
+}
+
+/* The closing `bri32_lt_u x y` or `bri32_ne x y`. */
+static inline bool loop_mov_again(const struct loop_mov *lm, uint32_t ne)
+{
+	uint32_t x = slot32(lm->x), y = slot32(lm->y);
+
+	return ne ? x != y : x < y;
+}
+
 /* Field k of the current instruction, the slot it names, typed views. */
 #define FLD(k) rd32(ip + sizeof(void *) + 4u * (k))
 #define IMM64(k) rd64(ip + sizeof(void *) + 4u * (k))
@@ -521,6 +564,38 @@ op_mov8: {
 		goto trap_mem;
 	mem[dst] = mem[src];
 	goto *adv(&ip, 4);
+}
+op_loop_mov: {
+	/* Runs `movN; i32_add_i2; bri32_lt_u|ne back` until the branch falls
+	 * through; each step exactly as its own handler would. */
+	uint32_t width = FLD(0), ne = FLD(1);
+	struct loop_mov lm = {
+		fp + FLD(2), FLD(3), fp + FLD(4), FLD(5),
+		fp + FLD(6), fp + FLD(7), FLD(8), fp + FLD(9), fp + FLD(10), FLD(11),
+		fp + FLD(12), fp + FLD(13),
+	};
+
+	switch (width) {
+	case 8:
+		do {
+			if (!loop_mov_step(&lm, mem, msize, 8))
+				goto trap_mem;
+		} while (loop_mov_again(&lm, ne));
+		break;
+	case 4:
+		do {
+			if (!loop_mov_step(&lm, mem, msize, 4))
+				goto trap_mem;
+		} while (loop_mov_again(&lm, ne));
+		break;
+	default:
+		do {
+			if (!loop_mov_step(&lm, mem, msize, 1))
+				goto trap_mem;
+		} while (loop_mov_again(&lm, ne));
+		break;
+	}
+	goto *adv(&ip, 14);
 }
 op_i32_add_i2:
 	SLOT(0) = (uint32_t)(U32(1) + FLD(2));

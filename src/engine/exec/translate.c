@@ -1276,6 +1276,51 @@ static void op_br(struct xl *x)
 	go_dead(x);
 }
 
+/* A loop whose whole body is `movN; i32_add_i2; bri32_lt_u|bri32_ne` back to
+ * its start (the word and byte loops of a compiled memcpy) becomes one
+ * loop_mov instruction that runs the same three steps in a C loop: the
+ * same operations in the same order, so the results and the trap point
+ * are unchanged. Fields: width, condition (0 lt_u, 1 ne), the mov's four,
+ * the i32_add_i2's six, the compare's two. */
+static void loop_fuse(struct xl *x, const struct cframe *t)
+{
+	const size_t mov_size = sizeof(void *) + 16, add_size = sizeof(void *) + 24;
+	const void *const *h = x->h;
+	size_t at = t->loop_pos, k;
+	uint32_t f[14];
+	const void *hp;
+
+	if (x->fail || (x->last_op != XOP_bri32_lt_u && x->last_op != XOP_bri32_ne) ||
+	    x->last_start != at + mov_size + add_size)
+		return;
+	memcpy(&hp, x->code.data + at, sizeof(hp));
+	if (hp == h[XOP_mov32])
+		f[0] = 4;
+	else if (hp == h[XOP_mov64])
+		f[0] = 8;
+	else if (hp == h[XOP_mov8])
+		f[0] = 1;
+	else
+		return;
+	memcpy(&hp, x->code.data + at + mov_size, sizeof(hp));
+	if (hp != h[XOP_i32_add_i2])
+		return;
+	f[1] = x->last_op == XOP_bri32_ne;
+	for (k = 0; k < 4; k++)
+		f[2 + k] = get_u32(x, at + sizeof(void *) + 4 * k);
+	for (k = 0; k < 6; k++)
+		f[6 + k] = get_u32(x, at + mov_size + sizeof(void *) + 4 * k);
+	for (k = 0; k < 2; k++)
+		f[12 + k] = get_u32(x, x->last_start + sizeof(void *) + 4 * k);
+	x->code.len = at;
+	emit_op(x, XOP_loop_mov);
+	for (k = 0; k < 14; k++)
+		emit_u32(x, f[k]);
+	x->last_ok = false;
+	x->pair_ok = false;
+	x->copy_ok = false;
+}
+
 static void op_br_if(struct xl *x)
 {
 	struct cframe *t = label_frame(x, rd_u32(x));
@@ -1296,6 +1341,8 @@ static void op_br_if(struct xl *x)
 	if (in_place) {
 		field = emit_cond_jump(x, false);
 		target_field(x, t, field);
+		if (t->kind == CF_LOOP)
+			loop_fuse(x, t);
 		return;
 	}
 	field = emit_cond_jump(x, true);

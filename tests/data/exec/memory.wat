@@ -49,6 +49,25 @@
       (local.set $s (i32.add (local.get $s) (i32.const 8)))
       (local.set $d (i32.add (local.get $d) (i32.const 8)))
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  ;; loops of exactly the loop_mov shape: move; two increments; branch back
+  (func (export "loop_words") (param $d i32) (param $s i32) (param $end i32)
+    (loop $l
+      (i32.store (local.get $d) (i32.load (local.get $s)))
+      (local.set $s (i32.add (local.get $s) (i32.const 4)))
+      (local.set $d (i32.add (local.get $d) (i32.const 4)))
+      (br_if $l (i32.lt_u (local.get $d) (local.get $end)))))
+  (func (export "loop_bytes_ne") (param $d i32) (param $s i32) (param $end i32)
+    (loop $l
+      (i32.store8 (local.get $d) (i32.load8_u (local.get $s)))
+      (local.set $d (i32.add (local.get $d) (i32.const 1)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br_if $l (i32.ne (local.get $d) (local.get $end)))))
+  (func (export "loop_dwords") (param $d i32) (param $s i32) (param $end i32)
+    (loop $l
+      (i64.store offset=8 (local.get $d) (i64.load offset=0 (local.get $s)))
+      (local.set $s (i32.add (local.get $s) (i32.const 8)))
+      (local.set $d (i32.add (local.get $d) (i32.const 8)))
+      (br_if $l (i32.lt_u (local.get $d) (local.get $end)))))
   (func (export "store32") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
   (func (export "store64") (param i32 i64) (i64.store (local.get 0) (local.get 1)))
   (func (export "store16") (param i32 i32) (i32.store16 (local.get 0) (local.get 1)))

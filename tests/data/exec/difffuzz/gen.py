@@ -147,9 +147,10 @@ class G:
             cv = self.loopvars_take()
             n = r.randint(1, 5)
             body = self.stmts(3, d + 1)
+            cond = self.expr("i32", d + 1)   # inside the loop: cv still taken
             self.loopvars_give(cv)
             return (f'(local.set {cv} (i32.const 0)) (block $B (loop $L {body} '
-                    f'(br_if $B (i32.eqz {self.expr("i32", d+1)})) '
+                    f'(br_if $B (i32.eqz {cond})) '
                     f'(br_if $L (i32.lt_u (local.tee {cv} (i32.add (local.get {cv}) (i32.const 1))) (i32.const {n})))))')
         if k < 0.80:
             return f'(if {self.expr("i32", d)} (then {self.stmts(2, d+1)}) (else {self.stmts(2, d+1)}))'

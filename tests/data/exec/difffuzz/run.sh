@@ -20,8 +20,8 @@ fail=0
 for s in $(seq "${2:-1}" "${3:-100}"); do
 	python3 gen.py "$s" > "m$s.wat"
 	wat2wasm "m$s.wat" -o "m$s.wasm"
-	a=$(./run "m$s.wasm" $args 2>&1 | sed 's/^trap.*/trap/')
-	b=$(node run.js "m$s.wasm" $args 2>&1 | sed 's/^trap.*/trap/')
+	a=$(timeout 60 ./run "m$s.wasm" $args 2>&1 | sed 's/^trap.*/trap/')
+	b=$(timeout 60 node run.js "m$s.wasm" $args 2>&1 | sed 's/^trap.*/trap/')
 	if [ "$a" != "$b" ]; then
 		echo "seed $s: MISMATCH (kept $work/m$s.wat)"
 		fail=$((fail + 1))

@@ -252,6 +252,13 @@ uint32_t eng_module_features(const struct eng_module *m);
  * (index in the function index space; 0 for imports). */
 uint32_t eng_module_stack_cost(const struct eng_module *m, uint32_t func_idx);
 
+/* PVF profile, prepared module (eng_module_prepare): the number of value
+ * slots (eng_store_config.max_value_slots) that guarantees the interpreter's
+ * value stack is never exhausted before the logical stack limit
+ * `logical_stack_max` is reached, whatever the call chain. 0 if the module
+ * is not prepared or has no stack costs. See docs/interpreter.md §4. */
+uint64_t eng_module_value_slots_bound(const struct eng_module *m, uint32_t logical_stack_max);
+
 /* ---- store and runtime objects ----------------------------------------- */
 
 struct eng_store;

@@ -479,6 +479,55 @@ static void test_memory(void)
 	ok_eq(run(&t, "load8_addi", 1, A(vi32(23))), 0xf0, "i32.load8_u of (add x 1)");
 	run(&t, "load8_addi", 1, A(vi32(65535)));
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i32.load8_u of (add 65535 1) traps");
+	ok_eq(run(&t, "load_const", 0, NULL), 0x04030201, "i32.load from a constant address");
+	run(&t, "load_const_oob", 0, NULL);
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "constant address + offset does not wrap");
+	ok(run(&t, "load64_const_end", 0, NULL) == 0 && t.st == ENG_OK, "i64.load at constant 65528");
+	run(&t, "load64_const_oob", 0, NULL);
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.load at constant 65529 traps");
+	ok_eq(run(&t, "load8_const", 0, NULL), 0xf0, "i32.load8_u from a constant address");
+	run(&t, "store_consts", 1, A(vi32(2000)));
+	ok(run(&t, "load32", 1, A(vi32(2000))) == 0x11223344 &&
+	   run(&t, "load64", 1, A(vi32(2004))) == 0x0102030405060708ull &&
+	   run(&t, "load8_u", 1, A(vi32(2012))) == 0xff, "stores of constants");
+	run(&t, "store_consts", 1, A(vi32(65528)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.store of a constant past the end traps");
+	ok_eq(run(&t, "load32", 1, A(vi32(65528))), 0x11223344, "the store before the trap happened");
+	ok_eq(run(&t, "add_chain", 1, A(vi32(5))), 6, "folded chain of additions wraps at 2^32");
+	run(&t, "loop_words", 3, A(vi32(4000), vi32(16), vi32(4008)));
+	ok(run(&t, "load64", 1, A(vi32(4000))) == 0x0807060504030201ull &&
+	   run(&t, "load32", 1, A(vi32(4008))) == 0, "fused word loop (lt_u)");
+	run(&t, "loop_bytes_ne", 3, A(vi32(4100), vi32(16), vi32(4103)));
+	ok(run(&t, "load32", 1, A(vi32(4100))) == 0x030201, "fused byte loop (ne)");
+	run(&t, "loop_dwords", 3, A(vi32(4200), vi32(16), vi32(4208)));
+	ok(run(&t, "load64", 1, A(vi32(4208))) == 0x0807060504030201ull, "fused dword loop, offset 8");
+	run(&t, "loop_words", 3, A(vi32(4004), vi32(4000), vi32(4016)));
+	ok(run(&t, "load32", 1, A(vi32(4008))) == 0x04030201 &&
+	   run(&t, "load32", 1, A(vi32(4012))) == 0x04030201,
+	   "overlapping fused loop (dst = src + 4) propagates the first word");
+	run(&t, "loop_words", 3, A(vi32(6000), vi32(16), vi32(0)));
+	ok_eq(run(&t, "load32", 1, A(vi32(6000))), 0x04030201, "the loop body runs at least once");
+	run(&t, "loop_words", 3, A(vi32(65528), vi32(16), vi32(65540)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "fused loop running off the end traps");
+	ok(run(&t, "load64", 1, A(vi32(65528))) == 0x0807060504030201ull,
+	   "words before the trap were copied");
+	run(&t, "loop_bytes_ne", 3, A(vi32(65530), vi32(16), vi32(65529)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "ne loop past its end runs off the memory and traps");
+	ok_eq(run(&t, "load16_s", 1, A(vi32(65534))), 0x0605, "... after copying up to the end");
+	run(&t, "copy_words", 3, A(vi32(3000), vi32(16), vi32(2)));
+	ok(run(&t, "load64", 1, A(vi32(3000))) == 0x0807060504030201ull &&
+	   run(&t, "load32", 1, A(vi32(3008))) == 0, "word copy loop");
+	run(&t, "copy_bytes", 3, A(vi32(3100), vi32(14), vi32(4)));
+	ok_eq(run(&t, "load32", 1, A(vi32(3101))), 0x04030201, "byte copy loop with offsets");
+	run(&t, "copy_dwords", 3, A(vi32(3200), vi32(16), vi32(1)));
+	ok(run(&t, "load64", 1, A(vi32(3200))) == 0x0807060504030201ull, "dword copy loop");
+	run(&t, "copy_words", 3, A(vi32(65528), vi32(16), vi32(3)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "word copy running off the end traps");
+	ok(run(&t, "load64", 1, A(vi32(65528))) == 0x0807060504030201ull,
+	   "words before the trap were copied");
+	run(&t, "copy_words", 3, A(vi32(3300), vi32(65532), vi32(2)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "word copy reading off the end traps");
+	ok_eq(run(&t, "load32", 1, A(vi32(3304))), 0, "nothing stored for the failed load");
 	run(&t, "store32", 2, A(vi32(1000), vi32(0xdeadbeef)));
 	ok_eq(run(&t, "load32", 1, A(vi32(1000))), 0xdeadbeef, "store/load round trip");
 	run(&t, "store64", 2, A(vi32(65528), vi64(1)));
@@ -625,7 +674,10 @@ static void test_limiter(void)
 	cost = eng_module_stack_cost(m, 1);
 	ok_eq(cost, 5, "cost of $rec");
 	ok_eq(eng_module_stack_cost(m, 2), 5, "cost of $rec_ind");
-	ok_eq(eng_module_stack_cost(m, 3), 7, "cost of the §3.2 example");
+	ok_eq(eng_module_stack_cost(m, 3), 7, "cost of the §3.2 example 7");
+	ok_eq(eng_module_stack_cost(m, 4), 4, "cost of the §3.2 example 4");
+	ok_eq(eng_module_stack_cost(m, 5), 2, "cost of the §3.2 example 2");
+	ok_eq(eng_module_stack_cost(m, 6), 5, "cost of the §3.2 example 5");
 	ok_eq(eng_module_stack_cost(m, 0), 0, "imports cost nothing");
 	eng_module_free(m);
 	if (cost == 0)
@@ -650,11 +702,35 @@ static void test_limiter(void)
 	ok_eq(run(&t, "rec", 1, A(vi32(depth_ok))), depth_ok, "the counter is restored after a trap");
 	ok_eq(run(&t, "rec_ind", 1, A(vi32(depth_ok))), depth_ok,
 	      "call_indirect counts the same cost");
+	run(&t, "cost4", 2, A(vi32(1), vi32(2)));
+	ok(t.st == ENG_OK, "cost4 (4 + 7 <= 100) runs");
 	run(&t, "rec_ind", 1, A(vi32(depth_ok + 1)));
 	ok(t.st == ENG_ERR_TRAP && t.err.trap == ENG_TRAP_STACK_LIMIT,
 	   "call_indirect past the limit traps");
 out:
 	t_close(&t);
+
+	/* cost4 (4) calls $that7 (7) and a host import (0): a limit of 11 is
+	 * reached exactly, 10 is exceeded on entry to $that7. */
+	for (cfg.logical_stack_max = 10; cfg.logical_stack_max <= 11; cfg.logical_stack_max++) {
+		memset(&t, 0, sizeof(t));
+		t.m = load_module("limiter", ENG_PROFILE_PVF);
+		eng_store_new(&cfg, &t.s);
+		l.n = 0;
+		link_add(&l, "env", "host_id", (struct eng_extern){ENG_EXTERN_FUNC,
+			 {.func = eng_func_new_host(t.s, &ft, host_id, NULL)}});
+		if (t.m && eng_instance_new(t.s, t.m, resolve, &l, &t.inst, &t.err) == ENG_OK) {
+			run(&t, "cost4", 2, A(vi32(1), vi32(2)));
+			if (cfg.logical_stack_max == 10)
+				ok(t.st == ENG_ERR_TRAP && t.err.trap == ENG_TRAP_STACK_LIMIT,
+				   "limit 10: 4 + 7 exceeds it");
+			else
+				ok(t.st == ENG_OK, "limit 11: 4 + 7 reaches it exactly (host calls free)");
+		} else {
+			ok(0, "limiter: instance with limit %u", cfg.logical_stack_max);
+		}
+		t_close(&t);
+	}
 
 	/* The full profile has no costs: the limiter never fires. */
 	m = load_module("limiter", ENG_PROFILE_FULL);
@@ -672,6 +748,52 @@ out:
 	}
 	eng_store_free(s);
 	eng_module_free(m);
+}
+
+/* A module that hides 300 operand-stack values from the stack limiter's cost
+ * (tests/data/exec/quirk.wat, cost 4). With the logical limit 4000 the limiter
+ * allows 1000 frames; a value stack sized by eng_module_value_slots_bound
+ * holds them, a smaller one is exhausted first (docs/interpreter.md §4). */
+static void test_value_slots_bound(void)
+{
+	struct eng_store_config cfg = {.logical_stack_max = 4000};
+	struct eng_error err;
+	uint64_t bound;
+	struct t t;
+
+	memset(&t, 0, sizeof(t));
+	t.m = load_module("quirk", ENG_PROFILE_PVF);
+	if (!ok(t.m && eng_module_prepare(t.m, &err) == ENG_OK, "quirk: prepare"))
+		goto out;
+	ok_eq(eng_module_stack_cost(t.m, 0), 4, "quirk: the hidden values cost nothing");
+	bound = eng_module_value_slots_bound(t.m, cfg.logical_stack_max);
+	ok(bound >= 1000 * 300 && bound < 1000 * 400, "quirk: bound %llu slots for 1000 frames",
+	   (unsigned long long)bound);
+	cfg.max_value_slots = (uint32_t)bound;
+	eng_store_new(&cfg, &t.s);
+	if (ok(eng_instance_new(t.s, t.m, resolve, NULL, &t.inst, &t.err) == ENG_OK,
+	       "quirk: instantiate")) {
+		ok_eq(run(&t, "f", 1, A(vi32(999))), 999, "bound-sized value stack: 1000 frames run");
+		run(&t, "f", 1, A(vi32(1000)));
+		ok(t.st == ENG_ERR_TRAP && t.err.trap == ENG_TRAP_STACK_LIMIT,
+		   "1001 frames: the logical limit fires first");
+	}
+	eng_store_free(t.s);
+	cfg.max_value_slots = 100000;
+	eng_store_new(&cfg, &t.s);
+	if (eng_instance_new(t.s, t.m, resolve, NULL, &t.inst, &t.err) == ENG_OK) {
+		run(&t, "f", 1, A(vi32(999)));
+		ok(trapped(&t, ENG_TRAP_CALL_STACK_EXHAUSTED),
+		   "a smaller value stack is exhausted within the logical limit");
+	}
+	eng_store_free(t.s);
+	t.s = NULL;
+out:
+	t_close(&t);
+	t.m = load_module("quirk", ENG_PROFILE_FULL);
+	ok(t.m && eng_module_prepare(t.m, &err) == ENG_OK &&
+	   eng_module_value_slots_bound(t.m, 4000) == 0, "full profile: no costs, no bound");
+	t_close(&t);
 }
 
 /* ---- call depth and value slots -------------------------------------------------------------- */
@@ -1014,15 +1136,99 @@ static void test_prepare(void)
 		goto out;
 	eng_store_new(NULL, &s1);
 	eng_store_new(NULL, &s2);
-	ok(eng_instance_new(s1, m, resolve, NULL, &i1, &err) == ENG_OK &&
+	if (ok(eng_instance_new(s1, m, resolve, NULL, &i1, &err) == ENG_OK &&
 	   eng_instance_new(s2, m, resolve, NULL, &i2, &err) == ENG_OK &&
 	   eng_func_call(s1, export_func(i1, "fib"), A(vi32(15)), 1, &r1, 1, &err) == ENG_OK &&
 	   eng_func_call(s2, export_func(i2, "fib"), A(vi32(16)), 1, &r2, 1, &err) == ENG_OK &&
-	   r1.of.i32 == 610 && r2.of.i32 == 987, "one prepared module, two stores");
+	   r1.of.i32 == 610 && r2.of.i32 == 987, "one prepared module, two stores"))
+		ok(eng_func_call(s1, export_func(i2, "fib"), A(vi32(15)), 1, &r1, 1, &err) == ENG_ERR_ARGS,
+		   "a function of another store is refused");
 	eng_store_free(s1);
 	eng_store_free(s2);
 out:
 	eng_module_free(m);
+}
+
+/* ---- translation cost stays linear ------------------------------------------------- */
+
+static int put_leb(struct buf *b, uint32_t v)
+{
+	do {
+		uint8_t byte = v & 0x7f;
+
+		v >>= 7;
+		if (v)
+			byte |= 0x80;
+		if (buf_append_byte(b, byte) < 0)
+			return -1;
+	} while (v);
+	return 0;
+}
+
+/* A module with one function `() -> ()` with two i32 locals and `body`
+ * (instructions, including the final end). */
+static struct eng_module *one_func_module(const struct buf *body)
+{
+	struct buf code = BUF_INIT, mod = BUF_INIT;
+	struct eng_module *m = NULL;
+	struct eng_error err;
+
+	put_leb(&code, (uint32_t)body->len + 3);
+	buf_append(&code, "\x01\x02\x7f", 3);           /* locals: 2 x i32 */
+	buf_append(&code, body->data, body->len);
+	buf_append(&mod, "\0asm\1\0\0\0", 8);
+	buf_append(&mod, "\x01\x04\x01\x60\x00\x00", 6); /* type () -> () */
+	buf_append(&mod, "\x03\x02\x01\x00", 4);         /* one function */
+	buf_append_byte(&mod, 0x0a);                      /* code section */
+	put_leb(&mod, (uint32_t)code.len + 1);
+	buf_append_byte(&mod, 1);
+	buf_append(&mod, code.data, code.len);
+	if (eng_module_new(mod.data, mod.len, NULL, &m, &err) != ENG_OK)
+		printf("# module: %s\n", err.msg);
+	buf_deinit(&code);
+	buf_deinit(&mod);
+	return m;
+}
+
+static void test_translation_cost(void)
+{
+	struct buf body = BUF_INIT;
+	struct eng_module *m;
+	struct eng_error err;
+	uint64_t t0;
+	uint32_t i;
+
+	/* 200000 lazy local.gets under 100000 local.set of another local: the
+	 * alias scans must not walk the whole stack each time. */
+	for (i = 0; i < 200000; i++)
+		buf_append(&body, "\x20\x00", 2);
+	for (i = 0; i < 100000; i++)
+		buf_append(&body, "\x20\x01\x21\x01", 4);
+	for (i = 0; i < 200000; i++)
+		buf_append_byte(&body, 0x1a);
+	buf_append_byte(&body, 0x0b);
+	m = one_func_module(&body);
+	t0 = base_cpu_ns();
+	ok(m && eng_module_prepare(m, &err) == ENG_OK, "deep stack of aliases translates");
+	ok(base_cpu_ns() - t0 < 2000000000ull, "... in linear time (%.3f s)",
+	   (double)(base_cpu_ns() - t0) / 1e9);
+	eng_module_free(m);
+
+	/* 90000 nested blocks, each closed after a br_table: the stub map of a
+	 * br_table must not be sized by the nesting depth. */
+	body.len = 0;
+	for (i = 0; i < 90000; i++)
+		buf_append(&body, "\x02\x40", 2);
+	for (i = 0; i < 90000; i++)
+		buf_append(&body, "\x41\x00\x0e\x01\x00\x00\x0b", 7);
+	buf_append_byte(&body, 0x0b);
+	m = one_func_module(&body);
+	t0 = base_cpu_ns();
+	ok(m && eng_module_prepare(m, &err) == ENG_OK, "deep nesting with br_tables translates");
+	ok(base_cpu_ns() - t0 < 2000000000ull, "... in linear time (%.3f s)",
+	   (double)(base_cpu_ns() - t0) / 1e9);
+	eng_module_free(m);
+	buf_deinit(&body);
 }
 
 int main(int argc, char **argv)
@@ -1036,9 +1242,11 @@ int main(int argc, char **argv)
 	test_tables();
 	test_limiter();
 	test_depth();
+	test_value_slots_bound();
 	test_host();
 	test_linking();
 	test_segments_start();
 	test_prepare();
+	test_translation_cost();
 	return tap_done();
 }

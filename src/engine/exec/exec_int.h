@@ -145,7 +145,9 @@ struct xfunc {
 	const struct eng__functype *ft;
 	uint32_t func_idx;
 	uint32_t nlocals;              /* declared locals (zeroed on entry) */
-	uint32_t frame_bytes;          /* params + locals + operand slots */
+	uint32_t locals_off;           /* frame offset of the first declared local */
+	uint32_t frame_bytes;          /* params + locals + operand slots, at
+					* least locals_off + 32 (see enter) */
 	uint32_t cost;                 /* logical stack cost */
 	bool ready;
 };
@@ -220,7 +222,19 @@ struct exec_module {
 	X(bri64_eqz) X(bri64_nez)                                              \
 	/* loads whose address is an i32.add: dst, a, b|imm, offset */         \
 	X(ld32u_add) X(ld64_add) X(ld8u_add) X(ld32u_addi) X(ld64_addi)         \
-	X(ld8u_addi)
+	X(ld8u_addi)                                                            \
+	/* loads from a constant address: dst, 64-bit effective address */     \
+	X(ld32u_c) X(ld64_c) X(ld8u_c)                                         \
+	/* stores of a constant: addr, value (st64_i: 64-bit), offset */       \
+	X(st32_i) X(st64_i) X(st8_i)                                            \
+	/* a load stored right away: dst addr, dst offset, src addr, src offset */ \
+	X(mov32) X(mov64) X(mov8)                                              \
+	/* two additions of immediates: d1, a1, imm1, d2, a2, imm2 */          \
+	X(i32_add_i2)                                                           \
+	/* two copies: d1, s1, d2, s2 (in this order) */                        \
+	X(copy2)                                                                \
+	/* a whole copy loop: mov; i32_add_i2; bri32_lt_u/ne back (see interp) */ \
+	X(loop_mov)
 
 enum xop {
 #define X_ENUM(name) XOP_##name,

@@ -62,6 +62,49 @@ static inline const uint8_t *jump(const uint8_t *p)
 	return p + (int32_t)rd32(p);
 }
 
+/* The operands of loop_mov (see the translator's loop_fuse). */
+struct loop_mov {
+	uint8_t *dst_addr;
+	uint32_t dst_off;
+	uint8_t *src_addr;
+	uint32_t src_off;
+	uint8_t *d1, *a1;
+	uint32_t i1;
+	uint8_t *d2, *a2;
+	uint32_t i2;
+	uint8_t *x, *y;
+};
+
+static inline uint32_t slot32(const uint8_t *p)
+{
+	return (uint32_t)*(const uint64_t *)(const void *)p;
+}
+
+/* One `movN` then one `i32_add_i2`; false if the move is out of bounds. */
+static inline bool loop_mov_step(const struct loop_mov *lm, uint8_t *mem, uint64_t msize,
+				 unsigned width)
+{
+	uint64_t src = (uint64_t)slot32(lm->src_addr) + lm->src_off;
+	uint64_t dst = (uint64_t)slot32(lm->dst_addr) + lm->dst_off;
+	uint64_t v = 0;
+
+	if (src + width > msize || dst + width > msize)
+		return false;
+	memcpy(&v, mem + src, width);
+	memcpy(mem + dst, &v, width);
+	*(uint64_t *)(void *)lm->d1 = (uint32_t)(slot32(lm->a1) + lm->i1);
+	*(uint64_t *)(void *)lm->d2 = (uint32_t)(slot32(lm->a2) + lm->i2);
+	return true;
+}
+
+/* The closing `bri32_lt_u x y` or `bri32_ne x y`. */
+static inline bool loop_mov_again(const struct loop_mov *lm, uint32_t ne)
+{
+	uint32_t x = slot32(lm->x), y = slot32(lm->y);
+
+	return ne ? x != y : x < y;
+}
+
 /* Field k of the current instruction, the slot it names, typed views. */
 #define FLD(k) rd32(ip + sizeof(void *) + 4u * (k))
 #define IMM64(k) rd64(ip + sizeof(void *) + 4u * (k))
@@ -125,7 +168,7 @@ static enum eng_trap interp(struct eng_store *s, struct eng_func *entry, uint8_t
 enter:
 	/* xf: callee, newfp: its frame (arguments in place), ret_ip: where to
 	 * continue in the caller, new_inst: the callee's instance. */
-	if (depth >= max_depth || newfp + xf->frame_bytes > stack_end) {
+	if (depth >= max_depth || xf->frame_bytes > (size_t)(stack_end - newfp)) {
 		trap = ENG_TRAP_CALL_STACK_EXHAUSTED;
 		goto trap;
 	}
@@ -144,16 +187,18 @@ enter:
 	depth++;
 	fp = newfp;
 	{
-		/* Declared locals start at zero; most functions have few. */
-		uint64_t *z = (uint64_t *)(void *)(fp + xf->ft->nparams * 8u);
+		/* Declared locals start at zero. Most functions have at most 4;
+		 * every frame has room for 4 slots after its params, and slots
+		 * past the locals are operand temporaries, written before read. */
+		uint64_t *z = (uint64_t *)(void *)(fp + xf->locals_off);
 
-		switch (xf->nlocals) {
-		case 4: z[3] = 0; __attribute__((fallthrough));
-		case 3: z[2] = 0; __attribute__((fallthrough));
-		case 2: z[1] = 0; __attribute__((fallthrough));
-		case 1: z[0] = 0; __attribute__((fallthrough));
-		case 0: break;
-		default: memset(z, 0, xf->nlocals * 8u); break;
+		if (xf->nlocals <= 4) {
+			z[0] = 0;
+			z[1] = 0;
+			z[2] = 0;
+			z[3] = 0;
+		} else {
+			memset(z, 0, xf->nlocals * 8u);
 		}
 	}
 	ip = xf->code;
@@ -178,7 +223,7 @@ call_func:
 		struct eng_host_call hc = {s, inst};
 		const uint8_t *rt = cf->ft->types + np;
 
-		if ((uint8_t *)(res + nr) > stack_end) {
+		if ((size_t)(np + nr) * 8 > (size_t)(stack_end - newfp)) {
 			trap = ENG_TRAP_CALL_STACK_EXHAUSTED;
 			goto trap;
 		}
@@ -279,6 +324,10 @@ op_call_indirect: {
 op_copy:
 	SLOT(0) = SLOT(1);
 	goto *adv(&ip, 2);
+op_copy2:
+	SLOT(0) = SLOT(1);
+	SLOT(2) = SLOT(3);
+	goto *adv(&ip, 4);
 op_const32:
 	SLOT(0) = FLD(1);
 	goto *adv(&ip, 2);
@@ -441,6 +490,125 @@ op_ld8u_addi: {
 }
 #undef EA_ADD
 #undef EA_ADDI
+	/* Constant address: dst, effective address (64 bits). */
+op_ld32u_c: {
+	uint64_t ea = IMM64(1);
+	uint32_t v;
+
+	if (ea + 4 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 4);
+	SLOT(0) = v;
+	goto *adv(&ip, 3);
+}
+op_ld64_c: {
+	uint64_t ea = IMM64(1), v;
+
+	if (ea + 8 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + ea, 8);
+	SLOT(0) = v;
+	goto *adv(&ip, 3);
+}
+op_ld8u_c: {
+	uint64_t ea = IMM64(1);
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	SLOT(0) = mem[ea];
+	goto *adv(&ip, 3);
+}
+	/* Constant value: addr, value, offset (st64_i: value in two fields). */
+op_st32_i: {
+	uint64_t ea = (uint64_t)U32(0) + FLD(2);
+	uint32_t v = FLD(1);
+
+	if (ea + 4 > msize)
+		goto trap_mem;
+	memcpy(mem + ea, &v, 4);
+	goto *adv(&ip, 3);
+}
+op_st64_i: {
+	uint64_t ea = (uint64_t)U32(0) + FLD(3), v = IMM64(1);
+
+	if (ea + 8 > msize)
+		goto trap_mem;
+	memcpy(mem + ea, &v, 8);
+	goto *adv(&ip, 4);
+}
+	/* Memory-to-memory moves: dst addr, dst offset, src addr, src offset.
+	 * The load is checked (and may trap) before the store. */
+op_mov32: {
+	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1);
+	uint32_t v;
+
+	if (src + 4 > msize || dst + 4 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + src, 4);
+	memcpy(mem + dst, &v, 4);
+	goto *adv(&ip, 4);
+}
+op_mov64: {
+	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1), v;
+
+	if (src + 8 > msize || dst + 8 > msize)
+		goto trap_mem;
+	memcpy(&v, mem + src, 8);
+	memcpy(mem + dst, &v, 8);
+	goto *adv(&ip, 4);
+}
+op_mov8: {
+	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1);
+
+	if (src + 1 > msize || dst + 1 > msize)
+		goto trap_mem;
+	mem[dst] = mem[src];
+	goto *adv(&ip, 4);
+}
+op_loop_mov: {
+	/* Runs `movN; i32_add_i2; bri32_lt_u|ne back` until the branch falls
+	 * through; each step exactly as its own handler would. */
+	uint32_t width = FLD(0), ne = FLD(1);
+	struct loop_mov lm = {
+		fp + FLD(2), FLD(3), fp + FLD(4), FLD(5),
+		fp + FLD(6), fp + FLD(7), FLD(8), fp + FLD(9), fp + FLD(10), FLD(11),
+		fp + FLD(12), fp + FLD(13),
+	};
+
+	switch (width) {
+	case 8:
+		do {
+			if (!loop_mov_step(&lm, mem, msize, 8))
+				goto trap_mem;
+		} while (loop_mov_again(&lm, ne));
+		break;
+	case 4:
+		do {
+			if (!loop_mov_step(&lm, mem, msize, 4))
+				goto trap_mem;
+		} while (loop_mov_again(&lm, ne));
+		break;
+	default:
+		do {
+			if (!loop_mov_step(&lm, mem, msize, 1))
+				goto trap_mem;
+		} while (loop_mov_again(&lm, ne));
+		break;
+	}
+	goto *adv(&ip, 14);
+}
+op_i32_add_i2:
+	SLOT(0) = (uint32_t)(U32(1) + FLD(2));
+	SLOT(3) = (uint32_t)(U32(4) + FLD(5));
+	goto *adv(&ip, 6);
+op_st8_i: {
+	uint64_t ea = (uint64_t)U32(0) + FLD(2);
+
+	if (ea + 1 > msize)
+		goto trap_mem;
+	mem[ea] = (uint8_t)FLD(1);
+	goto *adv(&ip, 3);
+}
 op_st8: {
 	uint64_t ea = EA(0);
 
@@ -1060,6 +1228,8 @@ enum eng_status eng_func_call(struct eng_store *s, struct eng_func *f,
 	enum eng_trap trap;
 	uint8_t *top;
 
+	if (f->store != s)
+		return eng__error(err, ENG_ERR_ARGS, UINT32_MAX, "function of another store");
 	if (nargs != t->nparams || nresults != t->nresults)
 		return eng__error(err, ENG_ERR_ARGS, UINT32_MAX,
 				  "wrong number of arguments or results");
@@ -1073,7 +1243,7 @@ enum eng_status eng_func_call(struct eng_store *s, struct eng_func *f,
 	top = s->stack_top;
 	slots = (uint64_t *)(void *)top;
 	nslots = t->nparams + t->nresults;
-	if (top + (size_t)nslots * 8 > s->stack_end)
+	if ((size_t)nslots * 8 > (size_t)(s->stack_end - top))
 		return exec__call_error(s, ENG_TRAP_CALL_STACK_EXHAUSTED, err);
 	for (i = 0; i < nargs; i++)
 		slots[i] = val_to_slot(&args[i]);

@@ -58,6 +58,8 @@ struct xl {
 
 	struct vent *vs;
 	uint32_t vh, vcap, max_h;
+	struct vent scratch;   /* what push() returns after an allocation failure */
+	uint32_t lazy_lo;      /* entries below this index are TEMP */
 
 	struct cframe *cs;
 	uint32_t cn, ccap;
@@ -67,6 +69,14 @@ struct xl {
 
 	/* The last emitted instruction, if it wrote its result to the home of
 	 * stack entry last_h through the field at last_dst (patchable). */
+	/* An i32_add_i retargeted to a local (a candidate for i32_add_i2). */
+	size_t pair_start;
+	size_t pair_end;
+	bool pair_ok;
+	/* The last copy instruction (a candidate for copy2). */
+	size_t copy_start;
+	bool copy_ok;
+
 	size_t last_start;
 	size_t last_end;
 	uint32_t last_dst;
@@ -322,6 +332,8 @@ static void add_patch(struct xl *x, struct cframe *f, uint32_t field)
 static void place_label(struct xl *x)
 {
 	x->last_ok = false;
+	x->pair_ok = false;
+	x->copy_ok = false;
 }
 
 /* Records that the instruction just emitted wrote stack entry vh-1's home
@@ -332,6 +344,13 @@ static void set_result(struct xl *x, uint32_t dst_field)
 	x->last_dst = dst_field;
 	x->last_end = x->code.len;
 	x->last_h = x->vh - 1;
+}
+
+/* True if stack entry i is TEMP and was written by the last instruction. */
+static bool last_produced(const struct xl *x, uint32_t i)
+{
+	return x->last_ok && x->last_end == x->code.len && x->last_h == i && i < x->vh &&
+	       x->vs[i].kind == V_TEMP;
 }
 
 static bool last_produced_top(const struct xl *x)
@@ -353,11 +372,30 @@ static void emit_const(struct xl *x, uint32_t dst, uint64_t v)
 	}
 }
 
+/* Copies are never retargeted, so two in a row (argument set-up, the
+ * rotation of loop variables) become one copy2, performed in order. */
 static void emit_copy(struct xl *x, uint32_t dst, uint32_t src)
 {
+	uint32_t d1, s1;
+
 	if (dst == src)
 		return;
+	if (x->copy_ok && x->copy_start + sizeof(void *) + 8 == x->code.len &&
+	    x->last_start == x->copy_start) {
+		d1 = get_u32(x, x->copy_start + sizeof(void *));
+		s1 = get_u32(x, x->copy_start + sizeof(void *) + 4);
+		x->code.len = x->copy_start;
+		x->copy_ok = false;
+		emit_op(x, XOP_copy2);
+		emit_u32(x, d1);
+		emit_u32(x, s1);
+		emit_u32(x, dst);
+		emit_u32(x, src);
+		return;
+	}
 	emit_op(x, XOP_copy);
+	x->copy_ok = true;
+	x->copy_start = x->last_start;
 	emit_u32(x, dst);
 	emit_u32(x, src);
 }
@@ -369,18 +407,33 @@ static struct cframe *top_frame(struct xl *x)
 	return &x->cs[x->cn - 1];
 }
 
+static void materialize(struct xl *x, uint32_t i);
+
+/* At most LAZY_WINDOW entries above lazy_lo are scanned for lazy ones; when
+ * the window fills, its older half is materialised. This bounds the alias
+ * scans of local.set and block entry, so translation stays linear in the
+ * code size whatever the shape of the operand stack. */
+#define LAZY_WINDOW 64u
+
 static struct vent *push(struct xl *x)
 {
 	struct vent *e;
+	uint32_t i;
 
+	if (x->lazy_lo > x->vh)
+		x->lazy_lo = x->vh;
+	if (x->vh - x->lazy_lo >= LAZY_WINDOW) {
+		for (i = x->lazy_lo; i < x->vh - LAZY_WINDOW / 2; i++)
+			materialize(x, i);
+		x->lazy_lo = x->vh - LAZY_WINDOW / 2;
+	}
 	if (x->vh == x->vcap) {
 		uint32_t cap = x->vcap ? x->vcap * 2 : 64;
 
 		e = base_reallocarray(x->vs, cap, sizeof(*e));
 		if (!e) {
 			fail(x, ENG_ERR_NOMEM, "out of memory");
-			x->vh = 0;
-			return &x->vs[0];
+			return &x->scratch;
 		}
 		x->vs = e;
 		x->vcap = cap;
@@ -397,6 +450,21 @@ static struct vent *push(struct xl *x)
 static void push_temp(struct xl *x)
 {
 	push(x);
+}
+
+/* Entry i (in the stack) has just become lazy. */
+static void note_lazy(struct xl *x, uint32_t i)
+{
+	if (x->lazy_lo > i)
+		x->lazy_lo = i;
+}
+
+/* First index that may hold a lazy entry in the current frame. */
+static uint32_t lazy_from(const struct xl *x)
+{
+	uint32_t h = x->cs[x->cn - 1].height;
+
+	return x->lazy_lo > h ? (x->lazy_lo < x->vh ? x->lazy_lo : x->vh) : h;
 }
 
 /* Checks that n entries can be popped in the current frame. */
@@ -449,7 +517,8 @@ static void materialize_range(struct xl *x, uint32_t from, uint32_t to)
 
 static void materialize_all(struct xl *x)
 {
-	materialize_range(x, top_frame(x)->height, x->vh);
+	materialize_range(x, lazy_from(x), x->vh);
+	x->lazy_lo = x->vh;
 }
 
 /* Before local `off` is overwritten, entries aliasing it get their own copy. */
@@ -457,7 +526,7 @@ static void unalias(struct xl *x, uint32_t off)
 {
 	uint32_t i;
 
-	for (i = top_frame(x)->height; i < x->vh; i++)
+	for (i = lazy_from(x); i < x->vh; i++)
 		if (x->vs[i].kind == V_LOCAL && x->vs[i].local_off == off)
 			materialize(x, i);
 }
@@ -466,7 +535,7 @@ static bool aliased(const struct xl *x, uint32_t off)
 {
 	uint32_t i;
 
-	for (i = x->cs[x->cn - 1].height; i < x->vh; i++)
+	for (i = lazy_from(x); i < x->vh; i++)
 		if (x->vs[i].kind == V_LOCAL && x->vs[i].local_off == off)
 			return true;
 	return false;
@@ -770,6 +839,17 @@ static void binop(struct xl *x, const struct binop_desc *d)
 	a = &x->vs[ia];
 	b = &x->vs[ib];
 	dst = home(x, ia);
+	if (d->op_imm == XOP_i32_add_i && b->kind == V_CONST && last_produced(x, ia) &&
+	    x->last_op == XOP_i32_add_i) {
+		/* (x + c1) + c2 = x + (c1 + c2) in 32-bit arithmetic: fold into the
+		 * instruction that computed x + c1 (its result is only this
+		 * operand, so nothing else sees the intermediate value). */
+		size_t at = x->last_start + sizeof(void *) + 8;
+
+		put_u32(x, (uint32_t)at, get_u32(x, at) + (uint32_t)b->value);
+		x->vh--;
+		return;
+	}
 	if (d->op_imm != XOP__COUNT && b->kind == V_CONST) {
 		uint64_t imm = b->value;
 
@@ -870,6 +950,18 @@ static void load(struct xl *x, enum xop op)
 	i = x->vh - 1;
 	if (load_fuse(x, op, off))
 		return;
+	if (x->vs[i].kind == V_CONST && (op == XOP_ld32u || op == XOP_ld64 || op == XOP_ld8u)) {
+		/* constant address: the effective address is known (no wrap) */
+		uint64_t ea = (uint64_t)(uint32_t)x->vs[i].value + off;
+
+		emit_op(x, op == XOP_ld32u ? XOP_ld32u_c : op == XOP_ld64 ? XOP_ld64_c : XOP_ld8u_c);
+		f = emit_u32(x, home(x, i));
+		emit_u64(x, ea);
+		x->vh--;
+		push_temp(x);
+		set_result(x, f);
+		return;
+	}
 	oa = operand(x, i);
 	emit_op(x, op);
 	f = emit_u32(x, home(x, i));
@@ -892,7 +984,39 @@ static void store(struct xl *x, enum xop op)
 		fail(x, ENG_ERR_INVALID, "unknown memory 0");
 		return;
 	}
+	if (last_produced_top(x) &&
+	    ((op == XOP_st32 && x->last_op == XOP_ld32u) || (op == XOP_st64 && x->last_op == XOP_ld64) ||
+	     (op == XOP_st8 && x->last_op == XOP_ld8u))) {
+		/* Memory-to-memory move: the loaded value is only this store's
+		 * operand. The load's bounds are checked first, as before. */
+		size_t at = x->last_start + sizeof(void *);
+		uint32_t src = get_u32(x, at + 4), src_off = get_u32(x, at + 8);
+
+		x->code.len = x->last_start;
+		x->last_ok = false;
+		oa = operand(x, x->vh - 2);
+		emit_op(x, op == XOP_st32 ? XOP_mov32 : op == XOP_st64 ? XOP_mov64 : XOP_mov8);
+		emit_u32(x, oa);
+		emit_u32(x, off);
+		emit_u32(x, src);
+		emit_u32(x, src_off);
+		x->vh -= 2;
+		return;
+	}
 	oa = operand(x, x->vh - 2);
+	if (x->vs[x->vh - 1].kind == V_CONST && (op == XOP_st32 || op == XOP_st64 || op == XOP_st8)) {
+		uint64_t v = x->vs[x->vh - 1].value;
+
+		emit_op(x, op == XOP_st32 ? XOP_st32_i : op == XOP_st64 ? XOP_st64_i : XOP_st8_i);
+		emit_u32(x, oa);
+		if (op == XOP_st64)
+			emit_u64(x, v);
+		else
+			emit_u32(x, (uint32_t)v);
+		emit_u32(x, off);
+		x->vh -= 2;
+		return;
+	}
 	ov = operand(x, x->vh - 1);
 	emit_op(x, op);
 	emit_u32(x, oa);
@@ -927,6 +1051,30 @@ static void emit_stack_op(struct xl *x, enum xop op, uint32_t npop, bool result,
 	}
 }
 
+/* The last instruction, an i32_add_i into a local, directly follows another
+ * one (`p += 4; q += 4` in a copy loop): merge them into one i32_add_i2,
+ * which performs the two additions in order. */
+static void pair_adds(struct xl *x)
+{
+	uint32_t f[6], k;
+
+	if (!x->pair_ok || x->pair_end != x->last_start) {
+		x->pair_ok = true;
+		x->pair_start = x->last_start;
+		x->pair_end = x->code.len;
+		return;
+	}
+	for (k = 0; k < 3; k++) {
+		f[k] = get_u32(x, x->pair_start + sizeof(void *) + 4 * k);
+		f[3 + k] = get_u32(x, x->last_start + sizeof(void *) + 4 * k);
+	}
+	x->code.len = x->pair_start;
+	x->pair_ok = false;
+	emit_op(x, XOP_i32_add_i2);
+	for (k = 0; k < 6; k++)
+		emit_u32(x, f[k]);
+}
+
 static void local_set(struct xl *x, uint32_t idx, bool tee)
 {
 	uint32_t off = idx * 8u, i;
@@ -943,9 +1091,12 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 		/* Retarget the producing instruction to the local. */
 		put_u32(x, x->last_dst, off);
 		x->last_ok = false;
+		if (x->last_op == XOP_i32_add_i)
+			pair_adds(x);
 		if (tee) {
 			x->vs[i].kind = V_LOCAL;
 			x->vs[i].local_off = off;
+			note_lazy(x, i);
 		} else {
 			x->vh--;
 		}
@@ -960,8 +1111,11 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 		emit_copy(x, off, e.local_off);
 	else
 		emit_copy(x, off, home(x, i));
-	if (tee)
+	if (tee) {
 		x->vh++;
+		if (e.kind != V_TEMP)
+			note_lazy(x, i);
+	}
 }
 
 static void call(struct xl *x, uint32_t fidx)
@@ -1122,6 +1276,51 @@ static void op_br(struct xl *x)
 	go_dead(x);
 }
 
+/* A loop whose whole body is `movN; i32_add_i2; bri32_lt_u|bri32_ne` back to
+ * its start (the word and byte loops of a compiled memcpy) becomes one
+ * loop_mov instruction that runs the same three steps in a C loop: the
+ * same operations in the same order, so the results and the trap point
+ * are unchanged. Fields: width, condition (0 lt_u, 1 ne), the mov's four,
+ * the i32_add_i2's six, the compare's two. */
+static void loop_fuse(struct xl *x, const struct cframe *t)
+{
+	const size_t mov_size = sizeof(void *) + 16, add_size = sizeof(void *) + 24;
+	const void *const *h = x->h;
+	size_t at = t->loop_pos, k;
+	uint32_t f[14];
+	const void *hp;
+
+	if (x->fail || (x->last_op != XOP_bri32_lt_u && x->last_op != XOP_bri32_ne) ||
+	    x->last_start != at + mov_size + add_size)
+		return;
+	memcpy(&hp, x->code.data + at, sizeof(hp));
+	if (hp == h[XOP_mov32])
+		f[0] = 4;
+	else if (hp == h[XOP_mov64])
+		f[0] = 8;
+	else if (hp == h[XOP_mov8])
+		f[0] = 1;
+	else
+		return;
+	memcpy(&hp, x->code.data + at + mov_size, sizeof(hp));
+	if (hp != h[XOP_i32_add_i2])
+		return;
+	f[1] = x->last_op == XOP_bri32_ne;
+	for (k = 0; k < 4; k++)
+		f[2 + k] = get_u32(x, at + sizeof(void *) + 4 * k);
+	for (k = 0; k < 6; k++)
+		f[6 + k] = get_u32(x, at + mov_size + sizeof(void *) + 4 * k);
+	for (k = 0; k < 2; k++)
+		f[12 + k] = get_u32(x, x->last_start + sizeof(void *) + 4 * k);
+	x->code.len = at;
+	emit_op(x, XOP_loop_mov);
+	for (k = 0; k < 14; k++)
+		emit_u32(x, f[k]);
+	x->last_ok = false;
+	x->pair_ok = false;
+	x->copy_ok = false;
+}
+
 static void op_br_if(struct xl *x)
 {
 	struct cframe *t = label_frame(x, rd_u32(x));
@@ -1142,6 +1341,8 @@ static void op_br_if(struct xl *x)
 	if (in_place) {
 		field = emit_cond_jump(x, false);
 		target_field(x, t, field);
+		if (t->kind == CF_LOOP)
+			loop_fuse(x, t);
 		return;
 	}
 	field = emit_cond_jump(x, true);
@@ -1152,17 +1353,45 @@ static void op_br_if(struct xl *x)
 	patch_rel(x, field, (uint32_t)x->code.len);
 }
 
+/* Stubs of one br_table, shared per target depth: an open-addressing map
+ * sized by the number of targets (not by the nesting depth, so many
+ * br_tables in deep nesting stay linear). */
+struct stub_map {
+	uint32_t *depth;
+	uint32_t *pos;        /* code offset + 1, 0 = empty slot */
+	uint32_t mask;
+};
+
+static uint32_t *stub_slot(struct stub_map *sm, uint32_t depth)
+{
+	uint32_t h = (depth * 0x9e3779b1u) & sm->mask;
+
+	while (sm->pos[h] && sm->depth[h] != depth)
+		h = (h + 1) & sm->mask;
+	sm->depth[h] = depth;
+	return &sm->pos[h];
+}
+
 static void op_br_table(struct xl *x)
 {
-	uint32_t n = rd_u32(x), i, ioff, arity, start, tab_at;
-	uint32_t *depths = NULL, *stub = NULL;
+	uint32_t n = rd_u32(x), i, ioff, arity, start, tab_at, cap = 4, *slot;
+	uint32_t *depths = NULL;
+	struct stub_map sm = {NULL, NULL, 0};
 	struct cframe *t;
 
 	if (x->fail)
 		return;
+	if (x->end - x->p < (ptrdiff_t)n) {   /* each target takes at least a byte */
+		fail(x, ENG_ERR_MALFORMED, "unexpected end of function body");
+		return;
+	}
+	while (cap < 2 * (n + 1))
+		cap *= 2;
 	depths = base_reallocarray(NULL, (size_t)n + 1, sizeof(*depths));
-	stub = base_calloc(x->cn, sizeof(*stub));
-	if (!depths || !stub) {
+	sm.depth = base_calloc(cap, sizeof(*sm.depth));
+	sm.pos = base_calloc(cap, sizeof(*sm.pos));
+	sm.mask = cap - 1;
+	if (!depths || !sm.depth || !sm.pos) {
 		fail(x, ENG_ERR_NOMEM, "out of memory");
 		goto out_free;
 	}
@@ -1200,19 +1429,21 @@ static void op_br_table(struct xl *x)
 			target_field(x, t, tab_at);
 			continue;
 		}
-		if (!stub[depths[i]]) {
-			stub[depths[i]] = (uint32_t)x->code.len + 1;
+		slot = stub_slot(&sm, depths[i]);
+		if (!*slot) {
+			*slot = (uint32_t)x->code.len + 1;
 			place_label(x);
 			if (t->kind != CF_FUNC)
 				emit_moves(x, t);
 			emit_jump(x, t);
 		}
-		patch_rel(x, tab_at, stub[depths[i]] - 1);
+		patch_rel(x, tab_at, *slot - 1);
 	}
 	go_dead(x);
 out_free:
 	free(depths);
-	free(stub);
+	free(sm.depth);
+	free(sm.pos);
 }
 
 /* ---- the 0xfc prefix -------------------------------------------------------- */
@@ -1659,6 +1890,9 @@ out:
 		xf->code = buf_steal(&x.code, &len);
 		xf->code_len = len;
 		xf->frame_bytes = (x.nlocals_all + x.max_h) * 8u;
+		/* room to zero four slots after the params unconditionally */
+		if (xf->frame_bytes < xf->locals_off + 32)
+			xf->frame_bytes = xf->locals_off + 32;
 		xf->ready = true;
 	}
 	free(x.vs);
@@ -1690,6 +1924,7 @@ enum eng_status exec__prepare(struct eng_module *m, struct eng_error *err)
 			xf->func_idx = m->nfunc_imports + i;
 			xf->ft = &m->types[m->funcs[i].type_idx];
 			xf->nlocals = m->funcs[i].nlocals;
+			xf->locals_off = xf->ft->nparams * 8u;
 			xf->cost = m->funcs[i].stack_cost;
 			m->funcs[i].compiled = xf;
 		}
@@ -1709,6 +1944,38 @@ enum eng_status exec__prepare(struct eng_module *m, struct eng_error *err)
 enum eng_status eng_module_prepare(struct eng_module *m, struct eng_error *err)
 {
 	return exec__prepare(m, err);
+}
+
+/* Every frame of defined function f holds at most frame_bytes/8 slots
+ * before the next frame starts and costs cost_f >= 1 on the logical
+ * counter, so frames whose costs sum to at most L hold at most
+ * L * max(slots_f / cost_f) slots, plus the innermost frame in full and
+ * the scratch slots of a host call (parameters + results). */
+uint64_t eng_module_value_slots_bound(const struct eng_module *m, uint32_t logical_stack_max)
+{
+	const struct exec_module *em = m->exec;
+	uint32_t n = m->nfuncs_total - m->nfunc_imports, i;
+	uint64_t max_slots = 0, best_num = 0, best_den = 1, host = 0;
+
+	if (!em || !em->prepared)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const struct xfunc *xf = &em->xfuncs[i];
+		uint64_t slots = xf->frame_bytes / 8u;
+
+		if (xf->cost == 0)
+			return 0;
+		if (slots > max_slots)
+			max_slots = slots;
+		if (slots * best_den > best_num * xf->cost) {
+			best_num = slots;
+			best_den = xf->cost;
+		}
+	}
+	for (i = 0; i < m->ntypes; i++)
+		if ((uint64_t)m->types[i].nparams + m->types[i].nresults > host)
+			host = (uint64_t)m->types[i].nparams + m->types[i].nresults;
+	return ((uint64_t)logical_stack_max * best_num + best_den - 1) / best_den + max_slots + host;
 }
 
 void eng__exec_module_free(struct eng_module *m)

@@ -15,7 +15,12 @@
       (then (i32.const 0))
       (else (i32.add (call_indirect (type $ii) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0))
                      (i32.const 1)))))
-  ;; determinism.md §3.2 worked example: cost 3 + 4 = 7
-  (func (export "cost7") (param i32 i32) (result i32) (local i64 i64 f32)
+  ;; determinism.md §3.2 worked examples: costs 7, 4, 2, 5
+  (func $that7 (export "cost7") (param i32 i32) (result i32) (local i64 i64 f32)
     (local.get 0) (local.get 1) (i32.add))
+  (func (export "cost4") (param i32 i32) (result i64)
+    (local.get 0) (local.get 1) (call $that7) (call $host_id) (drop) (i64.const 0))
+  (func (export "cost2"))
+  (func (export "cost5") (param i32) (result i32) (local i32)
+    (block (result i32) (i32.const 7) (local.get 0) (br_if 0) (drop) (i32.const 1)))
 )

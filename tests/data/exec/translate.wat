@@ -1,0 +1,49 @@
+;; Small functions whose translation tests/unit/test_engine_exec_translate.c
+;; checks instruction by instruction.
+(module
+  (memory 1)
+  ;; 0: local.get a; local.get b; i32.add; local.set c -> one instruction
+  (func (param i32 i32) (result i32) (local i32)
+    (local.set 2 (i32.add (local.get 0) (local.get 1)))
+    (local.get 2))
+  ;; 1: constant operand and the result computed into slot 0
+  (func (param i32) (result i32)
+    (i32.add (local.get 0) (i32.const 5)))
+  ;; 2: counting loop: add into the local (tee), fused compare-and-branch
+  (func (param i32)
+    (loop $l
+      (br_if $l (i32.lt_s (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 10)))))
+  ;; 3: load of (add x 8) with offset 4
+  (func (param i32) (result i32)
+    (i32.load offset=4 (i32.add (local.get 0) (i32.const 8))))
+  ;; 4: the old value of local 0 must be saved before it is overwritten
+  (func (param i32) (result i32)
+    (local.get 0)
+    (local.set 0 (i32.const 7))
+    (local.get 0)
+    (i32.sub))
+  ;; 5: if on a compare: negated fused branch to the else arm
+  (func (param i32 i32) (result i32)
+    (if (result i32) (i32.gt_u (local.get 0) (local.get 1))
+      (then (local.get 0))
+      (else (local.get 1))))
+  ;; 6: i64.extend_i32_u and reinterpretations cost nothing
+  (func (param i32) (result i64)
+    (i64.extend_i32_u (local.get 0)))
+  ;; 7: constant address load, constant store, folded additions
+  (func (param i32) (result i32)
+    (i32.store offset=4 (local.get 0) (i32.const 9))
+    (i32.add (i32.add (i32.load (i32.const 16)) (i32.const 1)) (i32.const 2)))
+  ;; 8: word copy loop: load+store move, two pointer increments in one
+  (func (param i32 i32 i32)
+    (loop $l
+      (i32.store (local.get 0) (i32.load (local.get 1)))
+      (local.set 1 (i32.add (local.get 1) (i32.const 4)))
+      (local.set 0 (i32.add (local.get 0) (i32.const 4)))
+      (br_if $l (i32.lt_u (local.get 0) (local.get 2)))))
+  ;; 9: rotating three locals: two copies merge into copy2, the third stays
+  (func (param i32 i32) (local i32)
+    (local.set 2 (local.get 0))
+    (local.set 0 (local.get 1))
+    (local.set 1 (local.get 2)))
+)

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Translator output for small functions (tests/data/exec/translate.wat),
+ * instruction by instruction: operand forwarding, constant immediates,
+ * result forwarding into locals and slot 0, saving an aliased local,
+ * fused compare-and-branch, fused address arithmetic, free conversions,
+ * constant addresses and values, folded additions, a copy loop as one
+ * instruction (memory-to-memory move + paired increments + loop branch),
+ * paired copies.
+ * Frame offsets are in bytes (8 per slot); branch displacements are
+ * relative to the displacement field.
+ *
+ * argv[1]: directory holding translate.wasm.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "engine/exec/exec_int.h"
+#include "tap.h"
+
+static const char *const expected[] = {
+	/* 0 */ "i32_add 16 0 8\ncopy 0 16\nret\n",
+	/* 1 */ "i32_add_i 0 0 5\nret\n",
+	/* 2 */ "i32_add_i 0 0 1\nbri32_lt_s_i 0 10 -36\nret\n",
+	/* 3 */ "ld32u_addi 0 0 8 4\nret\n",
+	/* 4 */ "copy 8 0\nconst32 0 7\ni32_sub 0 8 0\nret\n",
+	/* 5 */ "bri32_le_u 0 8 32\ncopy 16 0\nbr 20\ncopy 16 8\ncopy 0 16\nret\n",
+	/* 6 */ "ret\n",
+	/* 7 */ "st32_i 0 9 4\nld32u_c 8 16 0\ni32_add_i 0 8 3\nret\n",
+	/* 8 */ "loop_mov 4 0 0 0 8 0 8 8 4 0 0 4 0 16\nret\n",
+	/* 9 */ "copy2 16 0 0 8\ncopy 8 16\nret\n",
+};
+
+/* Drops the "  offset:" column and collapses runs of spaces. */
+static void normalise(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len && o + 2 < cap) {
+		const char *colon = memchr(in + i, ':', len - i);
+		bool space = false;
+
+		if (!colon)
+			break;
+		i = (size_t)(colon - in) + 1;
+		while (i < len && in[i] == ' ')
+			i++;
+		while (i < len && in[i] != '\n' && o + 2 < cap) {
+			if (in[i] == ' ') {
+				space = true;
+			} else {
+				if (space)
+					out[o++] = ' ';
+				space = false;
+				out[o++] = in[i];
+			}
+			i++;
+		}
+		out[o++] = '\n';
+		i++;
+	}
+	out[o] = '\0';
+}
+
+int main(int argc, char **argv)
+{
+	char path[1024], text[4096];
+	uint8_t *bytes;
+	size_t len, i;
+	struct pvf_err perr;
+	struct eng_module *m = NULL;
+	struct eng_error err;
+	struct exec_module *em;
+
+	snprintf(path, sizeof(path), "%s/translate.wasm", argc > 1 ? argv[1] : ".");
+	if (!ok(base_read_file(path, 1u << 20, &bytes, &len, &perr) == 0, "read %s", path))
+		return tap_done();
+	if (!ok(eng_module_new(bytes, len, NULL, &m, &err) == ENG_OK, "decode") ||
+	    !ok(eng_module_prepare(m, &err) == ENG_OK, "prepare (%s)", err.msg))
+		goto out;
+	em = m->exec;
+	ok_eq(m->nfuncs_total, BASE_ARRAY_SIZE(expected), "function count");
+	for (i = 0; i < BASE_ARRAY_SIZE(expected) && i < m->nfuncs_total; i++) {
+		struct buf b = BUF_INIT;
+
+		exec__disasm(&em->xfuncs[i], &b);
+		normalise((const char *)b.data, b.len, text, sizeof(text));
+		if (!ok(strcmp(text, expected[i]) == 0, "function %zu", i))
+			printf("# got:\n%s# expected:\n%s", text, expected[i]);
+		buf_deinit(&b);
+	}
+out:
+	eng_module_free(m);
+	free(bytes);
+	return tap_done();
+}

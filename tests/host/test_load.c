@@ -414,7 +414,7 @@ int main(int argc, char **argv)
 	req.pvf.bomb_limit = 30u << 20;
 	req.pvf.prep_timeout_ms = 20000;
 	req.pvf.prep_kind = PVF_PREP_COMPILATION;
-	req.exec_timeout_ms = 500; /* wall clock 1 s: a frozen job ends quickly */
+	req.exec_timeout_ms = 1000; /* wall clock 2 s: a frozen job ends quickly */
 	req.pvd.parent_head = parent;
 	req.pvd.parent_head_len = sizeof(parent);
 	req.pvd.relay_parent_number = 7;

@@ -91,6 +91,12 @@ static _Noreturn void child_exec(const char *prog, char *const argv[], char *con
 	/* a worker must not outlive the host */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		goto fail;
+	/* Its own process group, which its job processes inherit: the host
+	 * kills the whole group when the worker goes, because a job's
+	 * parent-death signal is cleared when the sandbox changes its
+	 * credentials, and a stopped job would otherwise stay forever. */
+	if (setpgid(0, 0) < 0)
+		goto fail;
 	if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(sock, 3) < 0)
 		goto fail;
 	close_range(4, (unsigned)errw - 1, 0);
@@ -286,12 +292,19 @@ static bool reap(struct host_worker *w, bool block)
 	siginfo_t info;
 
 	memset(&info, 0, sizeof(info));
-	if (waitid(P_PIDFD, (id_t)w->pidfd, &info, WEXITED | (block ? 0 : WNOHANG)) < 0) {
+	/* Look first without reaping: while the worker is a zombie its pid,
+	 * and so its process-group id, cannot be reused, so the group kill
+	 * below reaches only its own job processes. */
+	if (waitid(P_PIDFD, (id_t)w->pidfd, &info, WEXITED | WNOWAIT | (block ? 0 : WNOHANG)) < 0) {
 		if (errno != ECHILD)
 			return false;
 	} else if (info.si_pid == 0) {
 		return false;
 	}
+	kill(-w->pid, SIGKILL);
+	memset(&info, 0, sizeof(info));
+	if (waitid(P_PIDFD, (id_t)w->pidfd, &info, WEXITED) < 0 && errno != ECHILD)
+		return false;
 	if (info.si_pid)
 		HLOG(w->h, PVLOG_DEBUG, flavor_name(w->flavor), "worker %d %s %d", (int)w->pid,
 		     info.si_code == CLD_EXITED ? "exited with status" : "killed by signal",
@@ -321,6 +334,8 @@ void host_worker_kill(struct host_worker *w, bool retired)
 	if (pidfd_send_signal(w->pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
 		HLOG(h, PVLOG_WARN, flavor_name(w->flavor), "kill worker %d: %s", (int)w->pid,
 		     strerror(errno));
+	/* and its job processes (the unreaped worker keeps the group id ours) */
+	kill(-w->pid, SIGKILL);
 	w->state = W_DEAD;
 	hlist_del(&w->link);
 	hlist_add_tail(&h->zombies, &w->link);

@@ -23,11 +23,20 @@
 
 #include "runtime_int.h"
 
+/* Value-stack size: the engine's default (256 MiB of slots) covers every
+ * real runtime; a module whose limiter costs allow more (the §3.2 quirk that
+ * leaves operands in an else-arm after an unreachable then-arm uncounted,
+ * docs/interpreter.md §4) gets up to this many slots (1 GiB of address
+ * space, touched only as used), so our stack does not run out before the
+ * logical limit where the reference's would not. */
+#define RT_MAX_VALUE_SLOTS (128u * 1024 * 1024)
+
 struct rt_runtime {
 	struct eng_module *mod;
 	struct rt_runtime_config cfg;     /* defaults applied */
 	enum rt__hostset set;
 	struct rt__link_info link;
+	uint32_t value_slots;             /* 0: the engine's default */
 };
 
 const char *rt_err_kind_str(enum rt_err_kind k)
@@ -176,6 +185,13 @@ enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
 	if (st != ENG_OK) {
 		kind = fail(err, classify_module_error(&eerr), "%s", eerr.msg);
 		goto out_free_wasm;
+	}
+	{
+		uint64_t bound = eng_module_value_slots_bound(rt->mod, rt->cfg.logical_stack_max);
+
+		if (bound > 32u * 1024 * 1024)
+			rt->value_slots = bound > RT_MAX_VALUE_SLOTS ? RT_MAX_VALUE_SLOTS
+								    : (uint32_t)bound;
 	}
 	if (!rt__link_check(rt->mod, rt->set, &rt->link, msg, sizeof(msg))) {
 		kind = fail(err, RT_ERR_RUNTIME_CONSTRUCTION, "%s", msg);
@@ -390,6 +406,7 @@ enum rt_err_kind rt_runtime_call(struct rt_runtime *rt, const char *fn, const ui
 	scfg.logical_stack_max = rt->cfg.logical_stack_max;
 	scfg.nan_canonicalize = true;
 	scfg.backend = rt->cfg.engine == RT_ENGINE_NATIVE ? ENG_BACKEND_NATIVE : ENG_BACKEND_INTERP;
+	scfg.max_value_slots = rt->value_slots;
 	if (eng_store_new(&scfg, &store) != ENG_OK) {
 		kind = fail(err, RT_ERR_INTERNAL, "out of memory creating a store");
 		goto out_free_storage;

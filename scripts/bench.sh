@@ -8,7 +8,6 @@ here=$(dirname "$0")/..
 python3 "$here/bench/run.py" "$build"
 echo
 code=$here/../shared/runtime-blobs/adder-kagome.compressed.bin
-[ -f "$code" ] || code=/work/shared/runtime-blobs/adder-kagome.compressed.bin
 [ -f "$code" ] || code=$build/tests/pvfs/adder.wasm
 if [ ! -f "$code" ]; then
 	echo "bench: no adder PVF found; host benchmark skipped"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Locating /work/shared-style reference material for unit tests. The build
+/* Locating ../shared-style reference material for unit tests. The build
  * passes PVF_SHARED_DIR = <source root>/../shared; PVF_SHARED_DIR in the
  * environment overrides it. */
 #ifndef PVF_TEST_SHARED_DATA_H

@@ -40,6 +40,16 @@ out=$("$pvf" security-check --test-break landlock); rc=$?
 out=$("$pvf" security-check --test-break landlock,change-root); rc=$?
 [ $rc -eq 1 ]; t $? "landlock and change-root broken: exit 1 (got $rc)"
 
+out=$("$pvf" security-check --json --test-break seccomp); rc=$?
+[ $rc -eq 1 ]; t $? "--json, seccomp broken: exit 1 (got $rc)"
+echo "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+bad = [l["name"] for l in d["layers"] if not l["works"]]
+assert len(d["layers"]) == 12 and bad == ["seccomp"], bad
+assert d["secure_validator_mode_possible"] is False and "seccomp" in d["why"]
+'; t $? "--json: 12 layers, only seccomp missing, secure mode not possible"
+
 "$pvf" security-check --no-such-option >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ]; t $? "bad option: exit 2 (got $rc)"
 

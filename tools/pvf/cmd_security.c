@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "sandbox/sandbox.h"
 
@@ -42,13 +44,43 @@ static int parse_break(const char *s, unsigned *out)
 	return 0;
 }
 
+static void print_json(const struct sbx_status *st, bool secure, const char *why)
+{
+	json_t *root = json_object(), *layers = json_array();
+	char *text;
+	int l;
+
+	for (l = 0; l < SBX_LAYER_COUNT; l++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(sbx_layer_name(l)));
+		json_object_set_new(o, "works", json_boolean(st->layer[l].state == SBX_WORKS));
+		json_object_set_new(o, "required", json_string(requirement(l)));
+		if (st->layer[l].state != SBX_WORKS)
+			json_object_set_new(o, "reason", json_string(st->layer[l].reason));
+		json_array_append_new(layers, o);
+	}
+	json_object_set_new(root, "layers", layers);
+	json_object_set_new(root, "landlock_abi", json_integer(st->landlock_abi));
+	json_object_set_new(root, "probed_as_nobody", json_boolean(st->as_root));
+	json_object_set_new(root, "secure_validator_mode_possible", json_boolean(secure));
+	if (!secure)
+		json_object_set_new(root, "why", json_string(why));
+	text = json_dumps(root, JSON_INDENT(2));
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(root);
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pvf security-check [--quiet]\n\n"
+	fprintf(f, "usage: pvf security-check [--quiet | --json]\n\n"
 		   "Probes each sandbox layer in a throw-away child process and prints\n"
 		   "whether it works, and whether secure validator mode is possible.\n\n"
 		   "options:\n"
 		   "  -q, --quiet          print only the secure validator mode line\n"
+		   "  --json               print the result as one JSON object\n"
 		   "  --test-break LAYER,...  make layers fail as on an older kernel (tests)\n"
 		   "  -h, --help           this text\n\n"
 		   "exit status: 0 every required layer works, 1 a required layer is\n"
@@ -60,13 +92,15 @@ int cmd_security(int argc, char **argv)
 	struct sbx_status st;
 	struct pvf_err err = {0};
 	unsigned brk = 0;
-	bool quiet = false, secure;
+	bool quiet = false, json = false, secure;
 	char why[160];
 	int i, l;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
 			quiet = true;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			json = true;
 		} else if (strcmp(argv[i], "--test-break") == 0 && i + 1 < argc) {
 			if (parse_break(argv[++i], &brk) < 0)
 				return CLI_EXIT_USAGE;
@@ -83,6 +117,10 @@ int cmd_security(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 	secure = sbx_status_secure(&st, why, sizeof(why));
+	if (json) {
+		print_json(&st, secure, why);
+		return secure ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	}
 	if (!quiet) {
 		printf("sandbox layers (probed in a child process%s):\n",
 		       st.as_root ? " as `nobody`, since we run as root" : "");

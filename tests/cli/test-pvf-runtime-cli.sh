@@ -84,6 +84,15 @@ check "call Core_version: spec_version" 0 '^spec_version: 1003000$' -- \
 	"$pvf" call --decode version "$blobs/coretime-polkadot-1003000.compressed.bin" Core_version
 check "call Core_version of a bare zstd runtime" 0 '^spec_name: shell$' -- \
 	"$pvf" call --decode version "$blobs/shell-v2.wasm.zst" Core_version
+check "call --json --decode version" 0 '^ +"spec_version": 1003000,?$' -- \
+	"$pvf" call --json --decode version "$blobs/coretime-polkadot-1003000.compressed.bin" \
+	Core_version
+check "call --json: the output and the version are one JSON object" 0 '^ok$' -- sh -c \
+	'"$1" call --json --decode version "$2" Core_version | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+assert d[\"output\"].startswith(\"0x\") and d[\"version\"][\"spec_name\"] == \"shell\"
+print(\"ok\")"' sh "$pvf" "$blobs/shell-v2.wasm.zst"
 check "call with --genesis reads storage (Aura authorities)" 0 '^0x1ce06324' -- \
 	"$pvf" call --genesis "$blobs/polkadot_coretime.chainspec.json" \
 	"$blobs/coretime-polkadot-1003000.compressed.bin" AuraApi_authorities

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/base.h"
 #include "base/scale.h"
 #include "cli.h"
@@ -33,6 +35,8 @@ static void call_usage(FILE *f)
 		"  --decode version     also print the output decoded as RuntimeVersion\n"
 		"                       (for Core_version)\n"
 		"  --stats              print host-function calls and heap use to stderr\n"
+		"  --json               print {\"output\": \"0x..\"} (and \"version\" with\n"
+		"                       --decode version) as one JSON object\n"
 		"  --engine E           native (default where supported) or interp\n"
 		"  -h, --help           this text\n"
 		"\n"
@@ -92,6 +96,77 @@ static int decode_version(const uint8_t *out, size_t len)
 	return CLI_EXIT_OK;
 }
 
+/* A SCALE string as JSON text (invalid UTF-8 is replaced by hex). */
+static json_t *json_slice(struct scale_slice s)
+{
+	json_t *j = json_stringn((const char *)s.data, s.len);
+	char *hex;
+
+	if (j)
+		return j;
+	hex = malloc(2 * s.len + 1);
+	if (!hex)
+		return json_null();
+	base_hex_encode(s.data, s.len, hex);
+	j = json_string(hex);
+	free(hex);
+	return j;
+}
+
+/* --json: the output as hex, with the decoded RuntimeVersion if asked. */
+static int print_json(const uint8_t *out, size_t len, const char *hex, bool decode)
+{
+	json_t *root = json_object(), *v, *apis;
+	struct rt_runtime_version rv;
+	enum scale_status st;
+	uint32_t core = 0, i;
+	char *text, id[17];
+	int rc = CLI_EXIT_OK;
+
+	json_object_set_new(root, "output", json_sprintf("0x%s", hex));
+	if (decode) {
+		st = rt_runtime_version_decode(out, len, -1, &rv);
+		if (st != SCALE_OK) {
+			fprintf(stderr, "pvf call: the output is not a RuntimeVersion: %s\n",
+				scale_status_str(st));
+			rc = CLI_EXIT_FAIL;
+		} else {
+			v = json_object();
+			json_object_set_new(v, "spec_name", json_slice(rv.spec_name));
+			json_object_set_new(v, "impl_name", json_slice(rv.impl_name));
+			json_object_set_new(v, "authoring_version", json_integer(rv.authoring_version));
+			json_object_set_new(v, "spec_version", json_integer(rv.spec_version));
+			json_object_set_new(v, "impl_version", json_integer(rv.impl_version));
+			apis = json_array();
+			for (i = 0; i < rv.napis; i++) {
+				const uint8_t *e = rv.apis + (size_t)i * RT_API_ENTRY_SIZE;
+				json_t *a = json_object();
+
+				base_hex_encode(e, 8, id);
+				json_object_set_new(a, "id", json_sprintf("0x%s", id));
+				json_object_set_new(a, "version",
+						    json_integer((uint32_t)e[8] | (uint32_t)e[9] << 8 |
+								 (uint32_t)e[10] << 16 |
+								 (uint32_t)e[11] << 24));
+				json_array_append_new(apis, a);
+			}
+			json_object_set_new(v, "apis", apis);
+			if (rt_runtime_version_core(rv.apis, rv.napis, &core))
+				json_object_set_new(v, "core_version", json_integer(core));
+			json_object_set_new(v, "transaction_version",
+					    json_integer(rv.transaction_version));
+			json_object_set_new(v, "system_version", json_integer(rv.system_version));
+			json_object_set_new(root, "version", v);
+		}
+	}
+	text = json_dumps(root, JSON_INDENT(2));
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(root);
+	return rc;
+}
+
 static void print_stats(const struct rt_call_stats *st)
 {
 	uint32_t i;
@@ -119,7 +194,7 @@ int cmd_pvf_call(int argc, char **argv)
 	const char *genesis = NULL, *decode = NULL;
 	uint8_t *code = NULL, *input = NULL, *out = NULL;
 	size_t code_len = 0, input_len = 0, out_len = 0;
-	bool want_stats = false;
+	bool want_stats = false, json = false;
 	enum rt_err_kind kind;
 	char *hex;
 	int i, rc;
@@ -154,6 +229,8 @@ int cmd_pvf_call(int argc, char **argv)
 			}
 		} else if (strcmp(a, "--stats") == 0) {
 			want_stats = true;
+		} else if (strcmp(a, "--json") == 0) {
+			json = true;
 		} else {
 			fprintf(stderr, "pvf call: unknown option or missing value: %s\n\n", a);
 			call_usage(stderr);
@@ -208,9 +285,13 @@ int cmd_pvf_call(int argc, char **argv)
 		goto out;
 	}
 	base_hex_encode(out, out_len, hex);
-	printf("0x%s\n", hex);
+	if (json) {
+		rc = print_json(out, out_len, hex, decode != NULL);
+	} else {
+		printf("0x%s\n", hex);
+		rc = decode ? decode_version(out, out_len) : CLI_EXIT_OK;
+	}
 	free(hex);
-	rc = decode ? decode_version(out, out_len) : CLI_EXIT_OK;
 out:
 	rt_call_stats_deinit(&stats);
 	free(out);

@@ -305,6 +305,11 @@ struct eng_store_config {
 	 * is compiled once per NaN mode, at its first instantiation in a native
 	 * store (or ahead of time with eng_module_prepare_native). */
 	enum eng_backend backend;
+	/* Native backend: bounds-check every memory access in the code instead
+	 * of reserving 8 GiB of address space per memory and turning faults in
+	 * its guard region into traps (a process-wide SIGSEGV handler, installed
+	 * at the first native store; docs/compiler.md). Same results either way. */
+	bool no_guard_pages;
 };
 
 enum eng_status eng_store_new(const struct eng_store_config *config,

@@ -201,7 +201,8 @@ struct side {
 
 struct pair {
 	struct eng_module *m;
-	struct side b[2];     /* [0] interpreter, [1] native */
+	struct side b[3];     /* [0] interpreter, [1] native, [2] native with
+			       * explicit bounds checks (no guard regions) */
 };
 
 static bool pair_new(struct pair *p, const struct wb *bytes, bool canon)
@@ -216,12 +217,13 @@ static bool pair_new(struct pair *p, const struct wb *bytes, bool canon)
 		printf("# module: %s\n", err.msg);
 		return false;
 	}
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 3; k++) {
 		struct eng_store_config sc;
 
 		memset(&sc, 0, sizeof(sc));
 		sc.nan_canonicalize = canon;
 		sc.backend = k ? ENG_BACKEND_NATIVE : ENG_BACKEND_INTERP;
+		sc.no_guard_pages = k == 2;
 		if (eng_store_new(&sc, &p->b[k].s) != ENG_OK ||
 		    eng_instance_new(p->b[k].s, p->m, NULL, NULL, &p->b[k].inst, &err) != ENG_OK) {
 			printf("# instance (%s): %s\n", k ? "native" : "interp", err.msg);
@@ -233,8 +235,8 @@ static bool pair_new(struct pair *p, const struct wb *bytes, bool canon)
 
 static void pair_free(struct pair *p)
 {
-	eng_store_free(p->b[0].s);
-	eng_store_free(p->b[1].s);
+	for (int k = 0; k < 3; k++)
+		eng_store_free(p->b[k].s);
 	eng_module_free(p->m);
 }
 
@@ -314,13 +316,25 @@ static unsigned compare_all(const struct mod *md, bool canon, const struct vals 
 		for (x = 0; x < (f->np ? a.n : 1); x++) {
 			for (y = 0; y < (f->np > 1 ? b.n : 1); y++) {
 				struct eng_val args[2];
-				struct outcome o0, o1;
+				struct outcome o0, o1, o2;
 
 				args[0] = mkval(f->pt[0], a.v[x]);
 				args[1] = mkval(f->pt[1], b.v[y]);
 				o0 = call_one(&p.b[0], i, args, f->np);
 				o1 = call_one(&p.b[1], i, args, f->np);
+				o2 = call_one(&p.b[2], i, args, f->np);
 				(*ncalls)++;
+				if (o1.st != o2.st || o1.trap != o2.trap || o1.bits != o2.bits) {
+					/* guard regions or explicit checks: the same code
+					 * otherwise, so bit-identical */
+					if (bad++ < 5)
+						printf("# f%u args %#llx: native %d/%d/%#llx, "
+						       "checked %d/%d/%#llx\n", i,
+						       (unsigned long long)a.v[x], o1.st, o1.trap,
+						       (unsigned long long)o1.bits, o2.st, o2.trap,
+						       (unsigned long long)o2.bits);
+					continue;
+				}
 				if (o0.st == o1.st && o0.trap == o1.trap &&
 				    (o0.bits == o1.bits ||
 				     (!canon && is_nan(f->rt, o0.bits) && is_nan(f->rt, o1.bits))))

@@ -62,7 +62,13 @@ struct eng_memory {
 	struct eng__limits decl;
 	size_t reserved;        /* bytes of address space reserved (mmap) */
 	bool fixed;             /* reserved for limit pages: base never moves */
+	bool guarded;           /* EXEC_GUARD_RESERVE reserved, PROT_NONE beyond
+				 * size: native code accesses it unchecked */
 };
+
+/* Address space reserved per memory of a guard-page store: any 32-bit address
+ * plus an offset below 2^31 plus an access size stays inside it. */
+#define EXEC_GUARD_RESERVE ((size_t)1 << 33)
 
 struct eng_table {
 	struct obj_hdr hdr;
@@ -131,6 +137,7 @@ struct eng_store {
 	struct eng_memory no_mem;      /* what rt_mem points at without memory */
 	uint8_t no_mem_byte;
 	void *native;                  /* struct nat_ctx (native backend) */
+	bool guard_mem;                /* memories get guard regions (native) */
 };
 
 /* ---- translated code ---------------------------------------------------- */

@@ -38,6 +38,10 @@ enum eng_status eng_store_new(const struct eng_store_config *config, struct eng_
 	if (!s->cfg.max_table_elems)
 		s->cfg.max_table_elems = EXEC_DEFAULT_TABLE_ELEMS;
 	s->no_mem.base = &s->no_mem_byte;
+	/* Native code leaves out-of-bounds accesses to guard regions when the
+	 * fault handler is in place (docs/compiler.md "Memory accesses"). */
+	s->guard_mem = s->cfg.backend == ENG_BACKEND_NATIVE && !s->cfg.no_guard_pages &&
+		       nat__guard_init();
 	*out = s;
 	return ENG_OK;
 }
@@ -244,7 +248,18 @@ struct eng_memory *exec__memory_new(struct eng_store *s, const struct eng__limit
 	m->pages = (uint32_t)l->min;
 	m->size = (uint64_t)m->pages * EXEC_PAGE_SIZE;
 	bytes = (size_t)limit * EXEC_PAGE_SIZE;
-	if (bytes) {
+	if (s->guard_mem) {
+		/* The whole guard region, even for a memory that cannot grow:
+		 * every access the compiled code makes lands inside it. */
+		m->base = reserve(EXEC_GUARD_RESERVE, PROT_NONE);
+		if (!m->base)
+			goto out_free;
+		m->reserved = EXEC_GUARD_RESERVE;
+		m->fixed = true;
+		m->guarded = true;
+		if (m->size && mprotect(m->base, m->size, PROT_READ | PROT_WRITE) < 0)
+			goto out_unmap;
+	} else if (bytes) {
 		/* Reserve the whole maximum so growth never moves the memory. */
 		m->base = reserve(bytes, PROT_NONE);
 		if (m->base) {

@@ -68,6 +68,7 @@ struct kref {
 struct cgm {
 	struct eng_module *m;
 	bool canon;
+	bool guard;                       /* guard regions: no bounds checks */
 	struct asmbuf a;
 	size_t trap_exit;                 /* eax = trap: unwind to the entry */
 	size_t trap_stub[ENG_TRAP__COUNT];

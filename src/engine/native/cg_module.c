@@ -192,8 +192,8 @@ void nat__code_free(struct nat_code *c)
 	free(c);
 }
 
-enum eng_status nat__compile(struct eng_module *m, bool canon, struct nat_code **out,
-			     struct eng_error *err)
+enum eng_status nat__compile(struct eng_module *m, bool canon, bool guard,
+			     struct nat_code **out, struct eng_error *err)
 {
 	uint32_t n = m->nfuncs_total - m->nfunc_imports, i;
 	struct nat_code *code;
@@ -203,6 +203,7 @@ enum eng_status nat__compile(struct eng_module *m, bool canon, struct nat_code *
 	memset(&g, 0, sizeof(g));
 	g.m = m;
 	g.canon = canon;
+	g.guard = guard;
 	code = calloc(1, sizeof(*code));
 	g.func_off = calloc(n ? n : 1, sizeof(*g.func_off));
 	if (code)
@@ -252,6 +253,8 @@ enum eng_status nat__compile(struct eng_module *m, bool canon, struct nat_code *
 	code->nfuncs = n;
 	code->func_off = g.func_off;
 	code->entry_off = 0;
+	code->guard = guard;
+	code->oob_stub_off = (uint32_t)g.trap_stub[ENG_TRAP_MEMORY_OOB];
 	code->nrelocs = g.nrelocs;
 	code->reloc_site = g.reloc_site;
 	code->reloc_func = g.reloc_func;

@@ -13,7 +13,9 @@
 /* Bounds-checks the address in entry i for `size` bytes at `offset`: the
  * effective address (uint64)addr + offset plus size must not exceed the
  * memory's byte length (r12). Returns the operand [r13 + ea], which may use
- * r11. */
+ * r11. With guard regions (c->g->guard) an access whose offset + size is
+ * below 2^31 is not checked: it cannot leave the memory's reservation, and
+ * beyond the memory's size it faults into the out-of-bounds trap (fault.c). */
 static struct x_mem mem_addr(struct cg *c, uint32_t i, uint32_t offset, unsigned size)
 {
 	struct ve *e = &c->vs[i];
@@ -24,6 +26,8 @@ static struct x_mem mem_addr(struct cg *c, uint32_t i, uint32_t offset, unsigned
 	if (e->kind == VK_CONST) {
 		uint64_t ea = (uint64_t)(uint32_t)e->c + offset;
 
+		if (ea + size <= INT32_MAX && c->g->guard)
+			return xm(R13, (int32_t)ea);
 		if (ea + size <= INT32_MAX) {
 			alu_ri(a, ALU_CMP, true, R12, (int32_t)(ea + size));
 			cg_trap_if(c, CC_B, ENG_TRAP_MEMORY_OOB);
@@ -42,7 +46,7 @@ static struct x_mem mem_addr(struct cg *c, uint32_t i, uint32_t offset, unsigned
 		 * (uint64)local + offset does not wrap */
 		uint32_t *chk = e->kind == VK_LOCAL ? &c->chk[e->local] : NULL;
 
-		if (chk && offset + size <= *chk)
+		if (c->g->guard || (chk && offset + size <= *chk))
 			return xmi(R13, r, 0, (int32_t)offset);
 		lea(a, GPR_SCRATCH, xm(r, (int32_t)(offset + size)));
 		alu_rr(a, ALU_CMP, true, GPR_SCRATCH, R12);

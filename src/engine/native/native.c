@@ -33,8 +33,8 @@ bool eng_native_supported(void)
 
 /* ---- modules ------------------------------------------------------------ */
 
-static enum eng_status module_code(struct eng_module *m, bool canon, struct nat_code **out,
-				   struct eng_error *err)
+static enum eng_status module_code(struct eng_module *m, bool canon, bool guard,
+				   struct nat_code **out, struct eng_error *err)
 {
 	struct nat_module *nm = m->native;
 	enum eng_status st;
@@ -45,15 +45,15 @@ static enum eng_status module_code(struct eng_module *m, bool canon, struct nat_
 			return eng__error(err, ENG_ERR_NOMEM, UINT32_MAX, "out of memory");
 		m->native = nm;
 	}
-	if (!nm->code[canon]) {
+	if (!nm->code[canon][guard]) {
 		st = exec__prepare(m, err);
 		if (st != ENG_OK)
 			return st;
-		st = nat__compile(m, canon, &nm->code[canon], err);
+		st = nat__compile(m, canon, guard, &nm->code[canon][guard], err);
 		if (st != ENG_OK)
 			return st;
 	}
-	*out = nm->code[canon];
+	*out = nm->code[canon][guard];
 	return ENG_OK;
 }
 
@@ -65,8 +65,9 @@ enum eng_status eng_module_prepare_native(struct eng_module *m, bool nan_canonic
 	if (!eng_native_supported())
 		return eng__error(err, ENG_ERR_ARGS, UINT32_MAX,
 				  "native backend not supported on this machine");
-	return module_code(m, nan_canonicalize || m->config.profile == ENG_PROFILE_PVF, &c,
-			   err);
+	/* the variant a store with default settings uses */
+	return module_code(m, nan_canonicalize || m->config.profile == ENG_PROFILE_PVF,
+			   nat__guard_init(), &c, err);
 }
 
 void eng_module_native_stats(const struct eng_module *m, bool nan_canonicalize,
@@ -74,9 +75,13 @@ void eng_module_native_stats(const struct eng_module *m, bool nan_canonicalize,
 {
 	const struct nat_module *nm = m->native;
 	const struct nat_code *c;
+	bool canon;
 
 	memset(st, 0, sizeof(*st));
-	c = nm ? nm->code[nan_canonicalize || m->config.profile == ENG_PROFILE_PVF] : NULL;
+	if (!nm)
+		return;
+	canon = nan_canonicalize || m->config.profile == ENG_PROFILE_PVF;
+	c = nm->code[canon][1] ? nm->code[canon][1] : nm->code[canon][0];
 	if (!c)
 		return;
 	st->functions = c->nfuncs;
@@ -92,8 +97,8 @@ void nat__module_free(struct eng_module *m)
 
 	if (!nm)
 		return;
-	nat__code_free(nm->code[0]);
-	nat__code_free(nm->code[1]);
+	for (int i = 0; i < 4; i++)
+		nat__code_free(nm->code[i / 2][i % 2]);
 	free(nm);
 	m->native = NULL;
 }
@@ -112,7 +117,10 @@ enum eng_status nat__instance_init(struct eng_store *s, struct eng_instance *ins
 	if (!eng_native_supported())
 		return eng__error(err, ENG_ERR_ARGS, UINT32_MAX,
 				  "native backend not supported on this machine");
-	st = module_code(m, inst->canon, &c, err);
+	/* guarded code only for a guarded memory (a store's memories all are
+	 * when s->guard_mem) */
+	st = module_code(m, inst->canon, s->guard_mem && (!inst->mem0 || inst->mem0->guarded), &c,
+			 err);
 	if (st != ENG_OK)
 		return st;
 	ni = calloc(1, sizeof(*ni) + (size_t)m->nglobals_total * sizeof(uint64_t *));
@@ -197,6 +205,7 @@ enum eng_trap nat__run(struct eng_store *s, struct eng_func *f, uint8_t *base)
 	uint8_t *top = s->stack_top;
 	nat_enter_fn enter;
 	void *sp = NULL;
+	struct eng_store *prev;
 	enum eng_trap trap;
 
 	if (!ctx)
@@ -205,7 +214,10 @@ enum eng_trap nat__run(struct eng_store *s, struct eng_func *f, uint8_t *base)
 		sp = ctx->stack + ctx->stack_size;
 	enter = (nat_enter_fn)(void *)(ni->code->base + ni->code->entry_off);
 	ctx->nesting++;
+	prev = nat__tls_store;
+	nat__tls_store = s;
 	trap = (enum eng_trap)enter(ni, f->ncode, sp, base);
+	nat__tls_store = prev;
 	ctx->nesting--;
 	if (trap != ENG_TRAP_NONE) {
 		s->depth = depth;

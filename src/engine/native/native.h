@@ -28,4 +28,8 @@ void nat__module_free(struct eng_module *m);
  * restored on a trap. */
 enum eng_trap nat__run(struct eng_store *s, struct eng_func *f, uint8_t *base);
 
+/* Installs the guard-region fault handler (fault.c) once per process; true
+ * if native code may rely on guard regions. */
+bool nat__guard_init(void);
+
 #endif /* PVF_ENGINE_NATIVE_H */

@@ -79,10 +79,12 @@ struct nat_code {
 	uint32_t *reloc_func;     /* defined function index */
 	uint32_t ncompiled;       /* statistics */
 	uint32_t npinned;
+	bool guard;               /* memory accesses rely on guard regions */
+	uint32_t oob_stub_off;    /* the out-of-bounds trap stub (fault.c) */
 };
 
 struct nat_module {
-	struct nat_code *code[2];  /* [canonicalise NaNs] */
+	struct nat_code *code[2][2];  /* [canonicalise NaNs][guard regions] */
 };
 
 struct nat_inst {
@@ -102,10 +104,17 @@ struct nat_inst {
 typedef uint32_t (*nat_enter_fn)(struct nat_inst *ni, const void *code, void *sp, uint8_t *fp);
 
 /* Compiles every defined function of m (interpreter translation done) into
- * a new executable buffer. Functions the compiler does not support yet get a
+ * a new executable buffer. guard: for instances whose memory is guarded
+ * (EXEC_GUARD_RESERVE): accesses with offsets below 2^31 are not checked. Functions the compiler does not support yet get a
  * stub that runs them in the interpreter. */
-enum eng_status nat__compile(struct eng_module *m, bool canon, struct nat_code **out,
-			     struct eng_error *err);
+enum eng_status nat__compile(struct eng_module *m, bool canon, bool guard,
+			     struct nat_code **out, struct eng_error *err);
+
+/* The store whose compiled code this thread runs (innermost nat__run), for
+ * the fault handler (fault.c). */
+extern __thread struct eng_store *nat__tls_store __attribute__((tls_model("initial-exec")));
+/* Out-of-bounds accesses turned into traps by the fault handler (tests). */
+extern uint64_t nat__guard_faults;
 void nat__code_free(struct nat_code *c);
 
 /* Tests only: when not 0, every defined function whose index is a multiple

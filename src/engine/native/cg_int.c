@@ -80,11 +80,63 @@ static void finish_binop(struct cg *c, uint8_t rtype)
 	cg_top(c, 0)->type = rtype;
 }
 
+/* `local.get L; X; op; local.set/tee L` with L pinned: the operation is done
+ * in L's register (`add ebp, 0xc00` instead of `lea eax, [rbp + 0xc00]; mov
+ * rbp, rax`). The set or tee is consumed here when the next instruction is one
+ * for the local the left operand (or, commutative, either operand) aliases.
+ * Other aliases of L on the stack are materialised first, as local.set does. */
+static bool alu_in_place(struct cg *c, enum x_alu alu, bool w, bool commutative)
+{
+	uint32_t ia = c->vh - 2, ib = c->vh - 1, idx, i;
+	const uint8_t *save = c->p;
+	struct ve *e;
+	struct opnd b;
+	unsigned p;
+	uint8_t op;
+
+	if (c->p >= c->end || (c->p[0] != 0x21 && c->p[0] != 0x22))
+		return false;
+	op = *c->p++;
+	idx = cg_u32(c);
+	if (c->fail || idx >= c->nlocals_all || c->lreg[idx] == NOREG)
+		goto no;
+	if (!(c->vs[ia].kind == VK_LOCAL && c->vs[ia].local == idx)) {
+		if (!commutative || c->vs[ib].kind != VK_LOCAL || c->vs[ib].local != idx)
+			goto no;
+		swap_top2(c);
+	}
+	for (i = 0; i < ia; i++)
+		if (c->vs[i].kind == VK_LOCAL && c->vs[i].local == idx)
+			cg_materialise(c, i);
+	p = c->lreg[idx];
+	b = operand(c, ib, w, true);
+	if (b.kind == VK_CONST)
+		alu_ri(c->a, alu, w, p, b.imm);
+	else if (b.kind == VK_HOME)
+		alu_rm(c->a, alu, w, p, b.m);
+	else
+		alu_rr(c->a, alu, w, p, b.reg);
+	c->chk[idx] = 0;
+	cg_pop(c, 2);
+	if (op == 0x22) {
+		e = cg_push(c, w ? ENG_I64 : ENG_I32);
+		e->kind = VK_LOCAL;
+		e->local = idx;
+	}
+	return true;
+no:
+	c->p = save;
+	return false;
+}
+
 static void alu_op(struct cg *c, enum x_alu alu, bool w, bool commutative)
 {
 	uint32_t ia = c->vh - 2, ib = c->vh - 1;
 	struct opnd b;
 	unsigned ra;
+
+	if (alu_in_place(c, alu, w, commutative))
+		return;
 
 	if (commutative && c->vs[ia].kind == VK_CONST && c->vs[ib].kind != VK_CONST)
 		swap_top2(c);

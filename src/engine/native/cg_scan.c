@@ -12,7 +12,7 @@
 #include "cg.h"
 
 static const uint8_t gpin_order[6] = {RBP, R10, R9, R8, RDI, RSI};
-static const uint8_t xpin_order[6] = {14, 13, 12, 11, 10, 9};
+static const uint8_t xpin_order[12] = {14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3};
 
 static uint64_t weight(uint32_t loops)
 {
@@ -122,7 +122,12 @@ void cg_scan(struct cg *c)
 	/* rax rcx rdx stay for the operand stack (enough for any single
 	 * instruction); a deep operand stack keeps rsi too */
 	pick(c, w, false, 2 * calls + 2, gpin_order, c->fn->max_height > 6 ? 5 : 6);
-	pick(c, w, true, 2 * calls + 2, xpin_order, 6);
+	/* floats: xmm0..xmm2 always stay for the operand stack (results come
+	 * back in xmm0); a shallow operand stack leaves more to pin, up to 12
+	 * (float-heavy code is often many f64 locals: unrolled loops, SROA'd
+	 * arrays) */
+	pick(c, w, true, 2 * calls + 2, xpin_order,
+	     c->fn->max_height <= 3 ? 12 : c->fn->max_height >= 9 ? 6 : 15 - c->fn->max_height);
 out:
 	c->p = save;
 	free(w);

@@ -67,8 +67,8 @@ struct eng_memory {
 };
 
 /* Address space reserved per memory of a guard-page store: any 32-bit address
- * plus an offset below 2^31 plus an access size stays inside it. */
-#define EXEC_GUARD_RESERVE ((size_t)1 << 33)
+ * plus any 32-bit offset plus an access size (at most 16) stays inside it. */
+#define EXEC_GUARD_RESERVE (((size_t)1 << 33) + 65536)
 
 struct eng_table {
 	struct obj_hdr hdr;

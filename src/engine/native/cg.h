@@ -108,7 +108,7 @@ struct cg {
 	uint32_t *chk_list;               /* locals whose chk may be non-zero */
 	uint8_t *chk_in;                  /* per local: in chk_list */
 	uint32_t nchk;
-	uint32_t pinned[18];              /* the pinned locals (6 GPR, 12 XMM) */
+	uint32_t pinned[19];              /* the pinned locals (7 GPR, 12 XMM) */
 	uint32_t npinned;
 	uint16_t gpin, xpin;              /* registers holding pinned locals */
 	bool uses_mem;                    /* the body accesses memory */

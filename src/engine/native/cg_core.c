@@ -627,7 +627,9 @@ void cg_reload_mem(struct cg *c)
 {
 	mov_rm(c->a, true, GPR_SCRATCH, xm(R15, offsetof(struct nat_inst, mem)));
 	mov_rm(c->a, true, R13, xm(GPR_SCRATCH, offsetof(struct eng_memory, base)));
-	mov_rm(c->a, true, R12, xm(GPR_SCRATCH, offsetof(struct eng_memory, size)));
+	/* guarded code never compares against the size: r12 may hold a local */
+	if (!c->g->guard)
+		mov_rm(c->a, true, R12, xm(GPR_SCRATCH, offsetof(struct eng_memory, size)));
 	c->mem_valid = true;
 }
 

@@ -13,9 +13,10 @@
 /* Bounds-checks the address in entry i for `size` bytes at `offset`: the
  * effective address (uint64)addr + offset plus size must not exceed the
  * memory's byte length (r12). Returns the operand [r13 + ea], which may use
- * r11. With guard regions (c->g->guard) an access whose offset + size is
- * below 2^31 is not checked: it cannot leave the memory's reservation, and
- * beyond the memory's size it faults into the out-of-bounds trap (fault.c). */
+ * r11. With guard regions (c->g->guard) nothing is checked: (uint64)addr +
+ * offset + size cannot leave the memory's reservation (EXEC_GUARD_RESERVE),
+ * and beyond the memory's size the access faults into the out-of-bounds trap
+ * (fault.c). */
 static struct x_mem mem_addr(struct cg *c, uint32_t i, uint32_t offset, unsigned size)
 {
 	struct ve *e = &c->vs[i];
@@ -23,11 +24,25 @@ static struct x_mem mem_addr(struct cg *c, uint32_t i, uint32_t offset, unsigned
 	unsigned r;
 
 	cg_mem_ready(c);
+	if (c->g->guard) {
+		if (e->kind == VK_CONST) {
+			uint64_t ea = (uint64_t)(uint32_t)e->c + offset;
+
+			if (ea <= INT32_MAX)
+				return xm(R13, (int32_t)ea);
+			mov_ri64(a, GPR_SCRATCH, ea);
+			return xmi(R13, GPR_SCRATCH, 0, 0);
+		}
+		r = cg_ro_reg(c, i);
+		if (offset <= INT32_MAX)
+			return xmi(R13, r, 0, (int32_t)offset);
+		mov_ri64(a, GPR_SCRATCH, offset);
+		alu_rr(a, ALU_ADD, true, GPR_SCRATCH, r);
+		return xmi(R13, GPR_SCRATCH, 0, 0);
+	}
 	if (e->kind == VK_CONST) {
 		uint64_t ea = (uint64_t)(uint32_t)e->c + offset;
 
-		if (ea + size <= INT32_MAX && c->g->guard)
-			return xm(R13, (int32_t)ea);
 		if (ea + size <= INT32_MAX) {
 			alu_ri(a, ALU_CMP, true, R12, (int32_t)(ea + size));
 			cg_trap_if(c, CC_B, ENG_TRAP_MEMORY_OOB);
@@ -46,7 +61,7 @@ static struct x_mem mem_addr(struct cg *c, uint32_t i, uint32_t offset, unsigned
 		 * (uint64)local + offset does not wrap */
 		uint32_t *chk = e->kind == VK_LOCAL ? &c->chk[e->local] : NULL;
 
-		if (c->g->guard || (chk && offset + size <= *chk))
+		if (chk && offset + size <= *chk)
 			return xmi(R13, r, 0, (int32_t)offset);
 		lea(a, GPR_SCRATCH, xm(r, (int32_t)(offset + size)));
 		alu_rr(a, ALU_CMP, true, GPR_SCRATCH, R12);
@@ -337,7 +352,13 @@ static void memory_size(struct cg *c)
 
 	cg_mem_ready(c);
 	r = cg_alloc(c, false);
-	mov_rr(c->a, true, r, R12);
+	if (c->g->guard) {
+		/* r12 is not the size in guarded code (it may hold a local) */
+		mov_rm(c->a, true, GPR_SCRATCH, xm(R15, offsetof(struct nat_inst, mem)));
+		mov_rm(c->a, true, r, xm(GPR_SCRATCH, offsetof(struct eng_memory, size)));
+	} else {
+		mov_rr(c->a, true, r, R12);
+	}
 	shift_ri(c->a, SH_SHR, true, r, 16);
 	cg_push_reg(c, ENG_I32, r);
 }

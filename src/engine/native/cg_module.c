@@ -12,6 +12,7 @@
 #include "cg.h"
 
 uint32_t nat__test_fallback_every;
+uint64_t nat__compilations;
 
 /* nat_enter(ni = rdi, code = rsi, sp = rdx, fp = rcx) */
 static void emit_thunk(struct cgm *g)
@@ -256,6 +257,7 @@ enum eng_status nat__compile(struct eng_module *m, bool canon, struct nat_code *
 	code->reloc_site = g.reloc_site;
 	code->reloc_func = g.reloc_func;
 	free(g.a.p);
+	nat__compilations++;
 	*out = code;
 	return ENG_OK;
 nomem:

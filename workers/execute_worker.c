@@ -101,8 +101,7 @@ static int execute_job(struct wk_job *job, void *arg)
 	struct job_req_hdr hdr;
 	struct buf enc = BUF_INIT;
 	uint8_t *art = NULL, *params, *out = NULL;
-	const uint8_t *wasm;
-	size_t wasm_len, out_len = 0;
+	size_t out_len = 0;
 	enum rt_err_kind kind;
 	char msg[400];
 	int confined, rc;
@@ -124,12 +123,8 @@ static int execute_job(struct wk_job *job, void *arg)
 	if (wk_job_read(job, art, hdr.art_len + hdr.params_len) < 0)
 		return job_error(job, PROTO_JERR_KERNEL, "short request");
 
-	if (wk_artifact_parse(art, hdr.art_len, g.prep_hash, &wasm, &wasm_len, msg,
-			      sizeof(msg)) < 0) {
-		rc = job_response(job, PROTO_JOB_RUNTIME_CONSTRUCTION, msg);
-		goto out;
-	}
-	kind = rt_runtime_prepare(wasm, wasm_len, &g.cfg, &rt, &rerr);
+	kind = wk_artifact_load(art, hdr.art_len, g.prep_hash, &g.cfg, &rt, rerr.msg,
+				sizeof(rerr.msg));
 	if (kind == RT_OK)
 		kind = rt_validate_block(rt, params, hdr.params_len, &a, &out, &out_len, &vr, &rerr);
 	snprintf(msg, sizeof(msg), "%s: %s", rt_err_kind_str(kind), rerr.msg);
@@ -413,6 +408,10 @@ int main(int argc, char **argv)
 	}
 	if (!g.params_ok)
 		wk_log(&w, PVLOG_ERROR, "executor parameters do not decode; every job will fail");
+	if (!wk_engine_from_env(&g.cfg.engine)) {
+		wk_log(&w, PVLOG_ERROR, "%s must be auto, interp or native", WK_ENV_ENGINE);
+		return 1;
+	}
 	if (wk_sandbox(&w) < 0)
 		return 1;
 	if (wk_ack(&w) < 0)

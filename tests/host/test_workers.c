@@ -1024,11 +1024,14 @@ static void test_adder_chain(void)
 	t_cleanup_root();
 }
 
-/* Both engines through the workers (PVF_WORKER_ENGINE): the adder validates
- * the same blocks, prepared once each. */
+/* Both engines through the workers (pvf_config.engine, given to them as
+ * PVF_WORKER_ENGINE): the adder validates the same blocks, prepared once
+ * each. */
 static void test_adder_engines(void)
 {
 	static const char *engines[] = {"interp", "native", "auto"};
+	static const enum pvf_engine cfg_engine[] = {PVF_ENGINE_INTERP, PVF_ENGINE_NATIVE,
+						     PVF_ENGINE_AUTO};
 	struct pvf_config cfg;
 	struct pvf_host *h;
 	struct t_res r = {0};
@@ -1039,14 +1042,15 @@ static void test_adder_engines(void)
 
 	code = blob("adder-kagome.compressed.bin", &len);
 	for (int e = 0; e < 3; e++) {
-		char var[64];
-		const char *env[] = {var, NULL};
+		/* cfg.engine overrides a variable in worker_env */
+		const char *env[] = {"PVF_WORKER_ENGINE=bogus", NULL};
 		int good = 0;
 
-		snprintf(var, sizeof(var), "PVF_WORKER_ENGINE=%s", engines[e]);
 		w_setup();
 		w_config(&cfg);
-		cfg.worker_env = env;
+		cfg.engine = cfg_engine[e];
+		if (cfg.engine != PVF_ENGINE_AUTO)
+			cfg.worker_env = env;
 		h = t_host(&cfg);
 		adder_genesis(head);
 		for (uint64_t i = 1; i <= 2; i++) {
@@ -1067,6 +1071,19 @@ static void test_adder_engines(void)
 		ok_eq(good, 2, "%s engine: two adder blocks valid", engines[e]);
 		ok_eq(t_metric(h, "polkadot_pvf_prepare_concluded"), 1, "%s engine: prepared once",
 		      engines[e]);
+		{
+			/* the artifact records its engine (docs/host.md "Artifacts") */
+			FILE *f = fopen(t_artifact_path(), "rb");
+			uint8_t hdr[20] = {0};
+
+			if (f) {
+				if (fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr))
+					memset(hdr, 0, sizeof(hdr));
+				fclose(f);
+			}
+			ok_eq(hdr[16], e == 0 ? 1 : 2, "%s engine: the artifact is for the %s "
+			      "engine", engines[e], e == 0 ? "interp" : "native");
+		}
 		pvf_host_free(h);
 		t_cleanup_root();
 	}

@@ -7,7 +7,8 @@
  *   both NaN modes: the imported module gives the same results, traps and
  *   memory as the compiled one, re-exports the same bytes, and neither
  *   compiles (nat__compilations) nor translates (eng_native_stats.translated)
- *   anything; an imported module also runs in an interpreter store.
+ *   anything; the value-slot bound (which sizes a PVF's value stack) is the
+ *   same; an imported module also runs in an interpreter store.
  * - Interpreter fallbacks recorded in a blob: the loader translates, results
  *   are unchanged; a fallback in one module calling an imported module's
  *   function across instances (the store is translated on demand).
@@ -174,6 +175,14 @@ static unsigned round_trip(uint64_t seed, bool pvf, bool canon, unsigned *ncalls
 		       (unsigned long long)seed);
 		bad++;
 	}
+	if (pvf && (eng_module_value_slots_bound(m2, 120) == 0 ||
+		    eng_module_value_slots_bound(m2, 120) != eng_module_value_slots_bound(m1, 120))) {
+		printf("# seed %llu: value-slot bound %llu after import, %llu compiled\n",
+		       (unsigned long long)seed,
+		       (unsigned long long)eng_module_value_slots_bound(m2, 120),
+		       (unsigned long long)eng_module_value_slots_bound(m1, 120));
+		bad++;
+	}
 	*ncalls += NFUNC * NARGS;
 out:
 	buf_deinit(&blob);
@@ -195,7 +204,8 @@ static void test_round_trips(void)
 	}
 	ok(bad == 0, "%u random modules (full profile in both NaN modes, pvf): %u calls, "
 	   "imported code gives identical results/traps/memory, no compilation or "
-	   "translation, identical re-export: %u problems", mods, calls, bad);
+	   "translation, identical re-export and value-slot bound: %u problems", mods, calls,
+	   bad);
 }
 
 /* A blob recording interpreter fallbacks: the loader translates the module. */
@@ -484,6 +494,19 @@ static void test_rejections(void)
 	expect_reject(m2, true, blob0.data, blob0.len, "non-canonicalising code into the "
 		      "canonicalising mode", "other NaN mode");
 
+	/* frame sizes must agree with a translation of the module */
+	{
+		struct eng_module *mt = mod_new(&bytes, false);
+
+		b = malloc(blob.len);
+		memcpy(b, blob.data, blob.len);
+		put32(b + f0 + 4, get32(b + f0 + 4) + 8);
+		ok(mt && eng_module_prepare(mt, &err) == ENG_OK, "a module translated first");
+		expect_reject(mt, true, b, blob.len, "frame size other than the translation's",
+			      "frame size differs from the module's translation");
+		free(b);
+		eng_module_free(mt);
+	}
 	/* after all that, m2 takes the real blob and runs it */
 	memset(&err, 0, sizeof(err));
 	ok_eq(eng_module_native_import(m2, true, blob.data, blob.len, &err), ENG_OK,
@@ -491,6 +514,13 @@ static void test_rejections(void)
 	memset(&err, 0, sizeof(err));
 	ok_eq(eng_module_native_import(m2, true, blob.data, blob.len, &err), ENG_ERR_ARGS,
 	      "a second import for the same mode: bad arguments (%s)", err.msg);
+	memset(&err, 0, sizeof(err));
+	b = malloc(blob0.len);
+	memcpy(b, blob0.data, blob0.len);
+	put32(b + f0 + 4, get32(b + f0 + 4) + 8);
+	expect_reject(m2, false, b, blob0.len, "other mode's frame size disagreeing with the "
+		      "first import's", "frame size differs");
+	free(b);
 	memset(&err, 0, sizeof(err));
 	ok_eq(eng_module_native_import(m2, false, blob0.data, blob0.len, &err), ENG_OK,
 	      "the other NaN mode imports separately (%s)", err.msg);

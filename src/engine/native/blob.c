@@ -278,7 +278,8 @@ static enum eng_status check_funcs(const struct eng_module *m, const uint8_t *p,
 
 /* Frame sizes to the interpreter's records: set where the function is not
  * translated, compared where it is (the blob must agree with the
- * translation of its own module). */
+ * translation of its own module) or where an import for the other NaN mode
+ * set them. */
 static enum eng_status install_frames(struct eng_module *m, const uint8_t *recs, uint32_t nfuncs,
 				      struct eng_error *err)
 {
@@ -289,7 +290,7 @@ static enum eng_status install_frames(struct eng_module *m, const uint8_t *recs,
 		struct xfunc *xf = &em->xfuncs[i];
 		uint32_t frame = get32(recs + (size_t)i * NAT_BLOB_FUNC + 4);
 
-		if (xf->ready && xf->frame_bytes != frame)
+		if ((xf->ready || xf->frame_bytes) && xf->frame_bytes != frame)
 			return reject(err, "frame size differs from the module's translation");
 	}
 	for (i = 0; i < nfuncs; i++)

@@ -11,7 +11,7 @@ MESON_OPTS ?=
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
-.PHONY: all deps build test demo asan asan-test bench fuzz fuzz-smoke clang gcc clean \
+.PHONY: all deps build test demo asan asan-test bench fuzz fuzz-smoke fuzz-diff clang gcc clean \
 	install uninstall
 
 all: build
@@ -70,6 +70,10 @@ fuzz: deps $(BUILD_FUZZ)/build.ninja
 
 fuzz-smoke: fuzz
 	@scripts/fuzz-smoke.sh $(BUILD_FUZZ) 60
+
+# Long differential run: interpreter vs native vs node's V8 (docs/compiler.md §5).
+fuzz-diff: build
+	@scripts/fuzz-diff.sh $(BUILD)
 
 # Compiler matrix: both must be warning-free.
 gcc: deps

@@ -14,8 +14,20 @@
  * worker watches its CPU clock and kills it at the request's timeout.
  *
  * Job processes are created ahead of time, off the request path: the next
- * job is cloned (into fresh namespaces, 0.6-2.3 ms) and confined right
- * after a reply was sent, and waits on its request pipe.
+ * job is cloned (into fresh namespaces) and confined right after a reply was
+ * sent, and waits on its request pipe.
+ *
+ * Loaded-artifact cache: the worker keeps the last few artifacts it ran
+ * loaded (decoded, validated, compiled and link-checked: an rt_runtime, never
+ * instantiated, so no guest code ever runs in the worker), keyed by their
+ * XXH3-128. A job cloned after a load inherits the loaded module in its copy
+ * of the worker's memory, so for a cached artifact the request carries only
+ * the parameters and the job goes straight to instantiation and
+ * validate_block, each in its own pristine copy. On a miss the worker reads
+ * and checks the file, loads it into the cache and, if the waiting job was
+ * cloned before, replaces it by one cloned now; if the worker cannot load it,
+ * the bytes go to the job, which loads them itself and reports the failure
+ * as before. docs/host.md "Execute worker".
  */
 #include "worker.h"
 
@@ -34,11 +46,27 @@
 
 /* The largest artifact the worker reads. */
 #define ARTIFACT_MAX (1024u * 1024 * 1024)
+/* Loaded-artifact cache: at most CACHE_SLOTS entries and CACHE_BUDGET bytes of
+ * artifact (the most recently used entry is always kept). */
+#define CACHE_SLOTS 4
+#define CACHE_BUDGET (192u * 1024 * 1024)
+
+struct cache_entry {
+	struct rt_runtime *rt;        /* NULL: free slot */
+	uint8_t sum[16];              /* XXH3-128 of the artifact file */
+	size_t art_len;
+	uint64_t used;                /* LRU stamp */
+};
 
 struct exec_state {
 	bool params_ok;
 	struct rt_runtime_config cfg;
 	uint8_t prep_hash[32];
+	struct cache_entry cache[CACHE_SLOTS];
+	uint64_t clock;
+	/* The entries the waiting job inherited (their sums). */
+	uint8_t job_sums[CACHE_SLOTS][16];
+	unsigned job_n;
 };
 
 static struct exec_state g;
@@ -51,12 +79,22 @@ static void str_slice(struct scale_slice *s, const char *text)
 
 /* ---- the job ----------------------------------------------------------------- */
 
-/* Request on the pipe: u64 artifact length, u64 params length, the artifact,
- * the encoded ValidationParams. */
+/* Request on the pipe: the header, the artifact (art_len bytes; 0 = use the
+ * inherited cache entry with XXH3-128 sum), the encoded ValidationParams. */
 struct job_req_hdr {
 	uint64_t art_len;
 	uint64_t params_len;
+	uint8_t sum[16];
 };
+
+/* The cache entry with this sum, or NULL. In a job: its inherited copy. */
+static struct cache_entry *cache_find(const uint8_t sum[16])
+{
+	for (unsigned i = 0; i < CACHE_SLOTS; i++)
+		if (g.cache[i].rt && memcmp(g.cache[i].sum, sum, 16) == 0)
+			return &g.cache[i];
+	return NULL;
+}
 
 static int job_reply(struct wk_job *job, const struct proto_execute_res *res)
 {
@@ -120,13 +158,28 @@ static int execute_job(struct wk_job *job, void *arg)
 	    !(art = malloc(hdr.art_len + hdr.params_len + 1)))
 		return job_error(job, PROTO_JERR_PANIC, "cannot allocate the request");
 	params = art + hdr.art_len;
-	if (wk_job_read(job, art, hdr.art_len + hdr.params_len) < 0)
-		return job_error(job, PROTO_JERR_KERNEL, "short request");
+	if (wk_job_read(job, art, hdr.art_len + hdr.params_len) < 0) {
+		rc = job_error(job, PROTO_JERR_KERNEL, "short request");
+		goto out;
+	}
 
-	kind = wk_artifact_load(art, hdr.art_len, g.prep_hash, &g.cfg, &rt, rerr.msg,
-				sizeof(rerr.msg));
-	if (kind == RT_OK)
-		kind = rt_validate_block(rt, params, hdr.params_len, &a, &out, &out_len, &vr, &rerr);
+	if (hdr.art_len == 0) {
+		/* loaded by the worker before this job was cloned */
+		struct cache_entry *e = cache_find(hdr.sum);
+
+		if (!e) {
+			rc = job_error(job, PROTO_JERR_PANIC, "the inherited artifact is missing");
+			goto out;
+		}
+		kind = rt_validate_block(e->rt, params, hdr.params_len, &a, &out, &out_len, &vr,
+					 &rerr);
+	} else {
+		kind = wk_artifact_load(art, hdr.art_len, g.prep_hash, &g.cfg, &rt, rerr.msg,
+					sizeof(rerr.msg));
+		if (kind == RT_OK)
+			kind = rt_validate_block(rt, params, hdr.params_len, &a, &out, &out_len,
+						 &vr, &rerr);
+	}
 	snprintf(msg, sizeof(msg), "%s: %s", rt_err_kind_str(kind), rerr.msg);
 	switch (kind) {
 	case RT_OK:
@@ -205,17 +258,91 @@ static int read_artifact(struct wk *w, uint8_t **out, size_t *len, char *why, si
 	return ret;
 }
 
+/* art == NULL: the job inherited the cache entry with this sum. */
 static int send_request(struct wk_job *job, const uint8_t *art, size_t art_len,
-			const struct buf *params)
+			const uint8_t sum[16], const struct buf *params)
 {
-	struct job_req_hdr hdr = {art_len, params->len};
+	struct job_req_hdr hdr = {art ? art_len : 0, params->len, {0}};
 	int ret;
 
+	memcpy(hdr.sum, sum, sizeof(hdr.sum));
 	ret = proto_write_all(job->req_w, &hdr, sizeof(hdr));
-	if (ret == 0)
+	if (ret == 0 && art)
 		ret = proto_write_all(job->req_w, art, art_len);
 	if (ret == 0)
 		ret = proto_write_all(job->req_w, params->data, params->len);
+	return ret;
+}
+
+/* ---- the loaded-artifact cache (worker side) ----------------------------------- */
+
+static void cache_drop(struct cache_entry *e)
+{
+	rt_runtime_free(e->rt);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Loads a checked artifact into the cache, evicting the least recently used
+ * entries beyond the slot and byte budgets. NULL if it does not load here
+ * (the job then loads it and reports why). */
+static struct cache_entry *cache_load(struct wk *w, const uint8_t *art, size_t art_len,
+				      const uint8_t sum[16])
+{
+	struct rt_runtime *rt = NULL;
+	struct cache_entry *e = NULL;
+	size_t bytes;
+	char why[200];
+
+	if (wk_artifact_load(art, art_len, g.prep_hash, &g.cfg, &rt, why, sizeof(why)) != RT_OK) {
+		wk_log(w, PVLOG_DEBUG, "artifact not cached: %s", why);
+		return NULL;
+	}
+	for (;;) {
+		struct cache_entry *lru = NULL;
+		unsigned used = 0;
+
+		bytes = art_len;
+		for (unsigned i = 0; i < CACHE_SLOTS; i++) {
+			if (!g.cache[i].rt)
+				continue;
+			used++;
+			bytes += g.cache[i].art_len;
+			if (!lru || g.cache[i].used < lru->used)
+				lru = &g.cache[i];
+		}
+		if (!lru || (used < CACHE_SLOTS && bytes <= CACHE_BUDGET))
+			break;
+		cache_drop(lru);
+	}
+	for (unsigned i = 0; i < CACHE_SLOTS && !e; i++)
+		if (!g.cache[i].rt)
+			e = &g.cache[i];
+	e->rt = rt;
+	memcpy(e->sum, sum, 16);
+	e->art_len = art_len;
+	e->used = ++g.clock;
+	wk_log(w, PVLOG_DEBUG, "artifact cached: %zu bytes, %zu bytes in the cache", art_len, bytes);
+	return e;
+}
+
+static bool job_inherited(const uint8_t sum[16])
+{
+	for (unsigned i = 0; i < g.job_n; i++)
+		if (memcmp(g.job_sums[i], sum, 16) == 0)
+			return true;
+	return false;
+}
+
+/* Clones the next job; it inherits every entry cached now. */
+static int spawn_job(struct wk *w, struct wk_job *job, struct pvf_err *err)
+{
+	int ret = wk_job_spawn(w, true, execute_job, NULL, job, err);
+
+	g.job_n = 0;
+	if (ret == 0)
+		for (unsigned i = 0; i < CACHE_SLOTS; i++)
+			if (g.cache[i].rt)
+				memcpy(g.job_sums[g.job_n++], g.cache[i].sum, 16);
 	return ret;
 }
 
@@ -293,6 +420,7 @@ static void handle(struct wk *w, struct wk_job *job, bool *have_job, struct scal
 	struct rt_validation_params vp;
 	struct wk_job_end end = {0};
 	struct pvf_err err = {0};
+	struct cache_entry *entry;
 	struct buf params = BUF_INIT;
 	uint8_t *art = NULL, *pov = NULL;
 	size_t art_len = 0, pov_len = 0;
@@ -307,17 +435,25 @@ static void handle(struct wk *w, struct wk_job *job, bool *have_job, struct scal
 		internal(&res, PROTO_IERR_HOST_COMMUNICATION, "executor parameters do not decode");
 		goto out_reply;
 	}
-	if (read_artifact(w, &art, &art_len, msg, sizeof(msg)) < 0) {
-		internal(&res, PROTO_IERR_OPEN_FILE, msg);
-		goto out_reply;
+	/* A cached artifact was read and checked when it was loaded: its
+	 * checksum is the one asked for, whatever the file holds now. */
+	entry = cache_find(req.artifact_checksum);
+	if (!entry) {
+		if (read_artifact(w, &art, &art_len, msg, sizeof(msg)) < 0) {
+			internal(&res, PROTO_IERR_OPEN_FILE, msg);
+			goto out_reply;
+		}
+		XXH128_canonicalFromHash(&sum, XXH3_128bits(art, art_len));
+		if (memcmp(sum.digest, req.artifact_checksum, sizeof(sum.digest)) != 0) {
+			res.ok = true;
+			res.job = PROTO_JOB_RUNTIME_CONSTRUCTION;
+			str_slice(&res.result, "artifact checksum mismatch");
+			goto out_reply;
+		}
+		entry = cache_load(w, art, art_len, sum.digest);
 	}
-	XXH128_canonicalFromHash(&sum, XXH3_128bits(art, art_len));
-	if (memcmp(sum.digest, req.artifact_checksum, sizeof(sum.digest)) != 0) {
-		res.ok = true;
-		res.job = PROTO_JOB_RUNTIME_CONSTRUCTION;
-		str_slice(&res.result, "artifact checksum mismatch");
-		goto out_reply;
-	}
+	if (entry)
+		entry->used = ++g.clock;
 	/* PoV decompression happens in the worker, before the job (§4.9). */
 	bst = rt_blob_decompress(req.pov.data, req.pov.len, RT_POV_BOMB_LIMIT, false, &pov,
 				 &pov_len);
@@ -341,13 +477,14 @@ static void handle(struct wk *w, struct wk_job *job, bool *have_job, struct scal
 		goto out_reply;
 	}
 
-	/* The pre-forked job, unless it died while waiting. */
-	if (*have_job && wk_job_exited(job)) {
+	/* The pre-forked job, unless it died while waiting or was cloned
+	 * before the artifact was loaded. */
+	if (*have_job && (wk_job_exited(job) || (entry && !job_inherited(entry->sum)))) {
 		wk_job_discard(job);
 		*have_job = false;
 	}
 	if (!*have_job) {
-		ret = wk_job_spawn(w, true, execute_job, NULL, job, &err);
+		ret = spawn_job(w, job, &err);
 		if (ret < 0) {
 			internal(&res, PROTO_IERR_KERNEL, err.msg);
 			goto out_reply;
@@ -357,7 +494,10 @@ static void handle(struct wk *w, struct wk_job *job, bool *have_job, struct scal
 	wk_job_dispatch(job, req.timeout_ns);
 	/* A job that died already makes this fail with EPIPE; its end is
 	 * collected below all the same. */
-	(void)send_request(job, art, art_len, &params);
+	if (entry)
+		(void)send_request(job, NULL, 0, entry->sum, &params);
+	else
+		(void)send_request(job, art, art_len, req.artifact_checksum, &params);
 	ret = wk_job_collect(job, req.timeout_ns, PROTO_FRAME_MAX + PROTO_FRAME_HDR, &end, &err);
 	if (ret < 0) {
 		wk_job_discard(job);
@@ -421,7 +561,7 @@ int main(int argc, char **argv)
 
 		/* The next job process, created while no request waits. */
 		if (!have_job) {
-			if (wk_job_spawn(&w, true, execute_job, NULL, &job, &err) == 0)
+			if (spawn_job(&w, &job, &err) == 0)
 				have_job = true;
 			else
 				wk_log(&w, PVLOG_WARN, "cannot pre-fork a job: %s", err.msg);

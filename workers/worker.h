@@ -59,6 +59,7 @@ struct wk {
 	char *files;              /* where the worker's files are: "/" after change-root */
 	bool sandboxed;           /* any layer applied */
 	bool secure_clone;        /* jobs in fresh namespaces */
+	bool private_net;         /* the worker's network namespace is its own */
 	bool job_seccomp;         /* jobs may stack a seccomp filter */
 	bool as_nobody;           /* identity dropped to WK_NOBODY */
 	pid_t ppid;

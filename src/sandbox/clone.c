@@ -66,6 +66,8 @@ int sbx_clone_job(unsigned flags, int (*fn)(void *arg), void *arg, struct sbx_jo
 
 	job->pid = -1;
 	job->pidfd = -1;
+	if (flags & SBX_CLONE_SHARE_NET)
+		ns &= ~(uint64_t)CLONE_NEWNET;
 	pid = do_clone(ns, &pidfd);
 	if (pid < 0)
 		return pvf_err_set(err, -errno, "clone3 job%s", ns ? " into new namespaces" : "");

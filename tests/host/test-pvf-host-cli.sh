@@ -90,6 +90,27 @@ if [ -f "$blobs/adder-kagome.compressed.bin" ]; then
 		"$pvf" validate "$blobs/adder-kagome.compressed.bin" --params "$tmp/a.hex"
 	check "validate adder --json: stats" 0 '"peak_memory_kib": [1-9]' -- \
 		"$pvf" validate --json "$blobs/adder-gossamer.wasm" --params "$tmp/a.hex"
+	# The progress line (shown at once here: PVF_PROGRESS_DELAY_MS=0), with
+	# the CPU time of the workers and jobs below the CLI: the last line
+	# carries the totals, and moonbase takes well over 0.1 s of CPU.
+	check "precheck --progress: the progress line with CPU time" 0 \
+		'^pvf precheck: pre-checking .*moonbase-4300.compressed.bin, done: [0-9.]+ s elapsed, ([1-9]|0\.[1-9])[0-9.]* s CPU$' -- \
+		env PVF_PROGRESS_DELAY_MS=0 "$pvf" precheck --progress "$blobs/moonbase-4300.compressed.bin"
+	check "precheck --in-process --progress: the same in-process" 0 \
+		'^pvf precheck: pre-checking .*, done: [0-9.]+ s elapsed, ([1-9]|0\.[1-9])[0-9.]* s CPU$' -- \
+		env PVF_PROGRESS_DELAY_MS=0 "$pvf" precheck --in-process --progress \
+		"$blobs/moonbase-4300.compressed.bin"
+	n=$((n + 1))
+	env PVF_PROGRESS_DELAY_MS=0 "$pvf" precheck "$blobs/adder-kagome.compressed.bin" \
+		>"$tmp/out" 2>&1
+	env PVF_PROGRESS_DELAY_MS=0 "$pvf" precheck --progress --no-progress \
+		"$blobs/adder-kagome.compressed.bin" >>"$tmp/out" 2>&1
+	if grep -q 'elapsed' "$tmp/out"; then
+		echo "not ok $n - no progress line when stderr is not a terminal or with --no-progress"
+		failed=$((failed + 1))
+	else
+		echo "ok $n - no progress line when stderr is not a terminal or with --no-progress"
+	fi
 else
 	echo "# $blobs not found: adder checks skipped"
 fi

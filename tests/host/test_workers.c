@@ -23,7 +23,7 @@
 #include "sandbox/sandbox.h"
 
 static const char *prep_worker, *exec_worker, *data_dir, *shared_dir;
-static int job_stats_pid;
+static int job_stats_pid, artifacts_cached;
 
 static void w_log_sink(void *ctx, enum pvf_log_level level, const char *subsys, const char *msg)
 {
@@ -31,6 +31,8 @@ static void w_log_sink(void *ctx, enum pvf_log_level level, const char *subsys, 
 
 	if (s)
 		job_stats_pid = atoi(s + 15);
+	if (strstr(msg, "artifact cached: "))
+		artifacts_cached++;
 	t_log_sink(ctx, level, subsys, msg);
 }
 
@@ -653,6 +655,69 @@ static void test_prefork(void)
 	t_cleanup_root();
 }
 
+/* The execute worker's loaded-artifact cache: two artifacts alternate on one
+ * worker; each execution runs in a pristine instance (pvf_once traps if its
+ * instance ran before), the trap still comes from the trapping one, and once
+ * both are cached the job that runs is the one that was already waiting
+ * (it inherited both loaded modules: nothing is loaded or cloned on the
+ * request path). */
+static void test_loaded_cache(void)
+{
+	struct pvf_config cfg;
+	struct pvf_host *h;
+	struct t_res r = {0};
+	struct pvf_execute_req once_req, trap_req;
+	uint8_t *once, *trap;
+	size_t once_len, trap_len;
+	int worker, idle, valid = 0, trapped = 0, waited = 0, rounds = 4;
+	uint64_t end;
+
+	w_setup();
+	once = read_data(data_dir, "pvf_once.wasm", &once_len);
+	trap = read_data(data_dir, "pvf_trap.wasm", &trap_len);
+	w_config(&cfg);
+	cfg.execute_workers_max = 1;
+	h = t_host(&cfg);
+	artifacts_cached = 0;
+	once_req = halt_req(once, once_len, 2000);
+	trap_req = halt_req(trap, trap_len, 2000);
+	for (int i = 0; i < 2 * rounds; i++) {
+		bool is_once = i % 2 == 0;
+
+		/* let the worker clone its next job, and note which one waits */
+		idle = -1;
+		end = t_now_ms() + 3000;
+		while (i >= 2 && t_now_ms() < end && idle < 0) {
+			pvf_host_dispatch(h, 5);
+			worker = child_of(getpid(), "execute-worker", NULL);
+			idle = worker > 0 ? child_of(worker, NULL, NULL) : -1;
+		}
+		memset(&r, 0, sizeof(r));
+		job_stats_pid = 0;
+		pvf_execute(h, is_once ? &once_req : &trap_req, t_exec_cb, &r, NULL);
+		if (!t_wait(h, &r, 1, 10000))
+			break;
+		if (is_once && r.status == PVF_EXEC_OK)
+			valid++;
+		if (!is_once && r.status == PVF_EXEC_INVALID &&
+		    r.reason == PVF_INVALID_WORKER_REPORTED && strstr(r.msg, "unreachable"))
+			trapped++;
+		if (i >= 2 && idle > 0 && job_stats_pid == idle)
+			waited++;
+	}
+	ok_eq(valid, rounds, "the run-once PVF is valid every time: a pristine instance each");
+	ok_eq(trapped, rounds, "the trapping PVF traps every time");
+	ok_eq(artifacts_cached, 2, "each artifact was loaded once by the worker");
+	ok_eq(waited, 2 * rounds - 2,
+	      "with both artifacts cached, every job that ran was the one already waiting");
+	ok_eq(t_metric(h, "polkadot_pvf_worker_spawned{flavor=\"execute\"}"), 1,
+	      "one execute worker throughout");
+	pvf_host_free(h);
+	free(once);
+	free(trap);
+	t_cleanup_root();
+}
+
 /* The test-only unsandboxed mode, and secure validator mode (which needs
  * every required layer; skipped where the machine lacks one). */
 static void test_sandbox_modes(void)
@@ -1184,6 +1249,7 @@ int main(int argc, char **argv)
 		test_bombs();
 		test_memory_hungry();
 		test_prefork();
+		test_loaded_cache();
 		test_sandbox_modes();
 		test_security_check();
 		return tap_done();

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -128,6 +129,19 @@ static int job_pid(void *arg)
 	return getpid() == 1 ? 0 : 1;
 }
 
+static ino_t net_ns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+/* 0 if the job's network namespace is the one in *arg, 1 if not. */
+static int job_same_net(void *arg)
+{
+	return net_ns() == *(ino_t *)arg ? 0 : 1;
+}
+
 static void test_clone(unsigned lacking)
 {
 	struct pvf_err e = {0};
@@ -155,6 +169,30 @@ static void test_clone(unsigned lacking)
 	   WEXITSTATUS(status) == 0, "namespaced job is PID 1 of its own PID namespace");
 	if (job.pidfd >= 0)
 		close(job.pidfd);
+
+	{
+		ino_t mine = net_ns();
+
+		ok(mine != 0, "the network namespace is visible in /proc/self/ns/net");
+		ok(sbx_clone_job(SBX_CLONE_NAMESPACES, job_same_net, &mine, &job, &e) == 0 &&
+		   waitpid(job.pid, &status, 0) == job.pid && WIFEXITED(status) &&
+		   WEXITSTATUS(status) == 1, "namespaced job: a network namespace of its own");
+		if (job.pidfd >= 0)
+			close(job.pidfd);
+		ok(sbx_clone_job(SBX_CLONE_NAMESPACES | SBX_CLONE_SHARE_NET, job_same_net, &mine,
+				 &job, &e) == 0 &&
+		   waitpid(job.pid, &status, 0) == job.pid && WIFEXITED(status) &&
+		   WEXITSTATUS(status) == 0, "with SBX_CLONE_SHARE_NET: the caller's network "
+		   "namespace");
+		if (job.pidfd >= 0)
+			close(job.pidfd);
+		ok(sbx_clone_job(SBX_CLONE_NAMESPACES | SBX_CLONE_SHARE_NET, job_pid, NULL, &job,
+				 &e) == 0 &&
+		   waitpid(job.pid, &status, 0) == job.pid && WIFEXITED(status) &&
+		   WEXITSTATUS(status) == 0, "... and still PID 1 of its own PID namespace");
+		if (job.pidfd >= 0)
+			close(job.pidfd);
+	}
 }
 
 int main(void)

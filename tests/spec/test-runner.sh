@@ -77,6 +77,24 @@ echo 'pass.wast:15 "no such message" this assertion needs no fix' >"$tmp/fix.txt
 check "a converter fix that does not apply fails" 1 \
 	'pass.wast:15: FAIL listed converter fix no longer applies' -- \
 	"$pvf" wasm spectest --converter-fixes "$tmp/fix.txt" "$dir/pass.wast"
+n=$((n + 1))
+"$pvf" wasm spectest --json "$dir/pass.wast" "$dir/fail.wast" >"$tmp/json" 2>"$tmp/text"
+rc=$?
+if [ $rc -eq 1 ] && python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+files = j["files"]
+assert len(files) == 2 and files[0]["file"].endswith("pass.wast"), files
+assert files[0]["failed"] == 0 and files[1]["failed"] > 0, files
+assert j["passed"] == sum(f["passed"] for f in files) and j["failed"] == files[1]["failed"], j
+assert j["profile"] == "full" and j["engine"] == "interp", j
+' "$tmp/json" && grep -q 'FAIL' "$tmp/text"; then
+	echo "ok $n - --json: per-file counts and totals on stdout, the text on stderr"
+else
+	echo "not ok $n - --json (exit $rc)"
+	sed 's/^/# /' "$tmp/json" "$tmp/text"
+	failed=$((failed + 1))
+fi
 check "a missing script fails" 1 '^spectest: 0 passed, 1 failed, 0 skipped$' -- \
 	"$pvf" wasm spectest "$dir/does-not-exist.wast"
 n=$((n + 1))

@@ -49,7 +49,16 @@ check "validate: missing file is an I/O error" 3 '' -- \
 check "validate: bad profile is a usage error" 2 '' -- \
 	"$pvf" wasm validate --profile mvp "$arith"
 
+check "validate --json: valid" 0 '^\{"file":.*"valid":true,"profile":"pvf"\}$' -- \
+	"$pvf" wasm validate --json "$arith"
+check "validate --json: outside the profile, with status and offset" 1 \
+	'^\{.*"valid":false,"profile":"pvf","error":\{"status":"outside profile","offset":[0-9]+,"message":"outside profile: .*sign-extension' -- \
+	"$pvf" wasm validate --json "$signext"
 # run
+check "run --json: the results" 0 '^\{"results":\["i32:5"\]\}$' -- \
+	"$pvf" wasm run --json "$arith" add i32:2 i32:3
+check "run --json: a trap" 1 '^\{"error":\{"status":"trap","trap":"unreachable","message":"trap: unreachable"\}\}$' -- \
+	"$pvf" wasm run --json "$trap" boom
 check "run i32 add" 0 '^i32:5$' -- "$pvf" wasm run "$arith" add i32:2 i32:3
 check "run i32 wraps" 0 '^i32:0$' -- "$pvf" wasm run "$arith" add i32:-1 i32:1
 check "run i64 negate" 0 '^i64:18446744073709551615$' -- "$pvf" wasm run "$arith" neg64 i64:1

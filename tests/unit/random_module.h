@@ -5,8 +5,9 @@
  * exported functions f0..f5 of type (i32, i64) -> i64 with nested
  * expressions, locals, loads and stores, blocks, loops, br_table, select,
  * direct and indirect calls, globals, memory.size/grow and conversions.
- * random_module(seed, mvp) returns the module bytes (free .p); mvp: only MVP
- * instructions (the PVF profile).
+ * random_module(seed, mvp, nan_opaque) returns the module bytes (free .p);
+ * mvp: only MVP instructions (the PVF profile); nan_opaque: no NaN bits
+ * reach a result (runs compared with V8).
  */
 #ifndef PVF_TEST_RANDOM_MODULE_H
 #define PVF_TEST_RANDOM_MODULE_H
@@ -40,6 +41,7 @@ struct gen {
 	uint32_t budget;     /* instructions left */
 	uint8_t kinds[256];  /* kinds[i]: 1 if label i (outermost first) is a loop */
 	bool mvp;            /* MVP instructions only (the PVF profile) */
+	bool nan_opaque;     /* no NaN bits reach a result (runs compared with V8) */
 };
 
 static uint32_t rnd(struct gen *g, uint32_t n)
@@ -161,7 +163,15 @@ static void unop_conv(struct gen *g, uint8_t t, uint32_t depth)
 	} else if (t == ENG_I64) {
 		switch (rnd(g, 4)) {
 		case 0: expr(g, ENG_I32, depth + 1); op(g, rnd(g, 2) ? 0xac : 0xad); break;
-		case 1: expr(g, ENG_F64, depth + 1); op(g, 0xbd); break;          /* reinterpret */
+		case 1:
+			expr(g, ENG_F64, depth + 1);
+			if (g->nan_opaque) {
+				op(g, 0xfc);     /* i64.trunc_sat_f64_s: NaN -> 0 */
+				wb_uleb(g->b, 6);
+			} else {
+				op(g, 0xbd);     /* i64.reinterpret_f64 */
+			}
+			break;
 		case 2:
 			expr(g, ENG_F64, depth + 1);
 			if (g->mvp) {
@@ -196,7 +206,8 @@ static void binop(struct gen *g, uint8_t t, uint32_t depth)
 	if (t == ENG_F64 || t == ENG_F32) {
 		expr(g, t, depth + 1);
 		expr(g, t, depth + 1);
-		op(g, (uint8_t)((t == ENG_F64 ? 0xa0 : 0x92) + rnd(g, 7)));
+		/* copysign (the 7th) shows a NaN's sign bit */
+		op(g, (uint8_t)((t == ENG_F64 ? 0xa0 : 0x92) + rnd(g, g->nan_opaque ? 6 : 7)));
 		return;
 	}
 	o = (uint8_t)((t == ENG_I32 ? 0x6a : 0x7c) + rnd(g, 15));
@@ -473,7 +484,7 @@ static void stmt(struct gen *g, uint32_t depth)
 	}
 }
 
-static struct wb random_module(uint64_t seed, bool mvp)
+static struct wb random_module(uint64_t seed, bool mvp, bool nan_opaque)
 {
 	static const uint8_t hdr[8] = {0, 'a', 's', 'm', 1, 0, 0, 0};
 	struct wb m = {0}, s = {0}, body = {0};
@@ -483,6 +494,7 @@ static struct wb random_module(uint64_t seed, bool mvp)
 	memset(&g, 0, sizeof(g));
 	g.rng = seed * 0x9e3779b97f4a7c15u + 1;
 	g.mvp = mvp;
+	g.nan_opaque = nan_opaque;
 	wb_bytes(&m, hdr, 8);
 	wb_bytes(&s, "\x03\x60\x02\x7f\x7e\x01\x7e\x60\x02\x7f\x7e\x01\x7e\x60\x01\x7e\x01\x7e",
 		 18);                                            /* types 0, 1, 2 */
@@ -502,7 +514,7 @@ static struct wb random_module(uint64_t seed, bool mvp)
 	wb_bytes(&m, "\x06\x17\x03\x7f\x01\x41\x05\x0b\x7e\x01\x42\x7d\x0b"
 		 "\x7c\x01\x44\x00\x00\x00\x00\x00\x00\xf8\x3f\x0b", 25);
 	s.len = 0;
-	wb_uleb(&s, NFUNC);
+	wb_uleb(&s, NFUNC + nan_opaque);
 	for (f = 0; f < NFUNC; f++) {
 		char name[4] = {'f', (char)('0' + f), 0, 0};
 
@@ -511,6 +523,8 @@ static struct wb random_module(uint64_t seed, bool mvp)
 		wb_byte(&s, 0);
 		wb_uleb(&s, f);
 	}
+	if (nan_opaque)
+		wb_bytes(&s, "\x06memory\x02\x00", 9);   /* for node to read */
 	wb_byte(&m, 7);
 	wb_uleb(&m, s.len);
 	wb_bytes(&m, s.p, s.len);

@@ -131,7 +131,7 @@ static bool export_of(struct eng_module *m, bool canon, struct buf *out)
 /* One seed in one profile and NaN mode; returns the number of problems. */
 static unsigned round_trip(uint64_t seed, bool pvf, bool canon, unsigned *ncalls)
 {
-	struct wb bytes = random_module(seed, pvf);
+	struct wb bytes = random_module(seed, pvf, false);
 	struct eng_module *m1 = mod_new(&bytes, pvf), *m2 = mod_new(&bytes, pvf);
 	struct buf blob = BUF_INIT, again = BUF_INIT;
 	struct outcome ref, got, interp;
@@ -211,7 +211,7 @@ static void test_round_trips(void)
 /* A blob recording interpreter fallbacks: the loader translates the module. */
 static void test_fallback(void)
 {
-	struct wb bytes = random_module(7, false);
+	struct wb bytes = random_module(7, false, false);
 	struct eng_module *m1 = mod_new(&bytes, false), *m2 = mod_new(&bytes, false);
 	struct buf blob = BUF_INIT;
 	struct outcome ref, got;
@@ -272,7 +272,7 @@ static bool resolve_b(void *ctx, const char *module, size_t module_len, const ch
  * function in the interpreter: the store translates B on demand. */
 static void test_fallback_calls_imported(void)
 {
-	struct wb bb = random_module(11, false), ab = caller_module();
+	struct wb bb = random_module(11, false, false), ab = caller_module();
 	struct eng_module *b1 = mod_new(&bb, false), *b2 = mod_new(&bb, false);
 	struct eng_module *a = mod_new(&ab, false);
 	struct eng_store_config sc;
@@ -356,7 +356,7 @@ static size_t code_at(const uint8_t *b)
 
 static void test_relocations(void)
 {
-	struct wb bytes = random_module(3, false);
+	struct wb bytes = random_module(3, false, false);
 	struct eng_module *m1 = mod_new(&bytes, false), *m2 = mod_new(&bytes, false);
 	struct buf blob = BUF_INIT;
 	struct outcome ref, got;
@@ -407,7 +407,7 @@ static void expect_reject(struct eng_module *m, bool canon, const uint8_t *b, si
 
 static void test_rejections(void)
 {
-	struct wb bytes = random_module(5, false), other = random_module(6, false);
+	struct wb bytes = random_module(5, false, false), other = random_module(6, false, false);
 	struct eng_module *m1 = mod_new(&bytes, false), *m2 = mod_new(&bytes, false);
 	struct eng_module *mo = mod_new(&other, false), *m3 = mod_new(&bytes, false);
 	struct buf blob = BUF_INIT, blob0 = BUF_INIT;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "engine/engine.h"
 #include "tap.h"
 
@@ -58,7 +59,7 @@ static unsigned one_module(uint64_t seed, bool pvf, unsigned *ncalls, unsigned *
 {
 	static const uint64_t a32[] = {0, 1, 0x80000000, 12345};
 	static const uint64_t a64[] = {0, 7, 0xffffffffffffffff, 0x8000000000000000};
-	struct wb bytes = random_module(seed, pvf);
+	struct wb bytes = random_module(seed, pvf, false);
 	uint32_t sl_max = pvf ? 40 + (uint32_t)(seed % 160) : 0;
 	struct eng_module_config mc;
 	struct eng_module *m = NULL;
@@ -134,6 +135,131 @@ next:
 	return bad;
 }
 
+/* ---- the V8 leg: modules and the expected outcome for node -------------------- */
+
+/* The class of a trap as V8 also distinguishes it (tests/unit/difffuzz_v8.mjs
+ * maps V8's messages to the same names). */
+static const char *trap_class(enum eng_trap t)
+{
+	switch (t) {
+	case ENG_TRAP_UNREACHABLE: return "unreachable";
+	case ENG_TRAP_MEMORY_OOB: return "memory";
+	case ENG_TRAP_DIV_ZERO: return "div-zero";
+	case ENG_TRAP_INT_OVERFLOW: return "int-overflow";
+	case ENG_TRAP_INVALID_CONVERSION: return "conversion";
+	case ENG_TRAP_INDIRECT_MISMATCH:
+	case ENG_TRAP_UNINITIALIZED_ELEMENT: return "indirect";
+	case ENG_TRAP_UNDEFINED_ELEMENT:
+	case ENG_TRAP_TABLE_OOB: return "table";
+	case ENG_TRAP_CALL_STACK_EXHAUSTED: return "stack";
+	default: return "other";
+	}
+}
+
+/* Writes DIR/SEED.wasm (full profile, no visible NaN bits) and DIR/SEED.expect:
+ * one line per call in the order the test makes them ("f2 1 ok 0x..." or
+ * "f2 1 trap memory"), then "memory <FNV-1a 64 of the final memory>". Both
+ * backends must agree first (with and without canonicalisation: NaN bits are
+ * invisible here). Returns the number of disagreements. */
+static unsigned emit_module(const char *dir, uint64_t seed)
+{
+	static const uint64_t a32[] = {0, 1, 0x80000000, 12345};
+	static const uint64_t a64[] = {0, 7, 0xffffffffffffffff, 0x8000000000000000};
+	struct wb bytes = random_module(seed, false, true);
+	struct eng_module_config mc;
+	struct eng_module *m = NULL;
+	struct eng_error err;
+	struct buf out = BUF_INIT;
+	unsigned bad = 0, canon, f, x;
+	char path[4096];
+	FILE *fp;
+
+	memset(&mc, 0, sizeof(mc));
+	mc.profile = ENG_PROFILE_FULL;
+	if (eng_module_new(bytes.p, bytes.len, &mc, &m, &err) != ENG_OK) {
+		printf("# seed %llu: generated module rejected: %s\n", (unsigned long long)seed,
+		       err.msg);
+		free(bytes.p);
+		return 1;
+	}
+	for (canon = 0; canon < 2; canon++) {
+		struct run r[2];
+		char line[128];
+		uint64_t h = 0xcbf29ce484222325u, n0 = 0, n1 = 0;
+		uint8_t *m0, *m1;
+
+		memset(r, 0, sizeof(r));
+		if (!run_new(&r[0], m, canon, ENG_BACKEND_INTERP, 0) ||
+		    !run_new(&r[1], m, canon, ENG_BACKEND_NATIVE, 0)) {
+			bad++;
+			goto next;
+		}
+		for (f = 0; f < NFUNC; f++) {
+			char name[3] = {'f', (char)('0' + f), 0};
+			struct eng_extern ex[2];
+
+			eng_instance_export(r[0].inst, name, 2, &ex[0]);
+			eng_instance_export(r[1].inst, name, 2, &ex[1]);
+			for (x = 0; x < 4; x++) {
+				struct eng_val a[2], res[2];
+				struct eng_error e[2];
+				enum eng_status st[2];
+
+				a[0].type = ENG_I32;
+				a[0].of.i64 = 0;
+				a[0].of.i32 = (uint32_t)a32[x];
+				a[1].type = ENG_I64;
+				a[1].of.i64 = a64[(x + f) & 3];
+				memset(res, 0, sizeof(res));
+				memset(e, 0, sizeof(e));
+				for (int k = 0; k < 2; k++)
+					st[k] = eng_func_call(r[k].s, ex[k].of.func, a, 2, &res[k], 1,
+							      &e[k]);
+				if (st[0] != st[1] || e[0].trap != e[1].trap ||
+				    (st[0] == ENG_OK && res[0].of.i64 != res[1].of.i64))
+					bad++;
+				if (st[0] == ENG_OK)
+					snprintf(line, sizeof(line), "f%u %u ok 0x%016llx\n", f, x,
+						 (unsigned long long)res[0].of.i64);
+				else
+					snprintf(line, sizeof(line), "f%u %u trap %s\n", f, x,
+						 trap_class(e[0].trap));
+				if (canon == 0)
+					buf_append(&out, line, strlen(line));
+			}
+		}
+		m0 = eng_memory_data(eng_instance_memory(r[0].inst), &n0);
+		m1 = eng_memory_data(eng_instance_memory(r[1].inst), &n1);
+		if (n0 != n1 || memcmp(m0, m1, n0) != 0)
+			bad++;
+		for (uint64_t i = 0; i < n0; i++)
+			h = (h ^ m0[i]) * 0x100000001b3u;
+		snprintf(line, sizeof(line), "memory %llu 0x%016llx\n", (unsigned long long)n0,
+			 (unsigned long long)h);
+		if (canon == 0)
+			buf_append(&out, line, strlen(line));
+next:
+		eng_store_free(r[0].s);
+		eng_store_free(r[1].s);
+	}
+	snprintf(path, sizeof(path), "%s/%llu.wasm", dir, (unsigned long long)seed);
+	fp = fopen(path, "wb");
+	if (!fp || fwrite(bytes.p, 1, bytes.len, fp) != bytes.len)
+		bad++;
+	if (fp)
+		fclose(fp);
+	snprintf(path, sizeof(path), "%s/%llu.expect", dir, (unsigned long long)seed);
+	fp = fopen(path, "wb");
+	if (!fp || fwrite(out.data, 1, out.len, fp) != out.len)
+		bad++;
+	if (fp)
+		fclose(fp);
+	buf_deinit(&out);
+	eng_module_free(m);
+	free(bytes.p);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 2000, i;
@@ -141,6 +267,16 @@ int main(int argc, char **argv)
 
 	if (!eng_native_supported())
 		tap_skip_all("the native backend is not supported on this machine");
+	if (argc == 5 && !strcmp(argv[1], "--emit")) {
+		/* test_engine_native_random --emit DIR FIRST COUNT */
+		uint64_t first = strtoull(argv[3], NULL, 0), count = strtoull(argv[4], NULL, 0);
+
+		for (uint64_t s = first; s < first + count; s++)
+			bad += emit_module(argv[2], s);
+		ok(bad == 0, "emit: %llu modules written to %s, interpreter and native agree "
+		   "(%u differences)", (unsigned long long)count, argv[2], bad);
+		return tap_done();
+	}
 	for (pvf = 0; pvf < 2; pvf++) {
 		bad = badmods = calls = traps = limit = 0;
 		for (i = 0; i < n; i++) {

@@ -3,6 +3,7 @@
 #ifndef PVF_CLI_H
 #define PVF_CLI_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +79,26 @@ int cli_host_open(struct cli_host *ch, const char *prog);
 void cli_host_close(struct cli_host *ch);
 /* Seconds (may have a fraction) to milliseconds; false if not > 0. */
 bool cli_parse_seconds(const char *s, uint64_t *ms);
+
+/* The progress line of long preparations (progress.c). AUTO: on a terminal
+ * only; ON: also when stderr is not one (a line every 5 s); OFF: never. */
+enum cli_progress_mode { CLI_PROGRESS_AUTO, CLI_PROGRESS_ON, CLI_PROGRESS_OFF };
+struct cli_progress {
+	const char *prog;
+	char what[160];
+	bool tty, shown, running, stop;
+	uint64_t t0_ns, cpu0_ns, delay_ns;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+/* Starts the ticking thread (nothing shows before one second). */
+void cli_progress_start(struct cli_progress *p, const char *prog, const char *what,
+			enum cli_progress_mode mode);
+/* Stops it and clears a terminal line. Safe if it never started. */
+void cli_progress_end(struct cli_progress *p);
+/* CPU time of this process and all its descendants (/proc), ns. */
+uint64_t cli_tree_cpu_ns(void);
 
 int cmd_wasm(int argc, char **argv);
 int cmd_security(int argc, char **argv);

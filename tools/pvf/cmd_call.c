@@ -38,6 +38,10 @@ static void call_usage(FILE *f)
 		"  --json               print {\"output\": \"0x..\"} (and \"version\" with\n"
 		"                       --decode version) as one JSON object\n"
 		"  --engine E           native (default where supported) or interp\n"
+		"  --progress           show the progress line (elapsed and CPU time of a\n"
+		"                       preparation longer than 1 s) also when stderr is\n"
+		"                       not a terminal, as a line every 5 s\n"
+		"  --no-progress        never show it (default: on a terminal only)\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"exit status: 0 success, 1 the code is rejected or the call fails (reason on\n"
@@ -195,6 +199,9 @@ int cmd_pvf_call(int argc, char **argv)
 	uint8_t *code = NULL, *input = NULL, *out = NULL;
 	size_t code_len = 0, input_len = 0, out_len = 0;
 	bool want_stats = false, json = false;
+	enum cli_progress_mode pmode = CLI_PROGRESS_AUTO;
+	struct cli_progress prog;
+	char what[160];
 	enum rt_err_kind kind;
 	char *hex;
 	int i, rc;
@@ -231,6 +238,10 @@ int cmd_pvf_call(int argc, char **argv)
 			want_stats = true;
 		} else if (strcmp(a, "--json") == 0) {
 			json = true;
+		} else if (strcmp(a, "--progress") == 0) {
+			pmode = CLI_PROGRESS_ON;
+		} else if (strcmp(a, "--no-progress") == 0) {
+			pmode = CLI_PROGRESS_OFF;
 		} else {
 			fprintf(stderr, "pvf call: unknown option or missing value: %s\n\n", a);
 			call_usage(stderr);
@@ -261,7 +272,10 @@ int cmd_pvf_call(int argc, char **argv)
 		rc = CLI_EXIT_ERROR;
 		goto out;
 	}
+	snprintf(what, sizeof(what), "preparing %s", argv[i]);
+	cli_progress_start(&prog, "pvf call", what, pmode);
 	kind = rt_runtime_prepare(code, code_len, &cfg, &rt, &err);
+	cli_progress_end(&prog);
 	if (kind != RT_OK) {
 		fprintf(stderr, "pvf call: %s: %s: %s\n", argv[i], rt_err_kind_str(kind), err.msg);
 		rc = kind == RT_ERR_INTERNAL ? CLI_EXIT_ERROR : CLI_EXIT_FAIL;

@@ -204,6 +204,10 @@ static void precheck_usage(FILE *f)
 		"  --worker-dir DIR     where pvf-prepare-worker and pvf-execute-worker are\n"
 		"  --in-process         pre-check in this process, without the host\n"
 		"  --json               machine-readable output on stdout\n"
+		"  --progress           show the progress line (elapsed and CPU time of a\n"
+		"                       preparation longer than 1 s) also when stderr is\n"
+		"                       not a terminal, as a line every 5 s\n"
+		"  --no-progress        never show it (default: on a terminal only)\n"
 		"  --insecure           start even if a required sandbox layer is missing\n"
 		"  -v, --verbose        show the host's and the workers' log\n"
 		"  -h, --help           this text\n"
@@ -324,6 +328,9 @@ int cmd_pvf_precheck(int argc, char **argv)
 	size_t code_len = 0;
 	uint64_t timeout_ms = RT_DEFAULT_PRECHECK_PREP_TIMEOUT_MS, t0;
 	bool json = false, in_process = false;
+	enum cli_progress_mode pmode = CLI_PROGRESS_AUTO;
+	struct cli_progress prog;
+	char what[160];
 	int i;
 
 	memset(&ch, 0, sizeof(ch));
@@ -339,6 +346,10 @@ int cmd_pvf_precheck(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(a, "--in-process")) {
 			in_process = true;
+		} else if (!strcmp(a, "--progress")) {
+			pmode = CLI_PROGRESS_ON;
+		} else if (!strcmp(a, "--no-progress")) {
+			pmode = CLI_PROGRESS_OFF;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			ch.verbose = true;
 		} else if (!strcmp(a, "--insecure")) {
@@ -371,6 +382,8 @@ int cmd_pvf_precheck(int argc, char **argv)
 		fprintf(stderr, "pvf precheck: %s\n", perr.msg);
 		return CLI_EXIT_ERROR;
 	}
+	snprintf(what, sizeof(what), "pre-checking %s", code_path);
+	cli_progress_start(&prog, "pvf precheck", what, pmode);
 	t0 = base_now_ns();
 	if (in_process) {
 		struct rt_runtime_config cfg = {0};
@@ -378,6 +391,8 @@ int cmd_pvf_precheck(int argc, char **argv)
 		struct rusage ru;
 		uint64_t c0 = base_cpu_ns();
 		enum rt_err_kind k = rt_runtime_precheck(code, code_len, &cfg, &err);
+
+		cli_progress_end(&prog);
 
 		o.cpu_ms = (double)(base_cpu_ns() - c0) / 1e6;
 		o.wall_ms = (double)(base_now_ns() - t0) / 1e6;
@@ -395,6 +410,7 @@ int cmd_pvf_precheck(int argc, char **argv)
 		int ret;
 
 		if (cli_host_open(&ch, "pvf precheck") < 0) {
+			cli_progress_end(&prog);
 			free(code);
 			return CLI_EXIT_ERROR;
 		}
@@ -404,6 +420,7 @@ int cmd_pvf_precheck(int argc, char **argv)
 		pc.prep_timeout_ms = timeout_ms;
 		pc.prep_kind = PVF_PREP_PRECHECKING;
 		ret = pvf_precheck_wait(ch.h, &pc, precheck_cb, &pw);
+		cli_progress_end(&prog);
 		o.wall_ms = (double)(base_now_ns() - t0) / 1e6;
 		o.cpu_ms = (double)ch.job_cpu_ns / 1e6;
 		o.peak_kib = ch.job_max_rss_kib;

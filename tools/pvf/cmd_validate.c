@@ -48,6 +48,11 @@ static void validate_usage(FILE *f)
 		"  --in-process             run in this process, without the host\n"
 		"  --engine E               native (default where supported) or interp, in\n"
 		"                           this process or in the workers\n"
+		"  --progress               show the progress line (elapsed and CPU time of\n"
+		"                           a validation longer than 1 s, preparation\n"
+		"                           included) also when stderr is not a terminal,\n"
+		"                           as a line every 5 s\n"
+		"  --no-progress            never show it (default: on a terminal only)\n"
 		"  --insecure               start even if a required sandbox layer is missing\n"
 		"  -v, --verbose            show the host's and the workers' log\n"
 		"  -h, --help               this text\n"
@@ -286,7 +291,8 @@ static const char *status_name(enum pvf_exec_status st)
 
 static int validate_host(struct cli_host *ch, const char *code_path, const uint8_t *code,
 			 size_t code_len, const uint8_t *params, size_t params_len,
-			 const struct buf *exec_params, uint64_t timeout_ms, bool json)
+			 const struct buf *exec_params, uint64_t timeout_ms, bool json,
+			 struct cli_progress *prog)
 {
 	struct rt_validation_params vp;
 	struct rt_validation_result res;
@@ -325,6 +331,7 @@ static int validate_host(struct cli_host *ch, const char *code_path, const uint8
 	req.priority = PVF_PRIO_CRITICAL;
 	req.kind = PVF_EXEC_APPROVAL;
 	ret = pvf_execute_wait(ch->h, &req, exec_cb, &ew);
+	cli_progress_end(prog);
 	wall_ms = (double)(base_now_ns() - t0) / 1e6;
 	cli_host_close(ch);
 	if (ret < 0) {
@@ -379,7 +386,8 @@ out:
 
 static int validate_in_process(const char *code_path, const uint8_t *code, size_t code_len,
 			       const uint8_t *params, size_t params_len,
-			       const struct rt_runtime_config *cfg, bool json)
+			       const struct rt_runtime_config *cfg, bool json,
+			       struct cli_progress *prog)
 {
 	struct rt_validation_result res;
 	struct arena a = ARENA_INIT;
@@ -393,6 +401,7 @@ static int validate_in_process(const char *code_path, const uint8_t *code, size_
 	kind = rt_runtime_prepare(code, code_len, cfg, &rt, &err);
 	if (kind == RT_OK)
 		kind = rt_validate_block(rt, params, params_len, &a, &out, &out_len, &res, &err);
+	cli_progress_end(prog);
 	if (kind == RT_OK) {
 		if (json)
 			emit_json(result_json(&res, out, out_len));
@@ -440,6 +449,9 @@ int cmd_pvf_validate(int argc, char **argv)
 	size_t code_len = 0, params_len = 0;
 	uint64_t timeout_ms = RT_DEFAULT_APPROVAL_EXEC_TIMEOUT_MS;
 	bool json = false, in_process = false;
+	enum cli_progress_mode pmode = CLI_PROGRESS_AUTO;
+	struct cli_progress prog;
+	char what[160];
 	uint32_t n;
 	int i, rc;
 
@@ -455,6 +467,10 @@ int cmd_pvf_validate(int argc, char **argv)
 			json = true;
 		} else if (strcmp(o, "--in-process") == 0) {
 			in_process = true;
+		} else if (strcmp(o, "--progress") == 0) {
+			pmode = CLI_PROGRESS_ON;
+		} else if (strcmp(o, "--no-progress") == 0) {
+			pmode = CLI_PROGRESS_OFF;
 		} else if (strcmp(o, "-v") == 0 || strcmp(o, "--verbose") == 0) {
 			ch.verbose = true;
 		} else if (strcmp(o, "--insecure") == 0) {
@@ -523,14 +539,19 @@ int cmd_pvf_validate(int argc, char **argv)
 		rc = CLI_EXIT_ERROR;
 		goto out;
 	}
+	/* preparation and execution: the line covers both */
+	snprintf(what, sizeof(what), "validating with %s", code_path);
+	cli_progress_start(&prog, "pvf validate", what, pmode);
 	if (in_process) {
-		rc = validate_in_process(code_path, code, code_len, params, params_len, &cfg, json);
+		rc = validate_in_process(code_path, code, code_len, params, params_len, &cfg, json,
+					 &prog);
 	} else if (ep.n && rt_exec_params_encode(&ep, &exec_params) < 0) {
 		rc = CLI_EXIT_ERROR;
 	} else {
 		rc = validate_host(&ch, code_path, code, code_len, params, params_len, &exec_params,
-				   timeout_ms, json);
+				   timeout_ms, json, &prog);
 	}
+	cli_progress_end(&prog);
 out:
 	buf_deinit(&exec_params);
 	free(params);

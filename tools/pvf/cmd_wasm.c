@@ -216,18 +216,46 @@ static enum eng_status decode(const uint8_t *bytes, size_t len, enum eng_profile
 	return eng_module_new(bytes, len, &cfg, out, err);
 }
 
+/* --json of validate and run: one object on stdout. */
+static void emit_json(json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	json_decref(j);
+}
+
+static json_t *error_json(const struct eng_error *err)
+{
+	json_t *o = json_object();
+	char msg[320];
+
+	fmt_eng_error(err, msg, sizeof(msg));
+	json_object_set_new(o, "status", json_string(eng_status_name(err->status)));
+	if (err->status == ENG_ERR_TRAP)
+		json_object_set_new(o, "trap", json_string(eng_trap_name(err->trap)));
+	if (err->status != ENG_ERR_TRAP && err->offset != UINT32_MAX)
+		json_object_set_new(o, "offset", json_integer(err->offset));
+	json_object_set_new(o, "message", json_string(msg));
+	return o;
+}
+
 /* ---- validate ----------------------------------------------------------- */
 
 static void validate_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pvf wasm validate [--profile pvf|full] FILE\n"
+		"usage: pvf wasm validate [--profile pvf|full] [--json] FILE\n"
 		"\n"
 		"Decodes and validates a module (plain Wasm or a zstd code blob).\n"
 		"\n"
 		"options:\n"
 		"  --profile pvf|full   pvf (default): what Polkadot's PVF pipeline accepts;\n"
 		"                       full: Wasm 2.0 without SIMD\n"
+		"  --json               {\"valid\": true|false, \"profile\": ..., \"error\": {...}}\n"
+		"                       on stdout\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"exit status: 0 valid, 1 rejected (reason printed), 2 usage, 3 I/O error\n");
@@ -243,7 +271,7 @@ static int cmd_validate(int argc, char **argv)
 	char msg[320];
 	int first;
 
-	first = parse_opts("validate", argc, argv, 0, validate_usage, &o);
+	first = parse_opts("validate", argc, argv, OPT_JSON, validate_usage, &o);
 	if (first == -2)
 		return CLI_EXIT_OK;
 	if (first < 0)
@@ -261,10 +289,29 @@ static int cmd_validate(int argc, char **argv)
 			fprintf(stderr, "pvf wasm validate: %s: %s\n", argv[first], msg);
 			return CLI_EXIT_ERROR;
 		}
-		printf("%s: %s\n", argv[first], msg);
+		if (o.json) {
+			json_t *j = json_object();
+
+			json_object_set_new(j, "file", json_string(argv[first]));
+			json_object_set_new(j, "valid", json_false());
+			json_object_set_new(j, "profile", json_string(profile_name(o.profile)));
+			json_object_set_new(j, "error", error_json(&err));
+			emit_json(j);
+		} else {
+			printf("%s: %s\n", argv[first], msg);
+		}
 		return CLI_EXIT_FAIL;
 	}
-	printf("%s: valid (profile %s)\n", argv[first], profile_name(o.profile));
+	if (o.json) {
+		json_t *j = json_object();
+
+		json_object_set_new(j, "file", json_string(argv[first]));
+		json_object_set_new(j, "valid", json_true());
+		json_object_set_new(j, "profile", json_string(profile_name(o.profile)));
+		emit_json(j);
+	} else {
+		printf("%s: valid (profile %s)\n", argv[first], profile_name(o.profile));
+	}
 	eng_module_free(m);
 	free(bytes);
 	return CLI_EXIT_OK;
@@ -276,7 +323,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pvf wasm run [--profile pvf|full] [--max-pages N] [--engine interp|native]\n"
-		"                    FILE EXPORT [ARGS...]\n"
+		"                    [--json] FILE EXPORT [ARGS...]\n"
 		"\n"
 		"Instantiates FILE and calls its exported function EXPORT. Arguments are\n"
 		"typed: i32:5 i64:-1 f32:1.5 f64:-0x1.8p3 (a float written 0xHEX with only\n"
@@ -289,6 +336,8 @@ static void run_usage(FILE *f)
 		"  --profile pvf|full   engine profile (default pvf)\n"
 		"  --max-pages N        hard maximum of any memory in 64 KiB pages\n"
 		"  --engine E           interp (default) or native (x86-64 compiler)\n"
+		"  --json               {\"results\": [\"i32:5\", ...]} or {\"error\": {...}}\n"
+		"                       on stdout\n"
 		"  -h, --help           this text\n"
 		"\n"
 		"exit status: 0 returned, 1 rejected, unlinkable or trapped (reason on\n"
@@ -436,9 +485,9 @@ static bool parse_run_arg(const char *arg, uint8_t want, struct eng_val *v)
 	}
 }
 
-static void print_result(const struct eng_val *v)
+/* A result in the form the arguments take ("i32:5", "f32:0x7fc00000"). */
+static void format_result(const struct eng_val *v, char *buf, size_t len)
 {
-	char buf[128];
 	float f;
 	double d;
 
@@ -446,24 +495,23 @@ static void print_result(const struct eng_val *v)
 	case ENG_F32:
 		memcpy(&f, &v->of.f32, sizeof(f));
 		if (isnan(f))
-			printf("f32:0x%08" PRIx32 "\n", v->of.f32);
+			snprintf(buf, len, "f32:0x%08" PRIx32, v->of.f32);
 		else
-			printf("f32:%.9g\n", (double)f);
+			snprintf(buf, len, "f32:%.9g", (double)f);
 		break;
 	case ENG_F64:
 		memcpy(&d, &v->of.f64, sizeof(d));
 		if (isnan(d))
-			printf("f64:0x%016" PRIx64 "\n", v->of.f64);
+			snprintf(buf, len, "f64:0x%016" PRIx64, v->of.f64);
 		else
-			printf("f64:%.17g\n", d);
+			snprintf(buf, len, "f64:%.17g", d);
 		break;
 	case ENG_FUNCREF:
 	case ENG_EXTERNREF:
-		printf("%s:%s\n", valtype_name(v->type), v->of.ref ? "<ref>" : "null");
+		snprintf(buf, len, "%s:%s", valtype_name(v->type), v->of.ref ? "<ref>" : "null");
 		break;
 	default:
-		cli_format_val(v, buf, sizeof(buf));
-		printf("%s\n", buf);
+		cli_format_val(v, buf, len);
 		break;
 	}
 }
@@ -484,7 +532,7 @@ static int cmd_run(int argc, char **argv)
 	char msg[320];
 	int first, nargs, ret = CLI_EXIT_ERROR;
 
-	first = parse_opts("run", argc, argv, OPT_MAX_PAGES | OPT_ENGINE, run_usage, &o);
+	first = parse_opts("run", argc, argv, OPT_MAX_PAGES | OPT_ENGINE | OPT_JSON, run_usage, &o);
 	if (first == -2)
 		return CLI_EXIT_OK;
 	if (first < 0)
@@ -552,12 +600,31 @@ static int cmd_run(int argc, char **argv)
 	if (eng_func_call(rc.store, ext.of.func, args, ft->nparams, res, ft->nresults,
 			  &err) != ENG_OK) {
 		fmt_eng_error(&err, msg, sizeof(msg));
+		if (o.json) {
+			json_t *j = json_object();
+
+			json_object_set_new(j, "error", error_json(&err));
+			emit_json(j);
+		}
 		fprintf(stderr, "pvf wasm run: %s\n", msg);
 		ret = err.status == ENG_ERR_NOMEM ? CLI_EXIT_ERROR : CLI_EXIT_FAIL;
 		goto out_free_vals;
 	}
-	for (i = 0; i < ft->nresults; i++)
-		print_result(&res[i]);
+	if (o.json) {
+		json_t *j = json_object(), *a = json_array();
+
+		for (i = 0; i < ft->nresults; i++) {
+			format_result(&res[i], msg, sizeof(msg));
+			json_array_append_new(a, json_string(msg));
+		}
+		json_object_set_new(j, "results", a);
+		emit_json(j);
+	} else {
+		for (i = 0; i < ft->nresults; i++) {
+			format_result(&res[i], msg, sizeof(msg));
+			printf("%s\n", msg);
+		}
+	}
 	ret = CLI_EXIT_OK;
 out_free_vals:
 	free(args);

@@ -14,7 +14,10 @@ static const char sections[] =
 	"  PVF_WORKER_DIR   where precheck, validate and host look for the worker\n"
 	"                   programs when --worker-dir is not given; then next to\n"
 	"                   pvf, in ../workers and in ../libexec/pvf (installed)\n"
-	"  TMPDIR           where temporary artifact caches are created (/tmp)\n";
+	"  TMPDIR           where temporary artifact caches are created (/tmp)\n"
+	"  PVF_PROGRESS_DELAY_MS\n"
+	"                   how long a preparation runs before precheck, validate\n"
+	"                   and call show their progress line (1000)\n";
 
 static const struct cli_cmd commands[] = {
 	{"wasm", cmd_wasm, "WebAssembly engine tools: validate, run, info, spectest"},

@@ -1400,6 +1400,24 @@ out:
 	return ret;
 }
 
+/* {"file": .., "passed": .., ...}: the counts since `before` */
+static json_t *counts_json(const char *file, const struct st_counts *now,
+			   const struct st_counts *before, enum eng_profile profile)
+{
+	json_t *o = json_object();
+
+	if (file)
+		json_object_set_new(o, "file", json_string(file));
+	json_object_set_new(o, "passed", json_integer((json_int_t)(now->passed - before->passed)));
+	json_object_set_new(o, "failed", json_integer((json_int_t)(now->failed - before->failed)));
+	json_object_set_new(o, "skipped",
+			    json_integer((json_int_t)(now->skipped - before->skipped)));
+	if (profile == ENG_PROFILE_PVF)
+		json_object_set_new(o, "rejected_by_profile",
+				    json_integer((json_int_t)(now->rejected - before->rejected)));
+	return o;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -1415,6 +1433,8 @@ static void usage(FILE *f)
 		"  --converter-fixes FILE  assertions whose converted binary differs from the\n"
 		"                        script (`file.wast:LINE \"engine message\" reason`)\n"
 		"  -v, --verbose         print every command's outcome and messages\n"
+		"  --json                the counts per file and in total as one JSON object\n"
+		"                        on stdout (the text goes to stderr)\n"
 		"  -h, --help            this text\n"
 		"\n"
 		"exit status: 0 no failures, 1 failures, 2 usage, 3 error\n");
@@ -1425,7 +1445,9 @@ int cmd_wasm_spectest(int argc, char **argv)
 	struct st_opts opts = {ENG_PROFILE_FULL, false, NULL, NULL, ENG_BACKEND_INTERP};
 	struct st_diffs diffs = {NULL, 0}, fixes = {NULL, 0};
 	struct st_counts counts = {0, 0, 0, 0};
-	int i, nfiles = 0, first_file = 0;
+	json_t *jfiles = NULL;
+	bool json = false;
+	int i, nfiles = 0, first_file = 0, saved_stdout = -1;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -1435,6 +1457,8 @@ int cmd_wasm_spectest(int argc, char **argv)
 			return CLI_EXIT_OK;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			opts.verbose = true;
+		} else if (strcmp(a, "--json") == 0) {
+			json = true;
 		} else if (strcmp(a, "--profile") == 0 || strncmp(a, "--profile=", 10) == 0) {
 			const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
 
@@ -1490,13 +1514,50 @@ int cmd_wasm_spectest(int argc, char **argv)
 		diffs_free(&diffs);
 		return CLI_EXIT_ERROR;
 	}
-	for (i = first_file; i < first_file + nfiles; i++)
+	if (json) {
+		/* the text goes to stderr, the object alone to stdout */
+		fflush(stdout);
+		saved_stdout = dup(STDOUT_FILENO);
+		if (saved_stdout < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "pvf wasm spectest: dup: %s\n", strerror(errno));
+			diffs_free(&diffs);
+			diffs_free(&fixes);
+			return CLI_EXIT_ERROR;
+		}
+		jfiles = json_array();
+	}
+	for (i = first_file; i < first_file + nfiles; i++) {
+		struct st_counts before = counts;
+
 		run_script(&opts, &diffs, &fixes, argv[i], &counts);
+		if (jfiles)
+			json_array_append_new(jfiles, counts_json(argv[i], &counts, &before,
+								  opts.profile));
+	}
 	printf("spectest: %" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64 " skipped",
 	       counts.passed, counts.failed, counts.skipped);
 	if (opts.profile == ENG_PROFILE_PVF)
 		printf(", %" PRIu64 " rejected-by-profile", counts.rejected);
 	printf("\n");
+	if (json) {
+		static const struct st_counts zero = {0, 0, 0, 0};
+		json_t *j = counts_json(NULL, &counts, &zero, opts.profile);
+		char *text;
+
+		fflush(stdout);
+		dup2(saved_stdout, STDOUT_FILENO);
+		close(saved_stdout);
+		json_object_set_new(j, "profile", json_string(opts.profile == ENG_PROFILE_PVF ?
+								"pvf" : "full"));
+		json_object_set_new(j, "engine", json_string(opts.backend == ENG_BACKEND_NATIVE ?
+							       "native" : "interp"));
+		json_object_set_new(j, "files", jfiles);
+		text = json_dumps(j, JSON_COMPACT);
+		if (text)
+			printf("%s\n", text);
+		free(text);
+		json_decref(j);
+	}
 	diffs_free(&diffs);
 	diffs_free(&fixes);
 	return counts.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;

@@ -257,7 +257,7 @@ enum eng_status nat__compile(struct eng_module *m, bool canon, struct nat_code *
 	code->reloc_site = g.reloc_site;
 	code->reloc_func = g.reloc_func;
 	free(g.a.p);
-	nat__compilations++;
+	__atomic_fetch_add(&nat__compilations, 1, __ATOMIC_RELAXED);
 	*out = code;
 	return ENG_OK;
 nomem:

@@ -111,7 +111,8 @@ enum eng_status nat__compile(struct eng_module *m, bool canon, struct nat_code *
 			     struct eng_error *err);
 void nat__code_free(struct nat_code *c);
 
-/* Modules compiled by nat__compile in this process (statistics, tests). */
+/* Modules compiled by nat__compile in this process (statistics, tests;
+ * incremented atomically). */
 extern uint64_t nat__compilations;
 
 /* Makes sure every module instantiated in store s is translated for the

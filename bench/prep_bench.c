@@ -5,7 +5,11 @@
  * each prints the decompressed size, the code section size, and the best of
  * N runs (default 3) of: decode+validate, interpreter translation, native
  * compilation, with MB/s of the decompressed module per CPU-second (one
- * thread), and how many functions were compiled to machine code. */
+ * thread), and how many functions were compiled to machine code; then
+ * loading instead of compiling (docs/compiler.md §4): the export of the
+ * native code, decode+validate plus eng_module_native_import, and the same
+ * at the runtime level (rt_runtime_prepare against rt_runtime_load, which
+ * also does the link check). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,65 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static void keep_min(uint64_t *best, uint64_t d)
+{
+	if (d < *best)
+		*best = d;
+}
+
+/* Export of m's native code, then a fresh module loaded from it; in the PVF
+ * profile also the runtime-level prepare and load. Best times into best[0..4]
+ * (export, decode+validate+import, import, rt prepare, rt load). */
+static int load_one(struct eng_module *m, const uint8_t *code, size_t len,
+		    const struct eng_module_config *mc, uint64_t best[5], size_t *blob_len)
+{
+	bool canon = mc->profile == ENG_PROFILE_PVF;
+	struct rt_runtime_config rc = {.engine = RT_ENGINE_NATIVE};
+	struct rt_runtime *rt = NULL;
+	struct rt_error rerr = {0};
+	struct eng_module *m2 = NULL;
+	struct eng_error err = {0};
+	struct buf blob = BUF_INIT;
+	uint64_t t, t1;
+	int ret = -1;
+
+	t = cpu_ns();
+	if (eng_module_native_export(m, canon, &blob, &err) != ENG_OK)
+		goto out;
+	keep_min(&best[0], cpu_ns() - t);
+	*blob_len = blob.len;
+	t = cpu_ns();
+	if (eng_module_new(code, len, mc, &m2, &err) != ENG_OK)
+		goto out;
+	t1 = cpu_ns();
+	if (eng_module_native_import(m2, canon, blob.data, blob.len, &err) != ENG_OK)
+		goto out;
+	keep_min(&best[1], cpu_ns() - t);
+	keep_min(&best[2], cpu_ns() - t1);
+	if (canon) {
+		buf_deinit(&blob);
+		t = cpu_ns();
+		if (rt_runtime_prepare(code, len, &rc, &rt, &rerr) != RT_OK)
+			goto out;
+		keep_min(&best[3], cpu_ns() - t);
+		if (rt_runtime_export_native(rt, &blob, &rerr) != RT_OK)
+			goto out;
+		rt_runtime_free(rt);
+		t = cpu_ns();
+		if (rt_runtime_load(code, len, blob.data, blob.len, &rc, &rt, &rerr) != RT_OK)
+			goto out;
+		keep_min(&best[4], cpu_ns() - t);
+	}
+	ret = 0;
+out:
+	if (ret < 0)
+		fprintf(stderr, "prep_bench: %s%s\n", err.msg, rerr.msg);
+	rt_runtime_free(rt);
+	eng_module_free(m2);
+	buf_deinit(&blob);
+	return ret;
+}
+
 static int one(const char *path, enum eng_profile profile, unsigned reps)
 {
 	struct eng_module_config mc = {.profile = profile};
@@ -31,6 +94,8 @@ static int one(const char *path, enum eng_profile profile, unsigned reps)
 	struct pvf_err perr = {0};
 	struct eng_error err = {0};
 	uint64_t best[3] = {UINT64_MAX, UINT64_MAX, UINT64_MAX}, t;
+	uint64_t lbest[5] = {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX};
+	size_t blob_len = 0;
 	uint8_t *blob = NULL, *code = NULL;
 	size_t blen, len;
 	unsigned r, k;
@@ -76,6 +141,11 @@ static int one(const char *path, enum eng_profile profile, unsigned reps)
 				best[k] = d[k];
 		eng_module_native_stats(m, profile == ENG_PROFILE_PVF, &ns);
 		eng_module_stats(m, &ms);
+		if (load_one(m, code, len, &mc, lbest, &blob_len) < 0) {
+			fprintf(stderr, "prep_bench: %s: load failed\n", path);
+			eng_module_free(m);
+			goto out;
+		}
 		eng_module_free(m);
 	}
 	mb = (double)len / 1e6;
@@ -87,6 +157,13 @@ static int one(const char *path, enum eng_profile profile, unsigned reps)
 	       best[0] / 1e9, mb / (best[0] / 1e9), best[1] / 1e9, best[2] / 1e9,
 	       mb / (best[2] / 1e9), (best[0] + best[1] + best[2]) / 1e9,
 	       mb / ((best[0] + best[1] + best[2]) / 1e9));
+	printf("  native code blob %.2f MB: export %.2f ms; decode+validate+import %.2f ms "
+	       "(import %.2f ms) instead of validate+translate+compile %.2f ms\n",
+	       (double)blob_len / 1e6, lbest[0] / 1e6, lbest[1] / 1e6, lbest[2] / 1e6,
+	       (best[0] + best[1] + best[2]) / 1e6);
+	if (profile == ENG_PROFILE_PVF)
+		printf("  runtime: rt_runtime_prepare %.2f ms, rt_runtime_load %.2f ms\n",
+		       lbest[3] / 1e6, lbest[4] / 1e6);
 	ret = 0;
 out:
 	free(code);

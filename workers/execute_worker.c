@@ -139,8 +139,7 @@ static int execute_job(struct wk_job *job, void *arg)
 	struct job_req_hdr hdr;
 	struct buf enc = BUF_INIT;
 	uint8_t *art = NULL, *params, *out = NULL;
-	const uint8_t *wasm;
-	size_t wasm_len, out_len = 0;
+	size_t out_len = 0;
 	enum rt_err_kind kind;
 	char msg[400];
 	int confined, rc;
@@ -174,12 +173,9 @@ static int execute_job(struct wk_job *job, void *arg)
 		}
 		kind = rt_validate_block(e->rt, params, hdr.params_len, &a, &out, &out_len, &vr,
 					 &rerr);
-	} else if (wk_artifact_parse(art, hdr.art_len, g.prep_hash, &wasm, &wasm_len, msg,
-				     sizeof(msg)) < 0) {
-		rc = job_response(job, PROTO_JOB_RUNTIME_CONSTRUCTION, msg);
-		goto out;
 	} else {
-		kind = rt_runtime_prepare(wasm, wasm_len, &g.cfg, &rt, &rerr);
+		kind = wk_artifact_load(art, hdr.art_len, g.prep_hash, &g.cfg, &rt, rerr.msg,
+					sizeof(rerr.msg));
 		if (kind == RT_OK)
 			kind = rt_validate_block(rt, params, hdr.params_len, &a, &out, &out_len,
 						 &vr, &rerr);
@@ -293,16 +289,12 @@ static struct cache_entry *cache_load(struct wk *w, const uint8_t *art, size_t a
 				      const uint8_t sum[16])
 {
 	struct rt_runtime *rt = NULL;
-	struct rt_error rerr = {0};
 	struct cache_entry *e = NULL;
-	const uint8_t *wasm;
-	size_t wasm_len, bytes;
+	size_t bytes;
 	char why[200];
 
-	if (wk_artifact_parse(art, art_len, g.prep_hash, &wasm, &wasm_len, why, sizeof(why)) < 0)
-		return NULL;
-	if (rt_runtime_prepare(wasm, wasm_len, &g.cfg, &rt, &rerr) != RT_OK) {
-		wk_log(w, PVLOG_DEBUG, "artifact not cached: %s", rerr.msg);
+	if (wk_artifact_load(art, art_len, g.prep_hash, &g.cfg, &rt, why, sizeof(why)) != RT_OK) {
+		wk_log(w, PVLOG_DEBUG, "artifact not cached: %s", why);
 		return NULL;
 	}
 	for (;;) {
@@ -556,6 +548,10 @@ int main(int argc, char **argv)
 	}
 	if (!g.params_ok)
 		wk_log(&w, PVLOG_ERROR, "executor parameters do not decode; every job will fail");
+	if (!wk_engine_from_env(&g.cfg.engine)) {
+		wk_log(&w, PVLOG_ERROR, "%s must be auto, interp or native", WK_ENV_ENGINE);
+		return 1;
+	}
 	if (wk_sandbox(&w) < 0)
 		return 1;
 	if (wk_ack(&w) < 0)

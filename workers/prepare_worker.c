@@ -8,8 +8,9 @@
  * Per PREPARE_REQ (pvf-host.md §4.8) a single-use job process, forked for
  * the job, decompresses the code (bomb limit of the request), pre-checks it
  * (rt_runtime_prepare: decode and validate in the PVF profile, stack-limiter
- * costs, link check) and sends the interim artifact (workers/worker.h) back
- * through a pipe; the worker writes it to DIR/tmp-artifact and answers with
+ * costs, link check), compiles it for the native engine (or translates it
+ * for the interpreter, PVF_WORKER_ENGINE) and sends the artifact (Wasm and
+ * native code, workers/worker.h) back through a pipe; the worker writes it to DIR/tmp-artifact and answers with
  * its XXH3-128, the job's CPU time and its memory statistics. The worker
  * watches the job's CPU clock and kills it at the request's timeout.
  */
@@ -25,6 +26,7 @@
 #include <xxhash.h>
 
 #include "base/scale.h"
+#include "engine/engine.h"
 #include "runtime/crypto.h"
 #include "runtime/runtime.h"
 
@@ -36,6 +38,10 @@ struct prep_ctx {
 	uint64_t mem_limit;         /* PrecheckingMaxMemory, 0 = none */
 	struct buf oom_frame;       /* pre-encoded Err(OutOfMemory) */
 };
+
+/* From the environment, read at start-up (worker.h). */
+static enum rt_engine engine;
+static bool foreign_build;
 
 static void str_slice(struct scale_slice *s, const char *text)
 {
@@ -115,7 +121,6 @@ static int prepare_job(struct wk_job *job, void *arg)
 				"the decompressed code is another compressed blob, not Wasm");
 
 	kind = rt_runtime_prepare(wasm, wasm_len, &c->cfg, &rt, &rerr);
-	rt_runtime_free(rt);
 	switch (kind) {
 	case RT_OK:
 		break;
@@ -141,10 +146,32 @@ static int prepare_job(struct wk_job *job, void *arg)
 		return job_fail(job, PROTO_PREP_ERR_PREPARATION, rerr.msg);
 	}
 
-	if (wk_artifact_build(&art, c->prep_hash, wasm, wasm_len) < 0)
-		return job_fail(job, PROTO_PREP_ERR_KERNEL, "out of memory building the artifact");
-	free(wasm);
-	wasm = NULL;
+	/* Without a runtime (a module prepared for execution that does not
+	 * link) the artifact has no native code; loading it reports the link
+	 * error, as preparing did. */
+	{
+		uint8_t other[ENG_BUILD_ID_LEN];
+		struct wk_artifact_spec spec = {c->prep_hash, false, NULL};
+
+		spec.native = rt_engine_resolve(c->cfg.engine) == RT_ENGINE_NATIVE;
+		if (foreign_build) {
+			for (int i = 0; i < ENG_BUILD_ID_LEN; i++)
+				other[i] = (uint8_t)~eng_build_id()[i];
+			spec.build_id = other;
+		}
+		if (wk_artifact_begin(&art, &spec, wasm, wasm_len) < 0)
+			return job_fail(job, PROTO_PREP_ERR_KERNEL,
+					"out of memory building the artifact");
+		free(wasm);
+		wasm = NULL;
+		if (rt && spec.native && rt_runtime_export_native(rt, &art, &rerr) != RT_OK)
+			return job_fail(job, PROTO_PREP_ERR_KERNEL, rerr.msg);
+		rt_runtime_free(rt);
+		rt = NULL;
+		if (wk_artifact_finish(&art, 0) < 0)
+			return job_fail(job, PROTO_PREP_ERR_KERNEL,
+					"out of memory building the artifact");
+	}
 	res.ok = true;
 	res.stats.observed_wasm_code_len = (uint32_t)wasm_len;
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
@@ -236,6 +263,7 @@ static void handle(struct wk *w, struct scale_slice payload, struct buf *reply)
 		goto out_reply;
 	}
 	rt_runtime_config_from_exec_params(&ep, &c.cfg);
+	c.cfg.engine = engine;
 	if (rt_exec_params_prep_hash(&ep, c.prep_hash) < 0 ||
 	    encode_err(&c.oom_frame, PROTO_PREP_ERR_OUT_OF_MEMORY, NULL) < 0) {
 		set_err(&res, PROTO_PREP_ERR_KERNEL, "out of memory");
@@ -251,7 +279,7 @@ static void handle(struct wk *w, struct scale_slice payload, struct buf *reply)
 	}
 	wk_job_dispatch(&job, c.req.timeout_ns);
 	ret = wk_job_collect(&job, c.req.timeout_ns,
-			     (size_t)c.req.bomb_limit + WK_ARTIFACT_HDR + (1u << 20), &end, &err);
+			     (size_t)WK_ARTIFACT_MAX + (1u << 20), &end, &err);
 	if (ret < 0) {
 		wk_job_discard(&job);
 		set_err(&res, PROTO_PREP_ERR_KERNEL, err.msg);
@@ -328,6 +356,15 @@ int main(int argc, char **argv)
 	struct wk w;
 
 	wk_start(&w, PROTO_WORKER_PREPARE, argc, argv);
+	if (!wk_engine_from_env(&engine)) {
+		wk_log(&w, PVLOG_ERROR, "%s must be auto, interp or native", WK_ENV_ENGINE);
+		return 1;
+	}
+	foreign_build = getenv(WK_ENV_TEST_FOREIGN_BUILD) &&
+			!strcmp(getenv(WK_ENV_TEST_FOREIGN_BUILD), "1");
+	if (foreign_build)
+		wk_log(&w, PVLOG_WARN, "%s=1: artifacts are stamped with another engine build "
+		       "(tests only)", WK_ENV_TEST_FOREIGN_BUILD);
 	/* libsodium and libsecp256k1 read randomness when initialised: do it
 	 * while /dev/urandom is still reachable. */
 	if (rt_crypto_init() < 0) {

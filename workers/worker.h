@@ -12,8 +12,7 @@
  * outside, on the job's CPU clock, so the job can be fully confined before
  * it learns what to do.
  *
- * Artifact format (interim, until compiled artifacts exist): see
- * wk_artifact_* below and docs/host.md.
+ * Artifact format: see wk_artifact_* below and docs/host.md.
  */
 #ifndef PVF_WORKER_H
 #define PVF_WORKER_H
@@ -25,6 +24,7 @@
 
 #include "base/base.h"
 #include "proto/proto.h"
+#include "runtime/runtime.h"
 
 #ifndef PVF_VERSION
 #define PVF_VERSION "0.0.0"
@@ -181,32 +181,87 @@ int wk_job_read(struct wk_job *job, void *p, size_t len);
  * there is none or it is malformed. *rest is what follows it. */
 int wk_job_frame(const struct buf *out, struct scale_slice *payload, struct scale_slice *rest);
 
-/* ---- artifacts ----------------------------------------------------------- */
+/* ---- artifacts (artifact.c) ------------------------------------------------ */
 
 /*
- * Interim artifact format (version 1), all integers little-endian:
+ * Artifact format, version 2 (docs/host.md "Artifacts"). All integers
+ * little-endian:
  *
  *   0   8  magic "PVFART\0\1"
- *   8   4  format version (1)
- *   12  4  profile: 1 = PVF engine profile, decoded again when loaded
- *   16  32 preparation hash of the executor parameters it was prepared with
+ *   8   4  format version (2)
+ *   12  4  profile: 1 = the PVF engine profile
+ *   16  4  engine: 1 = interpreter, 2 = native
+ *   20  4  target: 0 = any (interpreter), 1 = x86-64
+ *   24  16 engine build identity (eng_build_id)
+ *   40  32 preparation hash of the executor parameters it was prepared with
  *          (rt_exec_params_prep_hash)
- *   48  8  length of the Wasm that follows
- *   56  .  the decompressed Wasm, decoded and validated in the PVF profile
- *          and link-checked by the prepare job
+ *   72  8  Wasm length (w)
+ *   80  8  native code length (n; 0 for the interpreter)
+ *   88  w  the decompressed Wasm, decoded, validated and link-checked by the
+ *          prepare job
+ *   .   n  the native code (rt_runtime_export_native; docs/compiler.md §4)
+ *   .   16 XXH3-128 (canonical, big-endian) of every byte before it
+ *
+ * Loading (wk_artifact_load) checks, in this order: length, magic, format
+ * version, checksum, profile, engine (against the worker's), target, build
+ * identity, preparation hash, section lengths; then rt_runtime_load decodes
+ * and validates the Wasm and installs the native code without compiling.
+ * Every mismatch is RT_ERR_RUNTIME_CONSTRUCTION: the execute job answers
+ * RuntimeConstruction and the host removes the artifact and prepares again.
  */
 #define WK_ARTIFACT_MAGIC "PVFART\0\1"
-#define WK_ARTIFACT_VERSION 1u
+#define WK_ARTIFACT_VERSION 2u
 #define WK_ARTIFACT_PROFILE_PVF 1u
-#define WK_ARTIFACT_HDR 56u
+#define WK_ARTIFACT_ENGINE_INTERP 1u
+#define WK_ARTIFACT_ENGINE_NATIVE 2u
+#define WK_ARTIFACT_TARGET_ANY 0u
+#define WK_ARTIFACT_TARGET_X86_64 1u
+#define WK_ARTIFACT_HDR 88u
+#define WK_ARTIFACT_SUM 16u
+/* The largest artifact a worker writes or reads. */
+#define WK_ARTIFACT_MAX (1024u * 1024 * 1024)
 
-/* Appends header + wasm to out. 0 or -ENOMEM. */
-int wk_artifact_build(struct buf *out, const uint8_t prep_hash[32], const uint8_t *wasm,
+/* Test-only: PVF_WORKER_ENGINE=auto|interp|native in a worker's environment
+ * (the host's worker_env) selects the engine of both workers (default auto:
+ * native where supported). A worker refuses to start with another value. */
+#define WK_ENV_ENGINE "PVF_WORKER_ENGINE"
+/* Test-only: PVF_WORKER_TEST_FOREIGN_BUILD=1 makes the prepare worker stamp
+ * its artifacts with another engine build identity, so that execute workers
+ * refuse them (tests the host's re-preparation). It can only cause
+ * re-preparations, so it is not refused in secure validator mode. */
+#define WK_ENV_TEST_FOREIGN_BUILD "PVF_WORKER_TEST_FOREIGN_BUILD"
+
+/* The engine PVF_WORKER_ENGINE selects (RT_ENGINE_AUTO if unset); false for
+ * a value that is not auto, interp or native. */
+bool wk_engine_from_env(enum rt_engine *out);
+
+struct wk_artifact_spec {
+	const uint8_t *prep_hash;      /* 32 bytes */
+	bool native;                   /* engine: native code follows the Wasm */
+	const uint8_t *build_id;       /* NULL: eng_build_id() (tests: another) */
+};
+
+/* Starts an artifact in out (appending): header and Wasm. For the native
+ * engine the caller then appends the native code (rt_runtime_export_native)
+ * to out, and always finishes with wk_artifact_finish. 0 or -ENOMEM. */
+int wk_artifact_begin(struct buf *out, const struct wk_artifact_spec *spec, const uint8_t *wasm,
 		      size_t wasm_len);
-/* Checks the header against the expected preparation hash; *wasm borrows
- * from p. 0, or -EBADMSG with why filled. */
-int wk_artifact_parse(const uint8_t *p, size_t len, const uint8_t prep_hash[32],
-		      const uint8_t **wasm, size_t *wasm_len, char *why, size_t why_len);
+/* Records the length of what was appended after the Wasm (the native code)
+ * and appends the checksum; start is out->len before wk_artifact_begin.
+ * 0, -EINVAL (not an artifact begun there) or -ENOMEM. */
+int wk_artifact_finish(struct buf *out, size_t start);
+
+/* Checks an artifact (borrowed) against the worker's preparation hash and
+ * engine (cfg->engine, AUTO resolved) and loads it with rt_runtime_load:
+ * RT_OK with *out set, or the failure with why filled.
+ * RT_ERR_RUNTIME_CONSTRUCTION for anything that makes the artifact unusable
+ * here (format, checksum, engine, build, parameters; native code the engine
+ * refuses; a module that does not link), the Wasm's own classes if it no
+ * longer decodes or validates (also a reason to prepare again), or
+ * RT_ERR_INTERNAL. The single entry point of the execute side. */
+enum rt_err_kind wk_artifact_load(const uint8_t *art, size_t len, const uint8_t prep_hash[32],
+				  const struct rt_runtime_config *cfg, struct rt_runtime **out,
+				  char *why, size_t why_len);
 
 /* ---- allocation tracking (prepare worker, track_alloc.c) ----------------- */
 

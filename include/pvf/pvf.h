@@ -62,6 +62,13 @@ enum pvf_log_level {
 typedef void (*pvf_log_fn)(void *ctx, enum pvf_log_level level, const char *subsys,
 			   const char *msg);
 
+/* Execution engine of the workers (pvf_config.engine). */
+enum pvf_engine {
+	PVF_ENGINE_AUTO = 0,    /* native where the worker program supports it */
+	PVF_ENGINE_INTERP = 1,  /* the interpreter */
+	PVF_ENGINE_NATIVE = 2,  /* the x86-64 compiler (docs/compiler.md) */
+};
+
 struct pvf_config {
 	/* Artifact cache directory; created if missing. Artifacts and worker
 	 * directories left by an earlier run are deleted at start-up; other
@@ -117,6 +124,11 @@ struct pvf_config {
 	/* NULL-terminated "NAME=value" list given to workers as their whole
 	 * environment (e.g. a log filter). NULL = empty environment. */
 	const char *const *worker_env;
+	/* Engine of both worker programs, given to them as PVF_WORKER_ENGINE
+	 * in their environment (an entry of worker_env with that name is
+	 * replaced). Artifacts record their engine: an execute worker refuses
+	 * one prepared for another engine, and it is prepared again. */
+	enum pvf_engine engine;             /* PVF_ENGINE_AUTO */
 
 	pvf_log_fn log;                     /* NULL: stderr */
 	void *log_ctx;

@@ -42,6 +42,7 @@ const char *eng_status_name(enum eng_status status)
 	case ENG_ERR_UNLINKABLE: return "unlinkable";
 	case ENG_ERR_TRAP: return "trap";
 	case ENG_ERR_ARGS: return "bad arguments";
+	case ENG_ERR_NATIVE_CODE: return "native code rejected";
 	default: return "unknown status";
 	}
 }

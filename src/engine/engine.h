@@ -139,6 +139,9 @@ enum eng_status {
 	ENG_ERR_UNLINKABLE,    /* import missing or of the wrong type */
 	ENG_ERR_TRAP,          /* a trap (see eng_error.trap) */
 	ENG_ERR_ARGS,          /* embedder passed bad arguments (wrong count/type) */
+	ENG_ERR_NATIVE_CODE,   /* serialised native code rejected: another engine
+				* build, module, NaN mode, CPU, or a damaged blob
+				* (eng_module_native_import) */
 };
 
 /* Traps. The message strings (eng_trap_name) use the spec's wording. */
@@ -205,9 +208,51 @@ struct eng_native_stats {
 	uint64_t code_bytes;
 	uint32_t relocations;
 	uint32_t pinned_locals;   /* locals kept in registers (all functions) */
+	bool imported;            /* installed by eng_module_native_import */
+	uint32_t translated;      /* functions translated for the interpreter (any
+				   * mode; 0 after an import of fully compiled code) */
 };
 void eng_module_native_stats(const struct eng_module *m, bool nan_canonicalize,
 			     struct eng_native_stats *st);
+
+/* ---- serialised native code (docs/compiler.md §4) ------------------------ */
+
+/* The engine's build identity: 16 bytes derived at build time from the
+ * project version and every source file of src/engine (meson,
+ * scripts/engine-build-id.py), so it changes whenever the compiler, the
+ * run-time structures its code addresses or the interpreter change.
+ * Serialised native code is only accepted by an engine with the same
+ * identity. */
+#define ENG_BUILD_ID_LEN 16
+const uint8_t *eng_build_id(void);
+/* The identity as 32 lowercase hex digits, and the project version. */
+const char *eng_build_id_hex(void);
+const char *eng_build_version(void);
+
+struct buf;
+
+/* Appends to out (base.h's struct buf) a self-describing blob of m's native
+ * code for the given NaN mode (compiled with eng_module_prepare_native, or
+ * imported): header with format version, target, CPU features, NaN mode,
+ * profile, engine build identity and a fingerprint of the module's Wasm
+ * bytes, then the per-function table, the relocations and the code. Layout:
+ * docs/compiler.md §4. ENG_ERR_ARGS if m has no native code for that mode,
+ * ENG_ERR_NOMEM. */
+enum eng_status eng_module_native_export(const struct eng_module *m, bool nan_canonicalize,
+					 struct buf *out, struct eng_error *err);
+/* Installs native code exported by eng_module_native_export into m, which
+ * must have been created (eng_module_new) from the same Wasm bytes and
+ * profile and have no native code for that NaN mode yet: the code is
+ * copied into a fresh mapping, its direct calls are relocated and the
+ * mapping is made read+execute. Nothing is translated or compiled (unless
+ * the blob records interpreter fallbacks: then the module is translated for
+ * the interpreter, as the fallback stubs need it). data is borrowed.
+ * Every field and bound is checked; any mismatch or damage gives
+ * ENG_ERR_NATIVE_CODE with the reason in err->msg ("native code: ...").
+ * Also ENG_ERR_ARGS (code already present), ENG_ERR_NOMEM. */
+enum eng_status eng_module_native_import(struct eng_module *m, bool nan_canonicalize,
+					 const uint8_t *data, size_t len,
+					 struct eng_error *err);
 
 enum eng_profile eng_module_profile(const struct eng_module *m);
 

@@ -608,7 +608,8 @@ static void free_config(struct pvf_host *h)
 
 static int copy_config(struct pvf_host *h, const struct pvf_config *cfg)
 {
-	size_t n = 0, i;
+	static const char engine_var[] = "PVF_WORKER_ENGINE=";
+	size_t n = 0, i, k;
 
 	h->cfg = *cfg;
 	h->cfg.cache_dir = strdup(cfg->cache_dir);
@@ -622,12 +623,23 @@ static int copy_config(struct pvf_host *h, const struct pvf_config *cfg)
 	if (cfg->worker_env)
 		while (cfg->worker_env[n])
 			n++;
-	h->worker_env = calloc(n + 1, sizeof(char *));
+	h->worker_env = calloc(n + 2, sizeof(char *));
 	if (!h->worker_env)
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		if (!(h->worker_env[i] = strdup(cfg->worker_env[i])))
+	for (i = 0, k = 0; i < n; i++) {
+		/* cfg.engine, when set, replaces the variable */
+		if (cfg->engine != PVF_ENGINE_AUTO &&
+		    !strncmp(cfg->worker_env[i], engine_var, strlen(engine_var)))
+			continue;
+		if (!(h->worker_env[k++] = strdup(cfg->worker_env[i])))
 			return -ENOMEM;
+	}
+	if (cfg->engine != PVF_ENGINE_AUTO &&
+	    asprintf(&h->worker_env[k], "%s%s", engine_var,
+		     cfg->engine == PVF_ENGINE_INTERP ? "interp" : "native") < 0) {
+		h->worker_env[k] = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -635,6 +647,9 @@ static int check_config(const struct pvf_config *c, struct pvf_err *err)
 {
 	if (!c->cache_dir || !c->prepare_worker_path || !c->execute_worker_path)
 		return pvf_err_set(err, -EINVAL, "cache_dir and both worker paths are required");
+	if (c->engine != PVF_ENGINE_AUTO && c->engine != PVF_ENGINE_INTERP &&
+	    c->engine != PVF_ENGINE_NATIVE)
+		return pvf_err_set(err, -EINVAL, "unknown engine %d", (int)c->engine);
 	if (c->prepare_workers_soft_max < 1 ||
 	    c->prepare_workers_hard_max < c->prepare_workers_soft_max || c->execute_workers_max < 1)
 		return pvf_err_set(err, -EINVAL, "need 1 <= prepare soft max <= hard max and "

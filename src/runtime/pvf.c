@@ -130,19 +130,19 @@ const char *rt_engine_name(enum rt_engine e)
 	}
 }
 
-enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
-				    const struct rt_runtime_config *cfg, struct rt_runtime **out,
+enum rt_engine rt_engine_resolve(enum rt_engine e)
+{
+	if (e == RT_ENGINE_AUTO)
+		return eng_native_supported() ? RT_ENGINE_NATIVE : RT_ENGINE_INTERP;
+	return e;
+}
+
+/* A runtime with cfg's defaults applied and its engine resolved; no module
+ * yet. */
+static enum rt_err_kind runtime_new(const struct rt_runtime_config *cfg, struct rt_runtime **out,
 				    struct rt_error *err)
 {
-	struct eng_module_config mcfg = {.profile = ENG_PROFILE_PVF};
-	struct eng_error eerr = {0};
 	struct rt_runtime *rt;
-	enum rt_blob_status bst;
-	enum rt_err_kind kind;
-	enum eng_status st;
-	uint8_t *wasm = NULL;
-	size_t wasm_len = 0;
-	char msg[200];
 
 	*out = NULL;
 	if (rt_crypto_init() < 0)
@@ -159,14 +159,52 @@ enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
 	if (!rt->cfg.code_bomb_limit)
 		rt->cfg.code_bomb_limit = RT_CODE_BLOB_BOMB_LIMIT;
 	rt->set = rt->cfg.tools ? RT_HOSTSET_TOOLS : RT_HOSTSET_PVF;
-	if (rt->cfg.engine == RT_ENGINE_AUTO)
-		rt->cfg.engine = eng_native_supported() ? RT_ENGINE_NATIVE : RT_ENGINE_INTERP;
+	rt->cfg.engine = rt_engine_resolve(rt->cfg.engine);
 	if (rt->cfg.engine == RT_ENGINE_NATIVE && !eng_native_supported()) {
-		kind = fail(err, RT_ERR_INTERNAL, "the native engine is not supported on this "
+		rt_runtime_free(rt);
+		return fail(err, RT_ERR_INTERNAL, "the native engine is not supported on this "
 			    "machine (use the interpreter)");
-		goto out_free_rt;
 	}
+	*out = rt;
+	return RT_OK;
+}
 
+/* Value-stack size: enough for the module's frames up to the logical
+ * limit (known once the module is translated, compiled or imported). */
+static void runtime_value_slots(struct rt_runtime *rt)
+{
+	uint64_t bound = eng_module_value_slots_bound(rt->mod, rt->cfg.logical_stack_max);
+
+	if (bound > 32u * 1024 * 1024)
+		rt->value_slots = bound > RT_MAX_VALUE_SLOTS ? RT_MAX_VALUE_SLOTS : (uint32_t)bound;
+}
+
+static enum rt_err_kind runtime_link(struct rt_runtime *rt, struct rt_error *err)
+{
+	char msg[200];
+
+	if (!rt__link_check(rt->mod, rt->set, &rt->link, msg, sizeof(msg)))
+		return fail(err, RT_ERR_RUNTIME_CONSTRUCTION, "%s", msg);
+	return RT_OK;
+}
+
+enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
+				    const struct rt_runtime_config *cfg, struct rt_runtime **out,
+				    struct rt_error *err)
+{
+	struct eng_module_config mcfg = {.profile = ENG_PROFILE_PVF};
+	struct eng_error eerr = {0};
+	struct rt_runtime *rt;
+	enum rt_blob_status bst;
+	enum rt_err_kind kind;
+	enum eng_status st;
+	uint8_t *wasm = NULL;
+	size_t wasm_len = 0;
+
+	*out = NULL;
+	kind = runtime_new(cfg, &rt, err);
+	if (kind != RT_OK)
+		return kind;
 	bst = rt_blob_decompress(code, len, rt->cfg.code_bomb_limit, false, &wasm, &wasm_len);
 	if (bst != RT_BLOB_OK) {
 		kind = fail(err, bst == RT_BLOB_ERR_NOMEM ? RT_ERR_INTERNAL : RT_ERR_DECOMPRESS,
@@ -186,17 +224,10 @@ enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
 		kind = fail(err, classify_module_error(&eerr), "%s", eerr.msg);
 		goto out_free_wasm;
 	}
-	{
-		uint64_t bound = eng_module_value_slots_bound(rt->mod, rt->cfg.logical_stack_max);
-
-		if (bound > 32u * 1024 * 1024)
-			rt->value_slots = bound > RT_MAX_VALUE_SLOTS ? RT_MAX_VALUE_SLOTS
-								    : (uint32_t)bound;
-	}
-	if (!rt__link_check(rt->mod, rt->set, &rt->link, msg, sizeof(msg))) {
-		kind = fail(err, RT_ERR_RUNTIME_CONSTRUCTION, "%s", msg);
+	runtime_value_slots(rt);
+	kind = runtime_link(rt, err);
+	if (kind != RT_OK)
 		goto out_free_wasm;
-	}
 	free(wasm);
 	*out = rt;
 	return RT_OK;
@@ -205,6 +236,69 @@ out_free_wasm:
 out_free_rt:
 	rt_runtime_free(rt);
 	return kind;
+}
+
+enum rt_err_kind rt_runtime_load(const uint8_t *wasm, size_t wasm_len, const uint8_t *native,
+				 size_t native_len, const struct rt_runtime_config *cfg,
+				 struct rt_runtime **out, struct rt_error *err)
+{
+	struct eng_module_config mcfg = {.profile = ENG_PROFILE_PVF};
+	struct eng_error eerr = {0};
+	enum rt_engine want = native ? RT_ENGINE_NATIVE : RT_ENGINE_INTERP;
+	struct rt_runtime *rt;
+	enum rt_err_kind kind;
+	enum eng_status st;
+
+	*out = NULL;
+	if (rt_engine_resolve(cfg ? cfg->engine : RT_ENGINE_AUTO) != want)
+		return fail(err, RT_ERR_RUNTIME_CONSTRUCTION, "the artifact is for the %s engine, "
+			    "this runtime is configured for %s", rt_engine_name(want),
+			    rt_engine_name(rt_engine_resolve(cfg ? cfg->engine : RT_ENGINE_AUTO)));
+	kind = runtime_new(cfg, &rt, err);
+	if (kind != RT_OK)
+		return kind;
+	if (eng_module_new(wasm, wasm_len, &mcfg, &rt->mod, &eerr) != ENG_OK) {
+		kind = fail(err, classify_module_error(&eerr), "%s", eerr.msg);
+		goto out_free_rt;
+	}
+	/* The link check first: an artifact of a module that does not link
+	 * (prepared for execution, §4.8) fails as it did when prepared. */
+	kind = runtime_link(rt, err);
+	if (kind != RT_OK)
+		goto out_free_rt;
+	st = native ? eng_module_native_import(rt->mod, true, native, native_len, &eerr)
+		    : eng_module_prepare(rt->mod, &eerr);
+	if (st != ENG_OK) {
+		kind = fail(err, st == ENG_ERR_NATIVE_CODE ? RT_ERR_RUNTIME_CONSTRUCTION
+			    : classify_module_error(&eerr), "%s", eerr.msg);
+		goto out_free_rt;
+	}
+	runtime_value_slots(rt);
+	*out = rt;
+	return RT_OK;
+out_free_rt:
+	rt_runtime_free(rt);
+	return kind;
+}
+
+enum rt_err_kind rt_runtime_export_native(const struct rt_runtime *rt, struct buf *out,
+					  struct rt_error *err)
+{
+	struct eng_error eerr = {0};
+	enum eng_status st;
+
+	if (rt->cfg.engine != RT_ENGINE_NATIVE)
+		return fail(err, RT_ERR_INTERNAL, "the runtime was prepared for the interpreter: "
+			    "no native code");
+	st = eng_module_native_export(rt->mod, true, out, &eerr);
+	if (st != ENG_OK)
+		return fail(err, RT_ERR_INTERNAL, "%s", eerr.msg);
+	return RT_OK;
+}
+
+enum rt_engine rt_runtime_engine(const struct rt_runtime *rt)
+{
+	return rt->cfg.engine;
 }
 
 enum rt_err_kind rt_runtime_precheck(const uint8_t *code, size_t len,

@@ -506,6 +506,9 @@ struct rt_runtime_config {
 	enum rt_engine engine;
 };
 
+/* AUTO -> NATIVE where eng_native_supported(), else INTERP; others as is. */
+enum rt_engine rt_engine_resolve(enum rt_engine e);
+
 /* Config from session executor parameters (MaxMemoryPages, StackLogicalMax). */
 void rt_runtime_config_from_exec_params(const struct rt_exec_params *p,
 					struct rt_runtime_config *cfg);
@@ -519,6 +522,28 @@ enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
 				    const struct rt_runtime_config *cfg, struct rt_runtime **out,
 				    struct rt_error *err);
 void rt_runtime_free(struct rt_runtime *rt);
+/* The engine the runtime runs on (AUTO resolved). */
+enum rt_engine rt_runtime_engine(const struct rt_runtime *rt);
+
+/* Serialised native code (docs/compiler.md §4) of a runtime prepared for
+ * the native engine, appended to out (base.h buf): what rt_runtime_load
+ * takes back. RT_ERR_INTERNAL (interpreter runtime, out of memory). */
+enum rt_err_kind rt_runtime_export_native(const struct rt_runtime *rt, struct buf *out,
+					  struct rt_error *err);
+/* Loads a prepared runtime without compiling: decodes and validates the
+ * plain Wasm (the decompressed code rt_runtime_prepare accepted; no
+ * decompression here) in the PVF profile, checks the links, then installs
+ * the native code exported by rt_runtime_export_native (native != NULL: the
+ * native engine), or translates for the interpreter (native == NULL).
+ * cfg->engine, resolved, must be that engine. Both inputs are borrowed.
+ * Failures: RT_ERR_RUNTIME_CONSTRUCTION for native code that does not fit
+ * (another engine build, module, format, a damaged blob: the embedder
+ * prepares again), for an engine other than the configured one, and for a
+ * link failure; RT_ERR_PREVALIDATION / RT_ERR_PREPARATION if the Wasm no
+ * longer decodes or validates; RT_ERR_INTERNAL. */
+enum rt_err_kind rt_runtime_load(const uint8_t *wasm, size_t wasm_len, const uint8_t *native,
+				 size_t native_len, const struct rt_runtime_config *cfg,
+				 struct rt_runtime **out, struct rt_error *err);
 /* Pre-checking (determinism.md §1 steps 1-4): prepare, then discard. RT_OK
  * means "vote for"; any other kind except RT_ERR_INTERNAL "vote against". */
 enum rt_err_kind rt_runtime_precheck(const uint8_t *code, size_t len,

@@ -3,7 +3,8 @@
 # Differential test of the two engine backends on real runtimes: for every
 # runtime in ../shared/runtime-blobs, `pvf call --engine interp` and
 # `--engine native` give byte-identical outputs for Core_version and
-# Metadata_metadata, and both adder PVFs give the same ValidationResult.
+# Metadata_metadata, and both adder PVFs give the same ValidationResult (in
+# process, and through the workers with each engine).
 # TAP; exits 77 when the shared blobs are absent.
 #
 # usage: test-engines-agree.sh PVF SHARED_DIR
@@ -48,6 +49,17 @@ for f in adder-kagome.compressed.bin adder-gossamer.wasm; do
 	"$pvf" validate --in-process --engine native "$blobs/$f" --params "$tmp/bad.hex" >/dev/null 2>&1; rn=$?
 	[ $ri -eq 1 ] && [ $rn -eq 1 ]
 	t $? "$f wrong state: invalid on both engines (exit $ri, $rn)"
+done
+# Through the host and the workers: the artifact records the chosen engine
+# (byte 16: 1 interpreter, 2 native; docs/host.md "Artifacts").
+for e in interp:1 native:2; do
+	mkdir -p "$tmp/cache-${e%:*}"
+	"$pvf" validate --json --engine "${e%:*}" --cache "$tmp/cache-${e%:*}" \
+		"$blobs/adder-kagome.compressed.bin" --params "$tmp/p.hex" >"$tmp/h" 2>"$tmp/he"; rh=$?
+	art=$(ls "$tmp/cache-${e%:*}"/*.pvf 2>/dev/null | head -n 1)
+	kind=$([ -n "$art" ] && od -An -tu1 -j16 -N1 "$art" | tr -d ' ')
+	[ $rh -eq 0 ] && grep -q '"valid": true' "$tmp/h" && [ "$kind" = "${e#*:}" ]
+	t $? "adder-kagome through the workers with --engine ${e%:*}: valid, artifact engine $kind"
 done
 echo "1..$n"
 [ $failed -eq 0 ]

@@ -490,6 +490,42 @@ static void test_artifact_deleted_corrupted(void)
 	}
 }
 
+/* An artifact stamped with another engine build (the prepare worker's
+ * PVF_WORKER_TEST_FOREIGN_BUILD): the execute job refuses it as runtime
+ * construction, the host removes it, and the next request prepares again. */
+static void test_foreign_build(void)
+{
+	static const char *env[] = {"PVF_WORKER_TEST_FOREIGN_BUILD=1", NULL};
+	struct pvf_config cfg;
+	struct pvf_host *h;
+	struct t_res r = {0};
+	struct pvf_execute_req req;
+	uint8_t *halt;
+	size_t len;
+
+	w_setup();
+	halt = read_data(data_dir, "pvf_halt.wasm", &len);
+	w_config(&cfg);
+	cfg.worker_env = env;
+	h = t_host(&cfg);
+	for (int round = 1; round <= 2; round++) {
+		req = halt_req(halt, len, 300);
+		memset(&r, 0, sizeof(r));
+		pvf_execute(h, &req, t_exec_cb, &r, NULL);
+		ok(t_wait(h, &r, 1, 10000) && r.status == PVF_EXEC_POSSIBLY_INVALID &&
+		   r.reason == PVF_POSSIBLY_RUNTIME_CONSTRUCTION &&
+		   strstr(r.msg, "another engine build"),
+		   "round %d: artifact of another engine build: possibly invalid, runtime "
+		   "construction (%s)", round, r.text);
+		ok_eq(t_cache_count(".pvf"), 0, "round %d: the artifact was removed", round);
+		ok_eq(t_metric(h, "polkadot_pvf_prepare_concluded"), round,
+		      "round %d: prepared %d time(s)", round, round);
+	}
+	pvf_host_free(h);
+	free(halt);
+	t_cleanup_root();
+}
+
 static void test_bombs(void)
 {
 	struct pvf_config cfg;
@@ -1053,6 +1089,73 @@ static void test_adder_chain(void)
 	t_cleanup_root();
 }
 
+/* Both engines through the workers (pvf_config.engine, given to them as
+ * PVF_WORKER_ENGINE): the adder validates the same blocks, prepared once
+ * each. */
+static void test_adder_engines(void)
+{
+	static const char *engines[] = {"interp", "native", "auto"};
+	static const enum pvf_engine cfg_engine[] = {PVF_ENGINE_INTERP, PVF_ENGINE_NATIVE,
+						     PVF_ENGINE_AUTO};
+	struct pvf_config cfg;
+	struct pvf_host *h;
+	struct t_res r = {0};
+	struct pvf_execute_req req;
+	uint8_t head[72], next[72], block[16], *code;
+	uint8_t first[2][72];
+	size_t len;
+
+	code = blob("adder-kagome.compressed.bin", &len);
+	for (int e = 0; e < 3; e++) {
+		/* cfg.engine overrides a variable in worker_env */
+		const char *env[] = {"PVF_WORKER_ENGINE=bogus", NULL};
+		int good = 0;
+
+		w_setup();
+		w_config(&cfg);
+		cfg.engine = cfg_engine[e];
+		if (cfg.engine != PVF_ENGINE_AUTO)
+			cfg.worker_env = env;
+		h = t_host(&cfg);
+		adder_genesis(head);
+		for (uint64_t i = 1; i <= 2; i++) {
+			req = adder_req(code, len, head, block, i - 1, 1);
+			memset(&r, 0, sizeof(r));
+			pvf_execute(h, &req, t_exec_cb, &r, NULL);
+			if (!t_wait(h, &r, 1, 10000) || r.status != PVF_EXEC_OK ||
+			    !result_head(&r, next)) {
+				printf("# %s block %llu: %s\n", engines[e], (unsigned long long)i,
+				       r.text);
+				break;
+			}
+			if (i == 1 && e < 2)
+				memcpy(first[e], next, 72);
+			memcpy(head, next, 72);
+			good++;
+		}
+		ok_eq(good, 2, "%s engine: two adder blocks valid", engines[e]);
+		ok_eq(t_metric(h, "polkadot_pvf_prepare_concluded"), 1, "%s engine: prepared once",
+		      engines[e]);
+		{
+			/* the artifact records its engine (docs/host.md "Artifacts") */
+			FILE *f = fopen(t_artifact_path(), "rb");
+			uint8_t hdr[20] = {0};
+
+			if (f) {
+				if (fread(hdr, 1, sizeof(hdr), f) != sizeof(hdr))
+					memset(hdr, 0, sizeof(hdr));
+				fclose(f);
+			}
+			ok_eq(hdr[16], e == 0 ? 1 : 2, "%s engine: the artifact is for the %s "
+			      "engine", engines[e], e == 0 ? "interp" : "native");
+		}
+		pvf_host_free(h);
+		t_cleanup_root();
+	}
+	ok(memcmp(first[0], first[1], 72) == 0, "both engines give the same head data");
+	free(code);
+}
+
 static void test_concurrent(unsigned workers, int n, const char *what)
 {
 	struct pvf_config cfg;
@@ -1142,6 +1245,7 @@ int main(int argc, char **argv)
 		test_halt_timeout();
 		test_job_killed();
 		test_artifact_deleted_corrupted();
+		test_foreign_build();
 		test_bombs();
 		test_memory_hungry();
 		test_prefork();
@@ -1159,6 +1263,7 @@ int main(int argc, char **argv)
 	test_precheck_real();
 	test_prepare_job_killed();
 	test_adder_chain();
+	test_adder_engines();
 	test_concurrent(4, 100, "100 concurrent executions");
 	test_concurrent(1, 5, "serial execution with one worker");
 	test_prechecking_memory_adder();

@@ -66,6 +66,7 @@ struct cli_host {
 	const char *worker_dir;     /* NULL: search (see find_workers) */
 	bool verbose;               /* print the host's whole log */
 	bool secure;                /* secure validator mode */
+	int engine;                 /* enum pvf_engine of the workers (0 = auto) */
 	char prepare_worker[4096], execute_worker[4096];
 	char tmp_cache[256];
 	struct pvf_host *h;

@@ -139,6 +139,7 @@ int cli_host_open(struct cli_host *ch, const char *prog)
 	cfg.execute_worker_path = ch->execute_worker;
 	cfg.node_version = PVF_VERSION;
 	cfg.secure_validator_mode = ch->secure;
+	cfg.engine = (enum pvf_engine)ch->engine;
 	cfg.log = host_log;
 	cfg.log_ctx = ch;
 	cfg.log_level = PVF_LOG_DEBUG;

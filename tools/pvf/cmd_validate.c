@@ -46,8 +46,8 @@ static void validate_usage(FILE *f)
 		"  --exec-timeout S         CPU-time limit of the execution (default 12)\n"
 		"  --worker-dir DIR         where pvf-prepare-worker and pvf-execute-worker are\n"
 		"  --in-process             run in this process, without the host\n"
-		"  --engine E               with --in-process: native (default where\n"
-		"                           supported) or interp\n"
+		"  --engine E               native (default where supported) or interp, in\n"
+		"                           this process or in the workers\n"
 		"  --progress               show the progress line (elapsed and CPU time of\n"
 		"                           a validation longer than 1 s, preparation\n"
 		"                           included) also when stderr is not a terminal,\n"
@@ -480,6 +480,8 @@ int cmd_pvf_validate(int argc, char **argv)
 				fprintf(stderr, "pvf validate: --engine takes native, interp or auto\n");
 				return CLI_EXIT_USAGE;
 			}
+			ch.engine = cfg.engine == RT_ENGINE_INTERP ? PVF_ENGINE_INTERP
+				  : cfg.engine == RT_ENGINE_NATIVE ? PVF_ENGINE_NATIVE : PVF_ENGINE_AUTO;
 		} else if (strcmp(o, "--params") == 0 && i + 1 < argc) {
 			params_path = argv[++i];
 		} else if (strcmp(o, "--cache") == 0 && i + 1 < argc) {

@@ -258,6 +258,9 @@ const void *const *exec__handlers(void);
 /* Appends a listing of xf's code to out (0 or -ENOMEM). */
 int exec__disasm(const struct xfunc *xf, struct buf *out);
 
+/* Creates m->exec with every defined function's type, locals and cost but
+ * no code yet (idempotent). */
+enum eng_status exec__module_init(struct eng_module *m, struct eng_error *err);
 /* Translates every defined function of m (idempotent). */
 enum eng_status exec__prepare(struct eng_module *m, struct eng_error *err);
 

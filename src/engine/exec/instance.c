@@ -321,7 +321,10 @@ enum eng_status eng_instance_new(struct eng_store *s, struct eng_module *m,
 	enum eng_trap trap;
 
 	*out = NULL;
-	st = exec__prepare(m, err);
+	/* a native store translates in nat__instance_init, and not at all for
+	 * imported native code (eng_module_native_import) */
+	st = s->cfg.backend == ENG_BACKEND_NATIVE ? exec__module_init(m, err)
+						  : exec__prepare(m, err);
 	if (st != ENG_OK)
 		return st;
 	inst = calloc(1, sizeof(*inst));

@@ -1901,6 +1901,35 @@ out:
 	return st;
 }
 
+enum eng_status exec__module_init(struct eng_module *m, struct eng_error *err)
+{
+	struct exec_module *em = m->exec;
+	uint32_t n = m->nfuncs_total - m->nfunc_imports, i;
+
+	if (em)
+		return ENG_OK;
+	em = calloc(1, sizeof(*em));
+	if (!em)
+		return eng__error(err, ENG_ERR_NOMEM, UINT32_MAX, "out of memory");
+	em->xfuncs = calloc(n ? n : 1, sizeof(*em->xfuncs));
+	if (!em->xfuncs) {
+		free(em);
+		return eng__error(err, ENG_ERR_NOMEM, UINT32_MAX, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		struct xfunc *xf = &em->xfuncs[i];
+
+		xf->func_idx = m->nfunc_imports + i;
+		xf->ft = &m->types[m->funcs[i].type_idx];
+		xf->nlocals = m->funcs[i].nlocals;
+		xf->locals_off = xf->ft->nparams * 8u;
+		xf->cost = m->funcs[i].stack_cost;
+		m->funcs[i].compiled = xf;
+	}
+	m->exec = em;
+	return ENG_OK;
+}
+
 enum eng_status exec__prepare(struct eng_module *m, struct eng_error *err)
 {
 	struct exec_module *em = m->exec;
@@ -1909,27 +1938,10 @@ enum eng_status exec__prepare(struct eng_module *m, struct eng_error *err)
 
 	if (em && em->prepared)
 		return ENG_OK;
-	if (!em) {
-		em = calloc(1, sizeof(*em));
-		if (!em)
-			return eng__error(err, ENG_ERR_NOMEM, UINT32_MAX, "out of memory");
-		em->xfuncs = calloc(n ? n : 1, sizeof(*em->xfuncs));
-		if (!em->xfuncs) {
-			free(em);
-			return eng__error(err, ENG_ERR_NOMEM, UINT32_MAX, "out of memory");
-		}
-		for (i = 0; i < n; i++) {
-			struct xfunc *xf = &em->xfuncs[i];
-
-			xf->func_idx = m->nfunc_imports + i;
-			xf->ft = &m->types[m->funcs[i].type_idx];
-			xf->nlocals = m->funcs[i].nlocals;
-			xf->locals_off = xf->ft->nparams * 8u;
-			xf->cost = m->funcs[i].stack_cost;
-			m->funcs[i].compiled = xf;
-		}
-		m->exec = em;
-	}
+	st = exec__module_init(m, err);
+	if (st != ENG_OK)
+		return st;
+	em = m->exec;
 	for (i = 0; i < n; i++) {
 		if (em->xfuncs[i].ready)
 			continue;
@@ -1957,13 +1969,15 @@ uint64_t eng_module_value_slots_bound(const struct eng_module *m, uint32_t logic
 	uint32_t n = m->nfuncs_total - m->nfunc_imports, i;
 	uint64_t max_slots = 0, best_num = 0, best_den = 1, host = 0;
 
-	if (!em || !em->prepared)
+	if (!em)
 		return 0;
 	for (i = 0; i < n; i++) {
 		const struct xfunc *xf = &em->xfuncs[i];
 		uint64_t slots = xf->frame_bytes / 8u;
 
-		if (xf->cost == 0)
+		/* frame_bytes is 0 until translated (or set from imported
+		 * native code, native/blob.c) */
+		if (xf->cost == 0 || xf->frame_bytes == 0)
 			return 0;
 		if (slots > max_slots)
 			max_slots = slots;

@@ -12,6 +12,7 @@
 #include "cg.h"
 
 uint32_t nat__test_fallback_every;
+uint64_t nat__compilations;
 
 /* nat_enter(ni = rdi, code = rsi, sp = rdx, fp = rcx) */
 static void emit_thunk(struct cgm *g)
@@ -259,6 +260,7 @@ enum eng_status nat__compile(struct eng_module *m, bool canon, bool guard,
 	code->reloc_site = g.reloc_site;
 	code->reloc_func = g.reloc_func;
 	free(g.a.p);
+	__atomic_fetch_add(&nat__compilations, 1, __ATOMIC_RELAXED);
 	*out = code;
 	return ENG_OK;
 nomem:

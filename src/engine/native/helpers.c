@@ -34,6 +34,10 @@ static uint32_t h_call_host(struct nat_inst *ni, struct eng_func *cf, uint64_t *
 
 static uint32_t h_interp(struct nat_inst *ni, uint32_t func_idx, uint8_t *fp)
 {
+	struct nat_ctx *ctx = ni->store->native;
+
+	if (!ctx->interp_ready && nat__store_interp_ready(ni->store) != ENG_TRAP_NONE)
+		return ENG_TRAP_NOMEM;
 	return exec__run(ni->store, ni->funcs[func_idx], fp);
 }
 

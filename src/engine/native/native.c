@@ -89,6 +89,13 @@ void eng_module_native_stats(const struct eng_module *m, bool nan_canonicalize,
 	st->code_bytes = c->len;
 	st->relocations = c->nrelocs;
 	st->pinned_locals = c->npinned;
+	st->imported = c->imported;
+	if (m->exec) {
+		const struct exec_module *em = m->exec;
+
+		for (uint32_t i = 0; i < c->nfuncs; i++)
+			st->translated += em->xfuncs[i].ready;
+	}
 }
 
 void nat__module_free(struct eng_module *m)
@@ -123,6 +130,13 @@ enum eng_status nat__instance_init(struct eng_store *s, struct eng_instance *ins
 			 err);
 	if (st != ENG_OK)
 		return st;
+	/* interpreter fallbacks already ran in this store: they may call into
+	 * this module too (nat__store_interp_ready) */
+	if (s->native && ((struct nat_ctx *)s->native)->interp_ready) {
+		st = exec__prepare(m, err);
+		if (st != ENG_OK)
+			return st;
+	}
 	ni = calloc(1, sizeof(*ni) + (size_t)m->nglobals_total * sizeof(uint64_t *));
 	if (!ni)
 		return eng__error(err, ENG_ERR_NOMEM, UINT32_MAX, "out of memory");
@@ -183,6 +197,22 @@ static struct nat_ctx *store_ctx(struct eng_store *s)
 	ctx->stack_size = size + 4096;
 	s->native = ctx;
 	return ctx;
+}
+
+uint32_t nat__store_interp_ready(struct eng_store *s)
+{
+	struct nat_ctx *ctx = s->native;
+	struct obj_hdr *h;
+
+	for (h = s->objects; h; h = h->next) {
+		if (h->kind != OBJ_INSTANCE)
+			continue;
+		/* validated modules translate unless memory runs out */
+		if (exec__prepare(((struct eng_instance *)(void *)h)->m, NULL) != ENG_OK)
+			return ENG_TRAP_NOMEM;
+	}
+	ctx->interp_ready = true;
+	return ENG_TRAP_NONE;
 }
 
 void nat__store_free(struct eng_store *s)

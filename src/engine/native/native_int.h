@@ -60,6 +60,8 @@ struct nat_ctx {
 	uint8_t *stack;           /* mapping: guard page, then the native stack */
 	size_t stack_size;        /* bytes mapped, guard included */
 	uint32_t nesting;         /* nat__run activations of this store */
+	bool interp_ready;        /* every module instantiated in the store is
+				   * translated (set at the first fallback) */
 };
 
 /* Executable code of one module in one NaN mode. Nothing in the code is
@@ -81,6 +83,7 @@ struct nat_code {
 	uint32_t npinned;
 	bool guard;               /* memory accesses rely on guard regions */
 	uint32_t oob_stub_off;    /* the out-of-bounds trap stub (fault.c) */
+	bool imported;            /* from eng_module_native_import (blob.c) */
 };
 
 struct nat_module {
@@ -116,6 +119,16 @@ extern __thread struct eng_store *nat__tls_store __attribute__((tls_model("initi
 /* Out-of-bounds accesses turned into traps by the fault handler (tests). */
 extern uint64_t nat__guard_faults;
 void nat__code_free(struct nat_code *c);
+
+/* Modules compiled by nat__compile in this process (statistics, tests;
+ * incremented atomically). */
+extern uint64_t nat__compilations;
+
+/* Makes sure every module instantiated in store s is translated for the
+ * interpreter (imported native code is not): done once per store, before
+ * the first interpreter fallback runs, because interpreted code may call any
+ * function of the store in the interpreter. 0 or ENG_TRAP_NOMEM. */
+uint32_t nat__store_interp_ready(struct eng_store *s);
 
 /* Tests only: when not 0, every defined function whose index is a multiple
  * of it gets the interpreter stub instead of machine code (exercises the

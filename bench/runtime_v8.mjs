@@ -16,10 +16,12 @@
 //
 // Prints one JSON line: calls, min_ns, median_ns (per call, instantiation
 // included), compile_ns, out_len, sha256 of the output, host_calls. With
-// --hex, prints the output as 0x-hex instead (one call, for tests).
+// --hex, prints the output as 0x-hex instead (one call, for tests). Exports
+// the allocator (Heap) for its test.
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 
 const MAX_MEMORY_PAGES = 2080;          // 32 + 2048, the PVF executor's default
 
@@ -80,9 +82,9 @@ function readImportedMemory(bytes) {
 // memory when it runs past the end. Any error poisons it and traps the call.
 const PAGE = 65536, N_ORDERS = 23, MAX_ALLOC = 32 * 1024 * 1024, NIL = 0xffffffff;
 
-class HeapError extends Error {}
+export class HeapError extends Error {}
 
-class Heap {
+export class Heap {
   constructor(memory, heapBase, maxPages) {
     this.memory = memory;
     this.maxPages = maxPages || 65536;
@@ -298,4 +300,6 @@ function main() {
   }));
 }
 
-main();
+// Run as a program; imported (tests/cli/runtime_v8_alloc.mjs), only exports.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  main();

@@ -96,13 +96,20 @@ export class Heap {
     this.buf = null;
     this.dv = null;
   }
-  view() {                      // memory.buffer changes when memory grows
-    const b = this.memory.buffer;
-    if (b !== this.buf) { this.buf = b; this.dv = new DataView(b); }
+  // The memory's current ArrayBuffer and a DataView on it, cached: growing
+  // the memory (by the guest or by bump()) detaches the old buffer, whose
+  // byteLength then reads 0. Asking memory.buffer on every call is an API
+  // call into V8 and would make the JS host slower than it needs to be.
+  view() {
+    if (this.buf === null || this.buf.byteLength === 0) {
+      this.buf = this.memory.buffer;
+      this.dv = new DataView(this.buf);
+    }
     return this.dv;
   }
   observe() {
-    const size = this.memory.buffer.byteLength;
+    this.view();
+    const size = this.buf.byteLength;
     if (size < this.lastSize) throw new HeapError('memory shrunk');
     this.lastSize = size;
     return size;
@@ -149,7 +156,8 @@ export class Heap {
         this.heads[order] = next;
       } else {
         h = this.bump(block + 8, msize);
-        msize = this.memory.buffer.byteLength;
+        this.view();
+        msize = this.buf.byteLength;
       }
       this.setHeader(h, order, 1, msize);
       return h + 8;
@@ -178,13 +186,12 @@ export class Heap {
 
 // ---- host functions -----------------------------------------------------
 function makeCall(mod, memLimits) {
-  const counts = new Map();
-  const call = { heap: null, memory: null, counts };
-  const count = (name) => counts.set(name, (counts.get(name) || 0) + 1);
+  const call = { heap: null, memory: null, names: [], counts: [] };
   // A pointer-size argument (ptr | len << 32) must lie inside memory.
   const range = (ps) => {
     const ptr = Number(ps & 0xffffffffn), len = Number(ps >> 32n);
-    if (ptr + len > call.memory.buffer.byteLength)
+    call.heap.view();
+    if (ptr + len > call.heap.buf.byteLength)
       throw new Error('host function argument out of bounds');
     return [ptr, len];
   };
@@ -197,7 +204,7 @@ function makeCall(mod, memLimits) {
     ext_storage_get_version_1: (key) => {
       range(key);
       const p = call.heap.alloc(1);
-      new Uint8Array(call.memory.buffer)[p] = 0;
+      call.heap.dv.setUint8(p, 0);
       return BigInt(p) | (1n << 32n);
     },
   };
@@ -209,9 +216,11 @@ function makeCall(mod, memLimits) {
       continue;
     if (imp.kind !== 'function')
       throw new Error(`import env.${imp.name}: unsupported kind ${imp.kind}`);
-    const name = imp.name, f = host[name];
+    const name = imp.name, f = host[name], i = call.names.length;
+    call.names.push(name);
+    call.counts.push(0);
     // Fixed arity (at most 3 arguments here): no rest-argument arrays per call.
-    env[name] = f ? (a, b, c) => { count(name); return f(a, b, c); }
+    env[name] = f ? (a, b, c) => { call.counts[i]++; return f(a, b, c); }
       : () => { throw new Error(`host function ${name} is not provided by runtime_v8.mjs`); };
   }
   call.env = env;
@@ -278,7 +287,7 @@ function main() {
   let first = null;
   for (let i = 0; i < warmup; i++)
     first = runOnce(mod, call, fn, input);
-  const perCallCounts = new Map(call.counts);
+  const before = call.counts.slice();
   const times = [];
   for (let i = 0; i < calls; i++) {
     const t = process.hrtime.bigint();
@@ -291,8 +300,10 @@ function main() {
   }
   times.sort((a, b) => a - b);
   const hostCalls = {};
-  for (const [k, v] of call.counts)
-    hostCalls[k] = (v - (perCallCounts.get(k) || 0)) / calls;
+  call.names.forEach((name, i) => {
+    if (call.counts[i] !== before[i])
+      hostCalls[name] = (call.counts[i] - before[i]) / calls;
+  });
   console.log(JSON.stringify({
     calls, min_ns: times[0], median_ns: times[times.length >> 1],
     compile_ns: Number(compileNs), out_len: first.length,

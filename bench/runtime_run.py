@@ -8,7 +8,8 @@ a fresh instance as the host does. Prints the best per-call time (the
 fastest of the timed calls, as bench/run.py takes the best repetition: the
 machine is shared, and the median mostly measures the neighbours; with
 --rounds R > 1 the best of all rounds, followed by how much the rounds' bests
-spread: +N% = (slowest - fastest) / fastest) and ratios, and exits 1 if the
+spread: +N% = (slowest - fastest) / fastest) and ratios (native/TurboFan also
+on the median calls, which include V8's garbage collections), and exits 1 if the
 four outputs (and the host-function counts) are not identical. --verbose
 adds the medians, preparation times and host-function counts.
 
@@ -87,7 +88,7 @@ def main():
 
     cols = [e for e, _ in engines]
     print(f"{'runtime/export':32} {'out B':>7} " + " ".join(f"{c + ' ms':>15}" for c in cols)
-          + ("  native/TF  interp/Lo" if len(cols) == 4 else ""))
+          + ("  native/TF  (median)  interp/Lo" if len(cols) == 4 else ""))
     for name in names:
         blob, fn, inp, calls, pvf = all_cases[name]
         code = os.path.join(blobs, blob)
@@ -118,6 +119,7 @@ def main():
                     sys.exit(f"runtime bench: {name}: HOST CALLS DIFFER: {e} {r['host_calls']}, "
                              f"native {ref['host_calls']}")
         ms = {e: min(r["min_ns"] for r in res[e]) / 1e6 for e in cols}
+        med = {e: statistics.median(r["median_ns"] for r in res[e]) / 1e6 for e in cols}
         cells = []
         for e in cols:
             cell = f"{ms[e]:.3f}"
@@ -127,16 +129,18 @@ def main():
             cells.append(f"{cell:>15}")
         line = f"{name:32} {ref['out_len']:7} " + " ".join(cells)
         if len(cols) == 4:
-            line += f"  {ms['native'] / ms['v8-turbofan']:8.2f}x {ms['interp'] / ms['v8-liftoff']:9.2f}x"
+            line += (f"  {ms['native'] / ms['v8-turbofan']:8.2f}x "
+                     f"{med['native'] / med['v8-turbofan']:8.2f}x "
+                     f"{ms['interp'] / ms['v8-liftoff']:9.2f}x")
         print(line, flush=True)
         if verbose:
             for e in cols:
                 r = res[e][0]
-                med = statistics.median(x["median_ns"] for x in res[e]) / 1e6
-                print(f"    {e:12} median {med:.3f} ms, prepare/compile "
+                print(f"    {e:12} median {med[e]:.3f} ms, prepare/compile "
                       f"{r['compile_ns'] / 1e6:.1f} ms, host calls {r['host_calls']}")
     print("(best ms per call, fresh instance each; outputs and host-call counts identical on all "
-          "engines; native/TF < 1: our native engine is faster than TurboFan)")
+          "engines;\n native/TF < 1: our native engine is faster than TurboFan; (median): the "
+          "same with the median calls)")
 
 if __name__ == "__main__":
     main()

@@ -50,10 +50,14 @@ def categorise(dso, sym):
     return "other"
 
 def samples(cmd):
-    with tempfile.NamedTemporaryFile(suffix=".perf") as f:
-        subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(HZ), "-o", f.name]
-                       + cmd, check=True, capture_output=True)
-        rep = subprocess.run(["perf", "report", "-i", f.name, "--no-children", "--sort",
+    # node --perf-basic-prof also writes an isolate-*-v8.log into its working
+    # directory: run it in a temporary one. (The /tmp/perf-PID.map files it
+    # writes for perf stay, as with any perf session.)
+    with tempfile.TemporaryDirectory() as d:
+        f = os.path.join(d, "perf.data")
+        subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", str(HZ), "-o", f]
+                       + cmd, check=True, capture_output=True, cwd=d)
+        rep = subprocess.run(["perf", "report", "-i", f, "--no-children", "--sort",
                               "dso,sym", "-F", "sample,dso,sym", "--stdio"],
                              check=True, capture_output=True, text=True).stdout
     out = {}
@@ -82,7 +86,8 @@ def main():
         elif a == "--engine": engine = args.pop(0)
         else: sys.exit(__doc__)
     blob, fn, inp, _, pvf = runtime_run.cases()[args[0]]
-    code = os.path.join(shared, "runtime-blobs", blob)
+    build = os.path.abspath(build)   # the harnesses run in a temporary directory
+    code = os.path.abspath(os.path.join(shared, "runtime-blobs", blob))
     tail = [code, fn] + ([inp] if inp else [])
     ours = per_call(lambda k: [os.path.join(build, "bench", "runtime_bench"), "--engine", engine,
                                "--calls", str(k), "--warmup", "0"]

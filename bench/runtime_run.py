@@ -22,8 +22,7 @@ ROOT = os.path.dirname(HERE)
 
 # name -> (blob in shared/runtime-blobs, export, input, timed calls, PVF host set)
 # Only runtime/export pairs whose host functions runtime_v8.mjs provides
-# (allocator, logging, storage_get on empty storage); moonbase's
-# Metadata_metadata also needs blake2_128 and twox_128 and is left out.
+# (allocator, logging, blake2_128, twox_128, storage_get on empty storage).
 def cases():
     vec = adder_vectors()
     return {
@@ -32,6 +31,8 @@ def cases():
                                         "Metadata_metadata", "", 20, False),
         "coretime/Metadata_metadata": ("coretime-polkadot-1003000.compressed.bin",
                                        "Metadata_metadata", "", 20, False),
+        "moonbase/Metadata_metadata": ("moonbase-4300.compressed.bin", "Metadata_metadata", "",
+                                       20, False),
         "shell-v2/Metadata_metadata": ("shell-v2.wasm.zst", "Metadata_metadata", "", 50, False),
         "westend/Core_version": ("westend-9300.compressed.bin", "Core_version", "", 50, False),
         "moonbase/Core_version": ("moonbase-4300.compressed.bin", "Core_version", "", 50, False),

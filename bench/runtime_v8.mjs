@@ -11,8 +11,8 @@
 // align8(__heap_base), input allocated with it and copied, EXPORT(ptr, len)
 // called, the i64 result unpacked as (len << 32 | ptr), bounds-checked and
 // copied out. Host functions: the allocator, logging (max level 0, messages
-// dropped) and ext_storage_get_version_1 on an empty storage; every other
-// import throws naming itself when called.
+// dropped), blake2_128 and twox_128 hashing, and ext_storage_get_version_1 on
+// an empty storage; every other import throws naming itself when called.
 //
 // Prints one JSON line: calls, min_ns, median_ns (per call, instantiation
 // included), compile_ns, out_len, sha256 of the output, host_calls. With
@@ -184,6 +184,115 @@ export class Heap {
   }
 }
 
+// ---- hashing (runtime-abi.md §6): only what moonbase's Metadata_metadata uses --
+// BigInt arithmetic: a few calls per runtime call, clarity over speed.
+const M64 = (1n << 64n) - 1n;
+const rotr64 = (x, n) => ((x >> n) | (x << (64n - n))) & M64;
+const rotl64 = (x, n) => ((x << n) | (x >> (64n - n))) & M64;
+const le64 = (b, i) => {
+  let v = 0n;
+  for (let k = 7; k >= 0; k--) v = (v << 8n) | BigInt(b[i + k] ?? 0);
+  return v;
+};
+const put64 = (out, i, v) => { for (let k = 0; k < 8; k++) out[i + k] = Number((v >> BigInt(8 * k)) & 0xffn); };
+
+// BLAKE2b (RFC 7693), unkeyed, digest length outLen (a parameter of the hash).
+const B2_IV = [0x6a09e667f3bcc908n, 0xbb67ae8584caa73bn, 0x3c6ef372fe94f82bn, 0xa54ff53a5f1d36f1n,
+  0x510e527fade682d1n, 0x9b05688c2b3e6c1fn, 0x1f83d9abfb41bd6bn, 0x5be0cd19137e2179n];
+const B2_SIGMA = [
+  [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+  [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
+  [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4],
+  [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
+  [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13],
+  [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
+  [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11],
+  [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
+  [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5],
+  [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0]];
+
+export function blake2b(data, outLen) {
+  const h = B2_IV.slice();
+  h[0] ^= 0x01010000n ^ BigInt(outLen);
+  const compress = (off, t, last) => {
+    const m = [];
+    for (let i = 0; i < 16; i++) m.push(off + 8 * i < data.length ? le64(data, off + 8 * i) : 0n);
+    if (off + 128 > data.length)       // the last, zero-padded block
+      for (let i = 0; i < 16; i++) {
+        let v = 0n;
+        for (let k = 7; k >= 0; k--) {
+          const j = off + 8 * i + k;
+          v = (v << 8n) | BigInt(j < data.length ? data[j] : 0);
+        }
+        m[i] = v;
+      }
+    const v = h.concat(B2_IV);
+    v[12] ^= BigInt(t) & M64;
+    v[13] ^= BigInt(t) >> 64n;
+    if (last) v[14] ^= M64;
+    const g = (a, b, c, d, x, y) => {
+      v[a] = (v[a] + v[b] + x) & M64; v[d] = rotr64(v[d] ^ v[a], 32n);
+      v[c] = (v[c] + v[d]) & M64; v[b] = rotr64(v[b] ^ v[c], 24n);
+      v[a] = (v[a] + v[b] + y) & M64; v[d] = rotr64(v[d] ^ v[a], 16n);
+      v[c] = (v[c] + v[d]) & M64; v[b] = rotr64(v[b] ^ v[c], 63n);
+    };
+    for (let r = 0; r < 12; r++) {
+      const s = B2_SIGMA[r % 10];
+      g(0, 4, 8, 12, m[s[0]], m[s[1]]); g(1, 5, 9, 13, m[s[2]], m[s[3]]);
+      g(2, 6, 10, 14, m[s[4]], m[s[5]]); g(3, 7, 11, 15, m[s[6]], m[s[7]]);
+      g(0, 5, 10, 15, m[s[8]], m[s[9]]); g(1, 6, 11, 12, m[s[10]], m[s[11]]);
+      g(2, 7, 8, 13, m[s[12]], m[s[13]]); g(3, 4, 9, 14, m[s[14]], m[s[15]]);
+    }
+    for (let i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+  };
+  let off = 0;
+  while (data.length - off > 128) { compress(off, off + 128, false); off += 128; }
+  compress(off, data.length, true);
+  const out = new Uint8Array(64);
+  for (let i = 0; i < 8; i++) put64(out, 8 * i, h[i]);
+  return out.subarray(0, outLen);
+}
+
+// XXH64 with a 64-bit seed; twox_128 = XXH64 seeds 0 and 1, little-endian.
+const P1 = 11400714785074694791n, P2 = 14029467366897019727n, P3 = 1609587929392839161n,
+  P4 = 9650029242287828579n, P5 = 2870177450012600261n;
+const xxRound = (acc, x) => (rotl64((acc + x * P2) & M64, 31n) * P1) & M64;
+
+export function xxh64(data, seed) {
+  const len = data.length;
+  let i = 0, h;
+  if (len >= 32) {
+    const v = [(seed + P1 + P2) & M64, (seed + P2) & M64, seed, (seed - P1) & M64];
+    for (; i + 32 <= len; i += 32)
+      for (let k = 0; k < 4; k++) v[k] = xxRound(v[k], le64(data, i + 8 * k));
+    h = (rotl64(v[0], 1n) + rotl64(v[1], 7n) + rotl64(v[2], 12n) + rotl64(v[3], 18n)) & M64;
+    for (let k = 0; k < 4; k++) h = (((h ^ xxRound(0n, v[k])) * P1) + P4) & M64;
+  } else {
+    h = (seed + P5) & M64;
+  }
+  h = (h + BigInt(len)) & M64;
+  for (; i + 8 <= len; i += 8)
+    h = ((rotl64(h ^ xxRound(0n, le64(data, i)), 27n) * P1) + P4) & M64;
+  if (i + 4 <= len) {
+    const w = BigInt((data[i] | data[i + 1] << 8 | data[i + 2] << 16 | data[i + 3] << 24) >>> 0);
+    h = ((rotl64(h ^ ((w * P1) & M64), 23n) * P2) + P3) & M64;
+    i += 4;
+  }
+  for (; i < len; i++)
+    h = (rotl64(h ^ ((BigInt(data[i]) * P5) & M64), 11n) * P1) & M64;
+  h ^= h >> 33n; h = (h * P2) & M64;
+  h ^= h >> 29n; h = (h * P3) & M64;
+  h ^= h >> 32n;
+  return h;
+}
+
+export function twox128(data) {
+  const out = new Uint8Array(16);
+  put64(out, 0, xxh64(data, 0n));
+  put64(out, 8, xxh64(data, 1n));
+  return out;
+}
+
 // ---- host functions -----------------------------------------------------
 function makeCall(mod, memLimits) {
   const call = { heap: null, memory: null, names: [], counts: [] };
@@ -195,11 +304,25 @@ function makeCall(mod, memLimits) {
       throw new Error('host function argument out of bounds');
     return [ptr, len];
   };
+  // The bytes of a pointer-size argument (a copy).
+  const bytes = (ps) => {
+    const [ptr, len] = range(ps);
+    return new Uint8Array(call.heap.buf, ptr, len).slice();
+  };
+  // AllocateAndReturnPointer<[u8; N]>: the host allocates N bytes, writes them, returns the pointer.
+  const hashOut = (digest) => {
+    const p = call.heap.alloc(digest.length);
+    call.heap.view();
+    new Uint8Array(call.heap.buf, p, digest.length).set(digest);
+    return p;
+  };
   const host = {
     ext_allocator_malloc_version_1: (size) => call.heap.alloc(size >>> 0),
     ext_allocator_free_version_1: (ptr) => { call.heap.free(ptr >>> 0); },
     ext_logging_max_level_version_1: () => 0,
     ext_logging_log_version_1: (level, target, msg) => { range(target); range(msg); },
+    ext_hashing_blake2_128_version_1: (data) => hashOut(blake2b(bytes(data), 16)),
+    ext_hashing_twox_128_version_1: (data) => hashOut(twox128(bytes(data))),
     // Empty storage: always None (one byte 0x00, allocated for the runtime).
     ext_storage_get_version_1: (key) => {
       range(key);

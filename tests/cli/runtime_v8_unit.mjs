@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The JS freeing-bump allocator of bench/runtime_v8.mjs against the vectors
-// of runtime-abi.md §2 (sc-allocator's unit tests). Prints one line per
+// of runtime-abi.md §2 (sc-allocator's unit tests), and its hash functions
+// against published vectors and libxxhash/hashlib outputs. Prints one line per
 // check, "PASS name" or "FAIL name: why" (test-runtime-v8.sh makes TAP of
 // them); exit status 1 if any failed.
 //
-// usage: node runtime_v8_alloc.mjs PATH/TO/runtime_v8.mjs
+// usage: node runtime_v8_unit.mjs PATH/TO/runtime_v8.mjs
 import { pathToFileURL } from 'node:url';
 
-const { Heap } = await import(pathToFileURL(process.argv[2]).href);
+const { Heap, blake2b, xxh64, twox128 } = await import(pathToFileURL(process.argv[2]).href);
 const NIL = 0xffffffff;
 let failed = 0;
 
@@ -117,5 +118,24 @@ check('freeing a free block fails and poisons the allocator', () => {
     throws(() => h.alloc(8), /poisoned/);
 });
 check('freeing pointer 4 fails', () => throws(() => heap(0).free(4), /invalid pointer/));
+
+const hex = (u) => Buffer.from(u).toString('hex');
+const u64 = (x) => x.toString(16).padStart(16, '0');
+check('hash: blake2b-512("abc") (RFC 7693 appendix A)', () =>
+  eq(hex(blake2b(Buffer.from('abc'), 64)), 'ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b7' +
+    '4b12bb6fdbffa2d17d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923'));
+check('hash: blake2b-256("")', () => eq(hex(blake2b(Buffer.alloc(0), 32)),
+  '0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8'));
+check('hash: blake2b-128 of 128, 256 and 300 bytes (block boundaries)', () =>
+  eq([128, 256, 300].map((n) => hex(blake2b(Buffer.alloc(n, 7), 16))),
+    ['756a48ce14169f40cd99326c54065708', '545f8551ebe83f9d35663f30b8c6be23',
+      '119e8ee566cc271b97e483ef8a8a99b1']));
+check('hash: XXH64("", 0)', () => eq(u64(xxh64(Buffer.alloc(0), 0n)), 'ef46db3751d8e999'));
+check('hash: XXH64 of 7, 12, 45 and 100 bytes, seeds 0 and 1 (libxxhash)', () =>
+  eq([7, 12, 45, 100].map((n) => [0n, 1n].map((s) => u64(xxh64(Buffer.alloc(n, 3), s)))),
+    [['faaf6ccf5f4417d5', 'a1dbdcf51bd6593b'], ['bd41d380ba6dc95f', '1041d5b507a1a251'],
+      ['3bbf697fce249497', 'a63d818adf3ac390'], ['53b778d3e7257767', '1efbcc082bd1284a']]));
+check('hash: twox_128("System") (the System pallet prefix)', () =>
+  eq(hex(twox128(Buffer.from('System'))), '26aa394eea5630e07c48ae0c9558cef7'));
 
 process.exit(failed ? 1 : 0);

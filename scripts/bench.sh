@@ -1,11 +1,15 @@
 #!/bin/sh
-# make bench: engine benchmarks (bench/run.py: ratios to native) and the
-# validation-host benchmark (bench/host_bench: latency, throughput, memory
-# through the real workers), in one run. Prints figures, never pass/fail.
+# make bench: engine benchmarks (bench/run.py: ratios to native), real runtime
+# calls against node's V8 (bench/runtime_run.py) and the validation-host
+# benchmark (bench/host_bench: latency, throughput, memory through the real
+# workers), in one run. Prints figures; fails only when engines disagree on an
+# output (a correctness bug, not a slow run).
 set -eu
 build=${1:-build}
 here=$(dirname "$0")/..
 python3 "$here/bench/run.py" "$build"
+echo
+python3 "$here/bench/runtime_run.py" "$build" --shared "$here/../shared"
 echo
 code=$here/../shared/runtime-blobs/adder-kagome.compressed.bin
 [ -f "$code" ] || code=$build/tests/pvfs/adder.wasm

@@ -132,6 +132,9 @@ struct eng_store {
 	uint32_t nframes_cap;
 	uint32_t depth;                /* frames in use */
 	uint64_t sl_counter;           /* logical stack counter */
+	uint64_t sl_limit;             /* logical_stack_max, or UINT64_MAX when
+					* off: native code always counts and
+					* compares, so it needs no test */
 	char host_msg[160];            /* message of the last host trap */
 	bool host_msg_set;
 	struct eng_memory no_mem;      /* what rt_mem points at without memory */

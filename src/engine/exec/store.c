@@ -38,6 +38,7 @@ enum eng_status eng_store_new(const struct eng_store_config *config, struct eng_
 	if (!s->cfg.max_table_elems)
 		s->cfg.max_table_elems = EXEC_DEFAULT_TABLE_ELEMS;
 	s->no_mem.base = &s->no_mem_byte;
+	s->sl_limit = s->cfg.logical_stack_max ? s->cfg.logical_stack_max : UINT64_MAX;
 	/* Native code leaves out-of-bounds accesses to guard regions when the
 	 * fault handler is in place (docs/compiler.md "Memory accesses"). */
 	s->guard_mem = s->cfg.backend == ENG_BACKEND_NATIVE && !s->cfg.no_guard_pages &&

@@ -202,6 +202,7 @@ unsigned cg_ro_reg(struct cg *c, uint32_t i);
 /* Pinned locals to their slots before a call/helper, and back after. */
 void cg_pins_save(struct cg *c);
 void cg_pins_load(struct cg *c);
+void cg_pins_init(struct cg *c);
 /* Reloads r12/r13 if a call or memory.grow may have changed them. */
 void cg_mem_ready(struct cg *c);
 /* A label (loop head, else, end): checked extents no longer hold. */

@@ -362,6 +362,24 @@ void cg_pins_save(struct cg *c)
 		pin_move(c, c->pinned[i], true);
 }
 
+/* Function entry: pinned parameters from their slots, pinned declared
+ * locals zeroed in their registers (their slots are not written before the
+ * first save). */
+void cg_pins_init(struct cg *c)
+{
+	uint32_t i, l;
+
+	for (i = 0; i < c->npinned; i++) {
+		l = c->pinned[i];
+		if (l < c->ft->nparams)
+			pin_move(c, l, false);
+		else if (vt_xmm(c->ltypes[l]))
+			sse_bit(c->a, 0x0f57, c->lreg[l], c->lreg[l]);    /* xorps */
+		else
+			alu_rr(c->a, ALU_XOR, false, c->lreg[l], c->lreg[l]);
+	}
+}
+
 void cg_pins_load(struct cg *c)
 {
 	uint32_t i;

@@ -16,7 +16,7 @@
 void cg_prologue(struct cg *c)
 {
 	struct asmbuf *a = c->a;
-	uint32_t cost = c->xf->cost, nl = c->fn->nlocals, i;
+	uint32_t cost = c->xf->cost, nl = c->fn->nlocals, i, nz = 0;
 	int32_t off0 = local_off(c->ft->nparams);
 
 	alu_ri(a, ALU_SUB, true, RSP, 8);
@@ -27,24 +27,26 @@ void cg_prologue(struct cg *c)
 	alu_rm(a, ALU_CMP, true, RAX, xm(RBX, ST_OFF(stack_end)));
 	cg_trap_if(c, CC_A, ENG_TRAP_CALL_STACK_EXHAUSTED);
 	if (cost) {
-		size_t skip;
-
-		mov_rm(a, false, RCX, xm(RBX, ST_OFF(cfg.logical_stack_max)));
-		test_rr(a, false, RCX, RCX);
-		skip = jcc32(a, CC_E);
+		/* counted even with the limiter off (sl_limit = UINT64_MAX then:
+		 * the compare never trips, and the epilogue takes it back), so
+		 * there is no test of the limit's presence */
 		mov_ri64(a, GPR_SCRATCH, cost);
 		alu_rm(a, ALU_ADD, true, GPR_SCRATCH, xm(RBX, ST_OFF(sl_counter)));
-		alu_rr(a, ALU_CMP, true, GPR_SCRATCH, RCX);
+		alu_rm(a, ALU_CMP, true, GPR_SCRATCH, xm(RBX, ST_OFF(sl_limit)));
 		cg_trap_if(c, CC_A, ENG_TRAP_STACK_LIMIT);
 		mov_mr(a, true, xm(RBX, ST_OFF(sl_counter)), GPR_SCRATCH);
-		patch_rel32(a, skip, a->len);
 	}
 	x_rm(a, 0, false, 0xff, 0, xm(RBX, ST_OFF(depth)), false);   /* inc dword */
-	if (nl > 0 && nl <= 8) {
+	/* declared locals start at zero: pinned ones in their registers
+	 * (cg_pins_init), the others in their slots */
+	for (i = 0; i < nl; i++)
+		nz += c->lreg[c->ft->nparams + i] == NOREG;
+	if (nz > 0 && nz <= 8) {
 		mov_ri32(a, RAX, 0);
 		for (i = 0; i < nl; i++)
-			mov_mr(a, true, xm(R14, off0 + (int32_t)(i * 8)), RAX);
-	} else if (nl > 8) {
+			if (c->lreg[c->ft->nparams + i] == NOREG)
+				mov_mr(a, true, xm(R14, off0 + (int32_t)(i * 8)), RAX);
+	} else if (nz > 8) {
 		lea(a, RDI, xm(R14, off0));
 		mov_ri32(a, RCX, nl);
 		mov_ri32(a, RAX, 0);
@@ -53,7 +55,7 @@ void cg_prologue(struct cg *c)
 	c->mem_valid = false;
 	if (c->uses_mem)
 		cg_reload_mem(c);
-	cg_pins_load(c);
+	cg_pins_init(c);
 }
 
 static void epilogue(struct cg *c)
@@ -62,14 +64,11 @@ static void epilogue(struct cg *c)
 	uint32_t cost = c->xf->cost;
 
 	x_rm(a, 0, false, 0xff, 1, xm(RBX, ST_OFF(depth)), false);   /* dec dword */
-	if (cost) {
-		size_t skip;
-
-		alu_mi(a, ALU_CMP, false, xm(RBX, ST_OFF(cfg.logical_stack_max)), 0);
-		skip = jcc32(a, CC_E);
+	if (cost && cost <= INT32_MAX) {
+		alu_mi(a, ALU_SUB, true, xm(RBX, ST_OFF(sl_counter)), (int32_t)cost);
+	} else if (cost) {
 		mov_ri64(a, GPR_SCRATCH, cost);
 		alu_mr(a, ALU_SUB, true, xm(RBX, ST_OFF(sl_counter)), GPR_SCRATCH);
-		patch_rel32(a, skip, a->len);
 	}
 	alu_ri(a, ALU_ADD, true, RSP, 8);
 	ret(a);

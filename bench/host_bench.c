@@ -336,8 +336,9 @@ static int latency(struct bench *b, size_t n, unsigned gap_us, const char *label
 		       " + host-measured execution %.3f ms + submit/deliver %.3f ms\n",
 		       mean, (q1 - q0) * 1e3 / (double)b->n_lat, (e1 - e0) * 1e3 / (double)b->n_lat,
 		       mean - (q1 - q0 + e1 - e0) * 1e3 / (double)b->n_lat);
-		printf("  execution %.3f ms = job CPU (instantiation + validate_block; the worker loaded the artifact once, before) %.3f ms"
-		       " + worker IPC, PoV and params, pipes, job exit, scheduling %.3f ms\n",
+		printf("  execution %.3f ms = job CPU (instantiation + validate_block; the worker"
+		       " loaded the artifact once, before) %.3f ms + worker IPC, PoV and params,"
+		       " pipes, job exit, scheduling %.3f ms\n",
 		       (e1 - e0) * 1e3 / (double)b->n_lat,
 		       (double)b->cpu_ns_sum / 1e6 / (double)b->n_lat,
 		       (e1 - e0) * 1e3 / (double)b->n_lat -

@@ -493,6 +493,23 @@ static void test_memory(void)
 	run(&t, "store_consts", 1, A(vi32(65528)));
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.store of a constant past the end traps");
 	ok_eq(run(&t, "load32", 1, A(vi32(65528))), 0x11223344, "the store before the trap happened");
+	run(&t, "store_addi", 2, A(vi32(1000), vi32(0xdeadbeefu)));
+	ok_eq(run(&t, "load32", 1, A(vi32(1004))), 0xdeadbeefu, "i32.store of (x - 8) offset=12");
+	run(&t, "store_addi", 2, A(vi32(4), vi32(1)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i32.store: the addend wraps at 2^32, the offset does not");
+	run(&t, "store_addi", 2, A(vi32(8), vi32(0x55667788u)));
+	ok_eq(run(&t, "load32", 1, A(vi32(12))), 0x55667788u, "i32.store of (8 - 8) offset=12");
+	run(&t, "store16_addi", 2, A(vi32(0x80000802u), vi32(0xabcd)));
+	ok_eq(run(&t, "load32", 1, A(vi32(2048))), 0xabcd, "i32.store16 of (c + x) wrapping to 2048");
+	ok_eq(run(&t, "load16s_addi", 1, A(vi32(26))), 0xfffffff0u, "i32.load16_s of (x - 4) offset=2");
+	run(&t, "load16s_addi", 1, A(vi32(2)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i32.load16_s: the addend wraps, the offset does not");
+	run(&t, "move_addi", 2, A(vi32(2200), vi32(20)));
+	ok_eq(run(&t, "load8_u", 1, A(vi32(2204))), 0x02, "byte move with addends on both sides");
+	run(&t, "move_addi", 2, A(vi32(0xfffffffdu), vi32(20)));
+	ok_eq(run(&t, "load8_u", 1, A(vi32(1))), 0x02, "the move's destination addend wraps");
+	run(&t, "move_addi", 2, A(vi32(2200), vi32(4)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "the move's source addend wraps, its offset does not");
 	ok_eq(run(&t, "add_chain", 1, A(vi32(5))), 6, "folded chain of additions wraps at 2^32");
 	run(&t, "loop_words", 3, A(vi32(4000), vi32(16), vi32(4008)));
 	ok(run(&t, "load64", 1, A(vi32(4000))) == 0x0807060504030201ull &&

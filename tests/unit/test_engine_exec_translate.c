@@ -6,7 +6,7 @@
  * fused compare-and-branch, fused address arithmetic, free conversions,
  * constant addresses and values, folded additions, a copy loop as one
  * instruction (memory-to-memory move + paired increments + loop branch),
- * paired copies.
+ * paired copies, pending addends folded into loads, stores and moves.
  * Frame offsets are in bytes (8 per slot); branch displacements are
  * relative to the displacement field.
  *
@@ -24,13 +24,18 @@ static const char *const expected[] = {
 	/* 0 */ "i32_add 16 0 8\ncopy 0 16\nret\n",
 	/* 1 */ "i32_add_i 0 0 5\nret\n",
 	/* 2 */ "i32_add_i 0 0 1\nbri32_lt_s_i 0 10 -36\nret\n",
-	/* 3 */ "ld32u_addi 0 0 8 4\nret\n",
+	/* 3 */ "ld32u 0 0 8 4\nret\n",
 	/* 4 */ "copy 8 0\nconst32 0 7\ni32_sub 0 8 0\nret\n",
 	/* 5 */ "bri32_le_u 0 8 32\ncopy 16 0\nbr 20\ncopy 16 8\ncopy 0 16\nret\n",
 	/* 6 */ "ret\n",
-	/* 7 */ "st32_i 0 9 4\nld32u_c 8 16 0\ni32_add_i 0 8 3\nret\n",
-	/* 8 */ "loop_mov 4 0 0 0 8 0 8 8 4 0 0 4 0 16\nret\n",
+	/* 7 */ "st32_i 9 0 0 4\nld32u_c 8 16 0\ni32_add_i 0 8 3\nret\n",
+	/* 8 */ "loop_mov 4 0 0 0 0 8 0 0 8 8 4 0 0 4 0 16\nret\n",
 	/* 9 */ "copy2 16 0 0 8\ncopy 8 16\nret\n",
+	/* 10 */ "i32_xor 32 8 16\nst8 32 0 1024 0\nret\n",
+	/* 11 */ "mov8 0 100 1 8 -3 2\nret\n",
+	/* 12 */ "i32_add_i 8 0 -4\nld32u 0 8 0 0\nret\n",
+	/* 13 */ "i32_mul 16 0 8\nld32u 0 16 8 0\nret\n",
+	/* 14 */ "i32_add_i 8 0 5\nconst32 0 0\nld32u 0 8 0 0\nret\n",
 };
 
 /* Drops the "  offset:" column and collapses runs of spaces. */

@@ -38,19 +38,19 @@ static unsigned op_fields(enum xop op)
 		break;
 	}
 	if (op >= XOP_ld8u && op <= XOP_st64)
-		return 3;
-	if (op >= XOP_ld32u_add && op <= XOP_ld8u_addi)
+		return 4;
+	if (op >= XOP_ld32u_add && op <= XOP_ld8u_add)
 		return 4;
 	if (op >= XOP_ld32u_c && op <= XOP_ld8u_c)
 		return 3;
-	if (op == XOP_st32_i || op == XOP_st8_i)
-		return 3;
-	if (op == XOP_st64_i || (op >= XOP_mov32 && op <= XOP_mov8) || op == XOP_copy2)
+	if (op == XOP_st32_i || op == XOP_st8_i || op == XOP_copy2)
 		return 4;
-	if (op == XOP_i32_add_i2)
+	if (op == XOP_st64_i)
+		return 5;
+	if (op == XOP_i32_add_i2 || (op >= XOP_mov32 && op <= XOP_mov8))
 		return 6;
 	if (op == XOP_loop_mov)
-		return 14;
+		return 16;
 	if (op >= XOP_i64_add_i && op <= XOP_i64_ge_u_i)
 		return 4;
 	if (op >= XOP_i32_add_i && op <= XOP_i32_ge_u_i)

@@ -157,7 +157,10 @@ struct exec_module {
 	bool prepared;
 };
 
-/* Internal opcodes. Their handlers are labels in interp.c. */
+/* Internal opcodes. Their handlers are labels in interp.c. Loads (ld*: dst,
+ * address) and stores (st*: value, address) give an address as three
+ * fields: a slot, an addend added to it in 32 bits (a folded i32.add) and
+ * the memarg offset, added in 64 bits. */
 #define EXEC_OPS(X)                                                            \
 	X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(ret) X(exit)   \
 	X(call) X(call_import) X(call_indirect)                                 \
@@ -220,14 +223,13 @@ struct exec_module {
 	X(bri32_gt_s_i) X(bri32_gt_u_i) X(bri32_le_s_i) X(bri32_le_u_i)         \
 	X(bri32_ge_s_i) X(bri32_ge_u_i)                                        \
 	X(bri64_eqz) X(bri64_nez)                                              \
-	/* loads whose address is an i32.add: dst, a, b|imm, offset */         \
-	X(ld32u_add) X(ld64_add) X(ld8u_add) X(ld32u_addi) X(ld64_addi)         \
-	X(ld8u_addi)                                                            \
+	/* loads whose address is an i32.add of two slots: dst, a, b, offset */ \
+	X(ld32u_add) X(ld64_add) X(ld8u_add)                                    \
 	/* loads from a constant address: dst, 64-bit effective address */     \
 	X(ld32u_c) X(ld64_c) X(ld8u_c)                                         \
-	/* stores of a constant: addr, value (st64_i: 64-bit), offset */       \
+	/* stores of a constant: value (st64_i: 64-bit), address */             \
 	X(st32_i) X(st64_i) X(st8_i)                                            \
-	/* a load stored right away: dst addr, dst offset, src addr, src offset */ \
+	/* a load stored right away: dst address, src address */               \
 	X(mov32) X(mov64) X(mov8)                                              \
 	/* two additions of immediates: d1, a1, imm1, d2, a2, imm2 */          \
 	X(i32_add_i2)                                                           \

@@ -65,9 +65,9 @@ static inline const uint8_t *jump(const uint8_t *p)
 /* The operands of loop_mov (see the translator's loop_fuse). */
 struct loop_mov {
 	uint8_t *dst_addr;
-	uint32_t dst_off;
+	uint32_t dst_add, dst_off;
 	uint8_t *src_addr;
-	uint32_t src_off;
+	uint32_t src_add, src_off;
 	uint8_t *d1, *a1;
 	uint32_t i1;
 	uint8_t *d2, *a2;
@@ -84,8 +84,8 @@ static inline uint32_t slot32(const uint8_t *p)
 static inline bool loop_mov_step(const struct loop_mov *lm, uint8_t *mem, uint64_t msize,
 				 unsigned width)
 {
-	uint64_t src = (uint64_t)slot32(lm->src_addr) + lm->src_off;
-	uint64_t dst = (uint64_t)slot32(lm->dst_addr) + lm->dst_off;
+	uint64_t src = (uint64_t)(uint32_t)(slot32(lm->src_addr) + lm->src_add) + lm->src_off;
+	uint64_t dst = (uint64_t)(uint32_t)(slot32(lm->dst_addr) + lm->dst_add) + lm->dst_off;
 	uint64_t v = 0;
 
 	if (src + width > msize || dst + width > msize)
@@ -345,16 +345,17 @@ op_global_set:
 	goto *adv(&ip, 2);
 
 	/* ---- memory --------------------------------------------------------- */
-	/* Loads: dst, addr, offset. Stores: addr, value, offset. The effective
-	 * address is computed in 64 bits, so it never wraps. */
-#define EA(k) ((uint64_t)U32(k) + FLD(2))
+	/* Loads: dst, address. Stores: value, address. An address is three
+	 * fields: slot, addend, offset; the addend is added in 32 bits (it is a
+	 * folded i32.add), the offset in 64 bits, so the sum never wraps. */
+#define EA(k) ((uint64_t)(uint32_t)(U32(k) + FLD((k) + 1)) + FLD((k) + 2))
 op_ld8u: {
 	uint64_t ea = EA(1);
 
 	if (ea + 1 > msize)
 		goto trap_mem;
 	SLOT(0) = mem[ea];
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_ld16u: {
 	uint64_t ea = EA(1);
@@ -364,7 +365,7 @@ op_ld16u: {
 		goto trap_mem;
 	memcpy(&v, mem + ea, 2);
 	SLOT(0) = v;
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_ld32u: {
 	uint64_t ea = EA(1);
@@ -374,7 +375,7 @@ op_ld32u: {
 		goto trap_mem;
 	memcpy(&v, mem + ea, 4);
 	SLOT(0) = v;
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_ld64: {
 	uint64_t ea = EA(1), v;
@@ -383,7 +384,7 @@ op_ld64: {
 		goto trap_mem;
 	memcpy(&v, mem + ea, 8);
 	SLOT(0) = v;
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_ld8s32: {
 	uint64_t ea = EA(1);
@@ -391,7 +392,7 @@ op_ld8s32: {
 	if (ea + 1 > msize)
 		goto trap_mem;
 	SLOT(0) = (uint32_t)(int32_t)(int8_t)mem[ea];
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_ld16s32: {
 	uint64_t ea = EA(1);
@@ -401,7 +402,7 @@ op_ld16s32: {
 		goto trap_mem;
 	memcpy(&v, mem + ea, 2);
 	SLOT(0) = (uint32_t)(int32_t)v;
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_ld8s64: {
 	uint64_t ea = EA(1);
@@ -409,7 +410,7 @@ op_ld8s64: {
 	if (ea + 1 > msize)
 		goto trap_mem;
 	SLOT(0) = (uint64_t)(int64_t)(int8_t)mem[ea];
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_ld16s64: {
 	uint64_t ea = EA(1);
@@ -419,7 +420,7 @@ op_ld16s64: {
 		goto trap_mem;
 	memcpy(&v, mem + ea, 2);
 	SLOT(0) = (uint64_t)(int64_t)v;
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_ld32s64: {
 	uint64_t ea = EA(1);
@@ -429,23 +430,12 @@ op_ld32s64: {
 		goto trap_mem;
 	memcpy(&v, mem + ea, 4);
 	SLOT(0) = (uint64_t)(int64_t)v;
-	goto *adv(&ip, 3);
-}
-	/* Fused address add: dst, a, b|imm, offset. */
-#define EA_ADD ((uint64_t)(uint32_t)(U32(1) + U32(2)) + FLD(3))
-#define EA_ADDI ((uint64_t)(uint32_t)(U32(1) + FLD(2)) + FLD(3))
-op_ld32u_add: {
-	uint64_t ea = EA_ADD;
-	uint32_t v;
-
-	if (ea + 4 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + ea, 4);
-	SLOT(0) = v;
 	goto *adv(&ip, 4);
 }
-op_ld32u_addi: {
-	uint64_t ea = EA_ADDI;
+	/* Fused address add: dst, a, b, offset. */
+#define EA_ADD ((uint64_t)(uint32_t)(U32(1) + U32(2)) + FLD(3))
+op_ld32u_add: {
+	uint64_t ea = EA_ADD;
 	uint32_t v;
 
 	if (ea + 4 > msize)
@@ -463,15 +453,6 @@ op_ld64_add: {
 	SLOT(0) = v;
 	goto *adv(&ip, 4);
 }
-op_ld64_addi: {
-	uint64_t ea = EA_ADDI, v;
-
-	if (ea + 8 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + ea, 8);
-	SLOT(0) = v;
-	goto *adv(&ip, 4);
-}
 op_ld8u_add: {
 	uint64_t ea = EA_ADD;
 
@@ -480,16 +461,7 @@ op_ld8u_add: {
 	SLOT(0) = mem[ea];
 	goto *adv(&ip, 4);
 }
-op_ld8u_addi: {
-	uint64_t ea = EA_ADDI;
-
-	if (ea + 1 > msize)
-		goto trap_mem;
-	SLOT(0) = mem[ea];
-	goto *adv(&ip, 4);
-}
 #undef EA_ADD
-#undef EA_ADDI
 	/* Constant address: dst, effective address (64 bits). */
 op_ld32u_c: {
 	uint64_t ea = IMM64(1);
@@ -518,61 +490,61 @@ op_ld8u_c: {
 	SLOT(0) = mem[ea];
 	goto *adv(&ip, 3);
 }
-	/* Constant value: addr, value, offset (st64_i: value in two fields). */
+	/* Constant value: value (st64_i: two fields), address. */
 op_st32_i: {
-	uint64_t ea = (uint64_t)U32(0) + FLD(2);
-	uint32_t v = FLD(1);
+	uint64_t ea = EA(1);
+	uint32_t v = FLD(0);
 
 	if (ea + 4 > msize)
 		goto trap_mem;
 	memcpy(mem + ea, &v, 4);
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_st64_i: {
-	uint64_t ea = (uint64_t)U32(0) + FLD(3), v = IMM64(1);
+	uint64_t ea = EA(2), v = IMM64(0);
 
 	if (ea + 8 > msize)
 		goto trap_mem;
 	memcpy(mem + ea, &v, 8);
-	goto *adv(&ip, 4);
+	goto *adv(&ip, 5);
 }
-	/* Memory-to-memory moves: dst addr, dst offset, src addr, src offset.
-	 * The load is checked (and may trap) before the store. */
+	/* Memory-to-memory moves: dst address, src address. The load is
+	 * checked (and may trap) before the store. */
 op_mov32: {
-	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1);
+	uint64_t dst = EA(0), src = EA(3);
 	uint32_t v;
 
 	if (src + 4 > msize || dst + 4 > msize)
 		goto trap_mem;
 	memcpy(&v, mem + src, 4);
 	memcpy(mem + dst, &v, 4);
-	goto *adv(&ip, 4);
+	goto *adv(&ip, 6);
 }
 op_mov64: {
-	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1), v;
+	uint64_t dst = EA(0), src = EA(3), v;
 
 	if (src + 8 > msize || dst + 8 > msize)
 		goto trap_mem;
 	memcpy(&v, mem + src, 8);
 	memcpy(mem + dst, &v, 8);
-	goto *adv(&ip, 4);
+	goto *adv(&ip, 6);
 }
 op_mov8: {
-	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1);
+	uint64_t dst = EA(0), src = EA(3);
 
 	if (src + 1 > msize || dst + 1 > msize)
 		goto trap_mem;
 	mem[dst] = mem[src];
-	goto *adv(&ip, 4);
+	goto *adv(&ip, 6);
 }
 op_loop_mov: {
 	/* Runs `movN; i32_add_i2; bri32_lt_u|ne back` until the branch falls
 	 * through; each step exactly as its own handler would. */
 	uint32_t width = FLD(0), ne = FLD(1);
 	struct loop_mov lm = {
-		fp + FLD(2), FLD(3), fp + FLD(4), FLD(5),
-		fp + FLD(6), fp + FLD(7), FLD(8), fp + FLD(9), fp + FLD(10), FLD(11),
-		fp + FLD(12), fp + FLD(13),
+		fp + FLD(2), FLD(3), FLD(4), fp + FLD(5), FLD(6), FLD(7),
+		fp + FLD(8), fp + FLD(9), FLD(10), fp + FLD(11), fp + FLD(12), FLD(13),
+		fp + FLD(14), fp + FLD(15),
 	};
 
 	switch (width) {
@@ -595,53 +567,53 @@ op_loop_mov: {
 		} while (loop_mov_again(&lm, ne));
 		break;
 	}
-	goto *adv(&ip, 14);
+	goto *adv(&ip, 16);
 }
 op_i32_add_i2:
 	SLOT(0) = (uint32_t)(U32(1) + FLD(2));
 	SLOT(3) = (uint32_t)(U32(4) + FLD(5));
 	goto *adv(&ip, 6);
 op_st8_i: {
-	uint64_t ea = (uint64_t)U32(0) + FLD(2);
+	uint64_t ea = EA(1);
 
 	if (ea + 1 > msize)
 		goto trap_mem;
-	mem[ea] = (uint8_t)FLD(1);
-	goto *adv(&ip, 3);
+	mem[ea] = (uint8_t)FLD(0);
+	goto *adv(&ip, 4);
 }
 op_st8: {
-	uint64_t ea = EA(0);
+	uint64_t ea = EA(1);
 
 	if (ea + 1 > msize)
 		goto trap_mem;
-	mem[ea] = (uint8_t)SLOT(1);
-	goto *adv(&ip, 3);
+	mem[ea] = (uint8_t)SLOT(0);
+	goto *adv(&ip, 4);
 }
 op_st16: {
-	uint64_t ea = EA(0);
-	uint16_t v = (uint16_t)SLOT(1);
+	uint64_t ea = EA(1);
+	uint16_t v = (uint16_t)SLOT(0);
 
 	if (ea + 2 > msize)
 		goto trap_mem;
 	memcpy(mem + ea, &v, 2);
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_st32: {
-	uint64_t ea = EA(0);
-	uint32_t v = (uint32_t)SLOT(1);
+	uint64_t ea = EA(1);
+	uint32_t v = (uint32_t)SLOT(0);
 
 	if (ea + 4 > msize)
 		goto trap_mem;
 	memcpy(mem + ea, &v, 4);
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_st64: {
-	uint64_t ea = EA(0), v = SLOT(1);
+	uint64_t ea = EA(1), v = SLOT(0);
 
 	if (ea + 8 > msize)
 		goto trap_mem;
 	memcpy(mem + ea, &v, 8);
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 #undef EA
 op_memory_size:

@@ -12,7 +12,14 @@
  * ("materialised") whenever a merge point needs a fixed layout: block entry,
  * branches, calls, and before the aliased local is overwritten.
  *
- * Invariant: entries below the innermost control frame's height are TEMP.
+ * An i32 entry may also carry a pending addend: its value is (the local or its
+ * home) + add, wrapping at 32 bits. `i32.add`/`i32.sub` of a constant only
+ * changes the addend; loads and stores take it as part of the address (their
+ * effective address is `(u32)(addr + add) + offset`), anything else writes
+ * the sum first.
+ *
+ * Invariant: entries below the innermost control frame's height are TEMP
+ * with no addend.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +32,7 @@ enum vkind { V_TEMP, V_LOCAL, V_CONST };
 struct vent {
 	uint8_t kind;
 	uint32_t local_off;   /* V_LOCAL: frame offset of the local */
+	uint32_t add;         /* V_LOCAL, V_TEMP (i32 only): pending addend */
 	uint64_t value;       /* V_CONST: slot bits */
 };
 
@@ -346,17 +354,13 @@ static void set_result(struct xl *x, uint32_t dst_field)
 	x->last_h = x->vh - 1;
 }
 
-/* True if stack entry i is TEMP and was written by the last instruction. */
-static bool last_produced(const struct xl *x, uint32_t i)
-{
-	return x->last_ok && x->last_end == x->code.len && x->last_h == i && i < x->vh &&
-	       x->vs[i].kind == V_TEMP;
-}
-
+/* True if the top entry is TEMP (no addend) and was written by the last
+ * instruction. */
 static bool last_produced_top(const struct xl *x)
 {
 	return x->last_ok && x->last_end == x->code.len && x->vh > 0 &&
-	       x->last_h == x->vh - 1 && x->vs[x->vh - 1].kind == V_TEMP;
+	       x->last_h == x->vh - 1 && x->vs[x->vh - 1].kind == V_TEMP &&
+	       !x->vs[x->vh - 1].add;
 }
 
 static void emit_const(struct xl *x, uint32_t dst, uint64_t v)
@@ -370,6 +374,14 @@ static void emit_const(struct xl *x, uint32_t dst, uint64_t v)
 		emit_u32(x, dst);
 		emit_u64(x, v);
 	}
+}
+
+static void emit_addi(struct xl *x, uint32_t dst, uint32_t src, uint32_t imm)
+{
+	emit_op(x, XOP_i32_add_i);
+	emit_u32(x, dst);
+	emit_u32(x, src);
+	emit_u32(x, imm);
 }
 
 /* Copies are never retargeted, so two in a row (argument set-up, the
@@ -441,6 +453,7 @@ static struct vent *push(struct xl *x)
 	e = &x->vs[x->vh++];
 	e->kind = V_TEMP;
 	e->local_off = 0;
+	e->add = 0;
 	e->value = 0;
 	if (x->vh > x->max_h)
 		x->max_h = x->vh;
@@ -483,26 +496,45 @@ static void pop_n(struct xl *x, uint32_t n)
 		x->vh -= n;
 }
 
+/* Frame offset holding entry i's value before its addend (not for CONST). */
+static uint32_t base_off(const struct xl *x, uint32_t i)
+{
+	return x->vs[i].kind == V_LOCAL ? x->vs[i].local_off : home(x, i);
+}
+
+/* Writes entry i's value to its move target dst (a home or a local). */
+static void emit_value(struct xl *x, uint32_t dst, uint32_t i)
+{
+	const struct vent *e = &x->vs[i];
+
+	if (e->kind == V_CONST)
+		emit_const(x, dst, e->value);
+	else if (e->add)
+		emit_addi(x, dst, base_off(x, i), e->add);
+	else
+		emit_copy(x, dst, base_off(x, i));
+}
+
 /* Writes entry i to its home if it is not there yet. */
 static void materialize(struct xl *x, uint32_t i)
 {
 	struct vent *e = &x->vs[i];
 
-	if (e->kind == V_LOCAL)
-		emit_copy(x, home(x, i), e->local_off);
-	else if (e->kind == V_CONST)
-		emit_const(x, home(x, i), e->value);
+	if (e->kind != V_TEMP || e->add)
+		emit_value(x, home(x, i), i);
 	e->kind = V_TEMP;
+	e->add = 0;
 }
 
-/* Frame offset where entry i can be read (constants are materialised). */
+/* Frame offset where entry i can be read (constants and addends are
+ * materialised). */
 static uint32_t operand(struct xl *x, uint32_t i)
 {
 	struct vent *e = &x->vs[i];
 
-	if (e->kind == V_LOCAL)
+	if (e->kind == V_LOCAL && !e->add)
 		return e->local_off;
-	if (e->kind == V_CONST)
+	if (e->kind == V_CONST || e->add)
 		materialize(x, i);
 	return home(x, i);
 }
@@ -638,7 +670,7 @@ static bool branch_in_place(const struct xl *x, const struct cframe *t)
 	if (x->vh - arity != t->height)
 		return false;
 	for (i = x->vh - arity; i < x->vh; i++)
-		if (x->vs[i].kind != V_TEMP)
+		if (x->vs[i].kind != V_TEMP || x->vs[i].add)
 			return false;
 	return true;
 }
@@ -648,15 +680,9 @@ static bool branch_in_place(const struct xl *x, const struct cframe *t)
 static void emit_moves(struct xl *x, const struct cframe *t)
 {
 	uint32_t arity = label_arity(t), src0 = x->vh - arity, i;
-	const struct vent *e;
 
 	if (arity == 1) {
-		e = &x->vs[src0];
-		if (e->kind == V_CONST)
-			emit_const(x, home(x, t->height), e->value);
-		else
-			emit_copy(x, home(x, t->height),
-				  e->kind == V_LOCAL ? e->local_off : home(x, src0));
+		emit_value(x, home(x, t->height), src0);
 		return;
 	}
 	for (i = 0; i < arity; i++)
@@ -667,18 +693,15 @@ static void emit_moves(struct xl *x, const struct cframe *t)
 static void emit_return(struct xl *x)
 {
 	uint32_t nr = x->xf->ft->nresults, src0 = x->vh - nr, i;
-	const struct vent *e;
 
 	if (nr == 1) {
-		e = &x->vs[src0];
 		if (last_produced_top(x)) {
 			/* the value was just computed: compute it into slot 0 */
 			put_u32(x, x->last_dst, 0);
 			x->last_ok = false;
-		} else if (e->kind == V_CONST)
-			emit_const(x, 0, e->value);
-		else
-			emit_copy(x, 0, e->kind == V_LOCAL ? e->local_off : home(x, src0));
+		} else {
+			emit_value(x, 0, src0);
+		}
 	} else {
 		for (i = 0; i < nr; i++)
 			emit_copy(x, i * 8u, home(x, src0 + i));
@@ -839,14 +862,30 @@ static void binop(struct xl *x, const struct binop_desc *d)
 	a = &x->vs[ia];
 	b = &x->vs[ib];
 	dst = home(x, ia);
-	if (d->op_imm == XOP_i32_add_i && b->kind == V_CONST && last_produced(x, ia) &&
-	    x->last_op == XOP_i32_add_i) {
-		/* (x + c1) + c2 = x + (c1 + c2) in 32-bit arithmetic: fold into the
-		 * instruction that computed x + c1 (its result is only this
-		 * operand, so nothing else sees the intermediate value). */
-		size_t at = x->last_start + sizeof(void *) + 8;
+	if ((d->op == XOP_i32_add || d->op == XOP_i32_sub) && b->kind == V_CONST) {
+		/* x + c and x - c = x + (-c): a pending addend (32-bit wrapping
+		 * addition is associative, so addends accumulate) */
+		uint32_t c = (uint32_t)b->value;
 
-		put_u32(x, (uint32_t)at, get_u32(x, at) + (uint32_t)b->value);
+		if (d->op == XOP_i32_sub)
+			c = 0u - c;
+		if (a->kind == V_CONST) {
+			a->value = (uint32_t)(a->value + c);
+		} else {
+			a->add += c;
+			note_lazy(x, ia);
+		}
+		x->vh--;
+		return;
+	}
+	if (d->op == XOP_i32_add && a->kind == V_CONST && b->kind == V_LOCAL) {
+		/* c + local: the same with the operands swapped (a TEMP cannot
+		 * move: its value is in its own home) */
+		uint32_t c = (uint32_t)a->value;
+
+		*a = *b;
+		a->add += c;
+		note_lazy(x, ia);
 		x->vh--;
 		return;
 	}
@@ -901,20 +940,18 @@ static void unop(struct xl *x, enum xop op)
 	set_result(x, f);
 }
 
-/* A load whose address was just computed by i32.add (array indexing)
- * becomes one instruction; the sum is still wrapped to 32 bits before the
- * offset is added, so the semantics are unchanged. */
+/* A load whose address was just computed by i32.add of two values (array
+ * indexing) becomes one instruction; the sum is still wrapped to 32 bits
+ * before the offset is added, so the semantics are unchanged. */
 static bool load_fuse(struct xl *x, enum xop op, uint32_t off)
 {
-	static const struct { enum xop ld, add, addi; } tab[] = {
-		{XOP_ld32u, XOP_ld32u_add, XOP_ld32u_addi},
-		{XOP_ld64, XOP_ld64_add, XOP_ld64_addi},
-		{XOP_ld8u, XOP_ld8u_add, XOP_ld8u_addi},
+	static const struct { enum xop ld, add; } tab[] = {
+		{XOP_ld32u, XOP_ld32u_add}, {XOP_ld64, XOP_ld64_add}, {XOP_ld8u, XOP_ld8u_add},
 	};
-	uint32_t a, b, f, i;
+	uint32_t a, b, f;
 	size_t k, at;
 
-	if (!last_produced_top(x) || (x->last_op != XOP_i32_add && x->last_op != XOP_i32_add_i))
+	if (!last_produced_top(x) || x->last_op != XOP_i32_add)
 		return false;
 	for (k = 0; k < BASE_ARRAY_SIZE(tab) && tab[k].ld != op; k++)
 		;
@@ -923,11 +960,9 @@ static bool load_fuse(struct xl *x, enum xop op, uint32_t off)
 	at = x->last_start + sizeof(void *);
 	a = get_u32(x, at + 4);
 	b = get_u32(x, at + 8);
-	op = x->last_op == XOP_i32_add ? tab[k].add : tab[k].addi;
 	x->code.len = x->last_start;
-	i = x->vh - 1;
-	emit_op(x, op);
-	f = emit_u32(x, home(x, i));
+	emit_op(x, tab[k].add);
+	f = emit_u32(x, home(x, x->vh - 1));
 	emit_u32(x, a);
 	emit_u32(x, b);
 	emit_u32(x, off);
@@ -935,9 +970,19 @@ static bool load_fuse(struct xl *x, enum xop op, uint32_t off)
 	return true;
 }
 
+/* Emits the address fields of a load or store whose address is entry i
+ * (not a constant: materialised before the instruction): slot, addend,
+ * offset. */
+static void emit_addr(struct xl *x, uint32_t i, uint32_t off)
+{
+	emit_u32(x, base_off(x, i));
+	emit_u32(x, x->vs[i].add);
+	emit_u32(x, off);
+}
+
 static void load(struct xl *x, enum xop op)
 {
-	uint32_t i, oa, off, f;
+	uint32_t i, off, f;
 
 	rd_u32(x);              /* alignment hint */
 	off = rd_u32(x);
@@ -962,11 +1007,11 @@ static void load(struct xl *x, enum xop op)
 		set_result(x, f);
 		return;
 	}
-	oa = operand(x, i);
+	if (x->vs[i].kind == V_CONST)
+		materialize(x, i);
 	emit_op(x, op);
 	f = emit_u32(x, home(x, i));
-	emit_u32(x, oa);
-	emit_u32(x, off);
+	emit_addr(x, i, off);
 	x->vh--;
 	push_temp(x);
 	set_result(x, f);
@@ -974,7 +1019,7 @@ static void load(struct xl *x, enum xop op)
 
 static void store(struct xl *x, enum xop op)
 {
-	uint32_t oa, ov, off;
+	uint32_t ia, iv, ov, off, src[3], k;
 
 	rd_u32(x);
 	off = rd_u32(x);
@@ -984,44 +1029,44 @@ static void store(struct xl *x, enum xop op)
 		fail(x, ENG_ERR_INVALID, "unknown memory 0");
 		return;
 	}
+	ia = x->vh - 2;
+	iv = x->vh - 1;
 	if (last_produced_top(x) &&
 	    ((op == XOP_st32 && x->last_op == XOP_ld32u) || (op == XOP_st64 && x->last_op == XOP_ld64) ||
 	     (op == XOP_st8 && x->last_op == XOP_ld8u))) {
 		/* Memory-to-memory move: the loaded value is only this store's
 		 * operand. The load's bounds are checked first, as before. */
-		size_t at = x->last_start + sizeof(void *);
-		uint32_t src = get_u32(x, at + 4), src_off = get_u32(x, at + 8);
-
+		for (k = 0; k < 3; k++)
+			src[k] = get_u32(x, x->last_start + sizeof(void *) + 4 * (1 + k));
 		x->code.len = x->last_start;
 		x->last_ok = false;
-		oa = operand(x, x->vh - 2);
+		if (x->vs[ia].kind == V_CONST)
+			materialize(x, ia);
 		emit_op(x, op == XOP_st32 ? XOP_mov32 : op == XOP_st64 ? XOP_mov64 : XOP_mov8);
-		emit_u32(x, oa);
-		emit_u32(x, off);
-		emit_u32(x, src);
-		emit_u32(x, src_off);
+		emit_addr(x, ia, off);
+		for (k = 0; k < 3; k++)
+			emit_u32(x, src[k]);
 		x->vh -= 2;
 		return;
 	}
-	oa = operand(x, x->vh - 2);
-	if (x->vs[x->vh - 1].kind == V_CONST && (op == XOP_st32 || op == XOP_st64 || op == XOP_st8)) {
-		uint64_t v = x->vs[x->vh - 1].value;
+	if (x->vs[ia].kind == V_CONST)
+		materialize(x, ia);
+	if (x->vs[iv].kind == V_CONST && (op == XOP_st32 || op == XOP_st64 || op == XOP_st8)) {
+		uint64_t v = x->vs[iv].value;
 
 		emit_op(x, op == XOP_st32 ? XOP_st32_i : op == XOP_st64 ? XOP_st64_i : XOP_st8_i);
-		emit_u32(x, oa);
 		if (op == XOP_st64)
 			emit_u64(x, v);
 		else
 			emit_u32(x, (uint32_t)v);
-		emit_u32(x, off);
+		emit_addr(x, ia, off);
 		x->vh -= 2;
 		return;
 	}
-	ov = operand(x, x->vh - 1);
+	ov = operand(x, iv);
 	emit_op(x, op);
-	emit_u32(x, oa);
 	emit_u32(x, ov);
-	emit_u32(x, off);
+	emit_addr(x, ia, off);
 	x->vh -= 2;
 }
 
@@ -1075,6 +1120,35 @@ static void pair_adds(struct xl *x)
 		emit_u32(x, f[k]);
 }
 
+/* local.set/tee of the value the last instruction computed while other
+ * entries still alias the local: their copies are emitted before that
+ * instruction instead of after it, so it can still be retargeted. This is
+ * safe because the instruction reads only locals and homes at or above its
+ * own result's, writes only its result's home, and the copies read locals
+ * and write homes below it. False if it is too long to move. */
+static bool unalias_before_last(struct xl *x, uint32_t off)
+{
+	uint8_t ins[64];
+	size_t n = x->last_end - x->last_start, dst = x->last_dst - x->last_start;
+	enum xop op = x->last_op;
+	uint32_t h = x->last_h;
+
+	if (n > sizeof(ins) || x->fail)
+		return false;
+	memcpy(ins, x->code.data + x->last_start, n);
+	x->code.len = x->last_start;
+	unalias(x, off);
+	x->last_start = x->code.len;
+	emit_bytes(x, ins, n);
+	x->last_op = op;
+	x->last_h = h;
+	x->last_dst = (uint32_t)(x->last_start + dst);
+	x->last_end = x->code.len;
+	x->last_ok = !x->fail;
+	x->copy_ok = false;
+	return true;
+}
+
 static void local_set(struct xl *x, uint32_t idx, bool tee)
 {
 	uint32_t off = idx * 8u, i;
@@ -1087,7 +1161,7 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 	if (!can_pop(x, 1))
 		return;
 	i = x->vh - 1;
-	if (last_produced_top(x) && !aliased(x, off)) {
+	if (last_produced_top(x) && (!aliased(x, off) || unalias_before_last(x, off))) {
 		/* Retarget the producing instruction to the local. */
 		put_u32(x, x->last_dst, off);
 		x->last_ok = false;
@@ -1105,15 +1179,17 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 	e = x->vs[i];
 	x->vh--;
 	unalias(x, off);
-	if (e.kind == V_CONST)
-		emit_const(x, off, e.value);
-	else if (e.kind == V_LOCAL)
-		emit_copy(x, off, e.local_off);
-	else
-		emit_copy(x, off, home(x, i));
+	emit_value(x, off, i);     /* entry i is above the stack, unchanged */
+	if (e.add && e.kind != V_CONST)
+		pair_adds(x);      /* it was an i32_add_i into the local */
 	if (tee) {
 		x->vh++;
-		if (e.kind != V_TEMP)
+		if (e.add) {
+			x->vs[i].kind = V_LOCAL;
+			x->vs[i].local_off = off;
+			x->vs[i].add = 0;
+		}
+		if (x->vs[i].kind != V_TEMP)
 			note_lazy(x, i);
 	}
 }
@@ -1280,14 +1356,14 @@ static void op_br(struct xl *x)
  * its start (the word and byte loops of a compiled memcpy) becomes one
  * loop_mov instruction that runs the same three steps in a C loop: the
  * same operations in the same order, so the results and the trap point
- * are unchanged. Fields: width, condition (0 lt_u, 1 ne), the mov's four,
+ * are unchanged. Fields: width, condition (0 lt_u, 1 ne), the mov's six,
  * the i32_add_i2's six, the compare's two. */
 static void loop_fuse(struct xl *x, const struct cframe *t)
 {
-	const size_t mov_size = sizeof(void *) + 16, add_size = sizeof(void *) + 24;
+	const size_t mov_size = sizeof(void *) + 24, add_size = sizeof(void *) + 24;
 	const void *const *h = x->h;
 	size_t at = t->loop_pos, k;
-	uint32_t f[14];
+	uint32_t f[16];
 	const void *hp;
 
 	if (x->fail || (x->last_op != XOP_bri32_lt_u && x->last_op != XOP_bri32_ne) ||
@@ -1306,15 +1382,15 @@ static void loop_fuse(struct xl *x, const struct cframe *t)
 	if (hp != h[XOP_i32_add_i2])
 		return;
 	f[1] = x->last_op == XOP_bri32_ne;
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 6; k++)
 		f[2 + k] = get_u32(x, at + sizeof(void *) + 4 * k);
 	for (k = 0; k < 6; k++)
-		f[6 + k] = get_u32(x, at + mov_size + sizeof(void *) + 4 * k);
+		f[8 + k] = get_u32(x, at + mov_size + sizeof(void *) + 4 * k);
 	for (k = 0; k < 2; k++)
-		f[12 + k] = get_u32(x, x->last_start + sizeof(void *) + 4 * k);
+		f[14 + k] = get_u32(x, x->last_start + sizeof(void *) + 4 * k);
 	x->code.len = at;
 	emit_op(x, XOP_loop_mov);
-	for (k = 0; k < 14; k++)
+	for (k = 0; k < 16; k++)
 		emit_u32(x, f[k]);
 	x->last_ok = false;
 	x->pair_ok = false;

@@ -28,6 +28,16 @@
     (i32.store (local.get 0) (i32.const 0x11223344))
     (i64.store offset=4 (local.get 0) (i64.const 0x0102030405060708))
     (i32.store8 offset=12 (local.get 0) (i32.const 0x1ff)))
+;; addends folded into loads and stores of every width, and into moves
+  (func (export "store_addi") (param i32 i32)
+    (i32.store offset=12 (i32.sub (local.get 0) (i32.const 8)) (local.get 1)))
+  (func (export "store16_addi") (param i32 i32)
+    (i32.store16 (i32.add (i32.const 0x7ffffffe) (local.get 0)) (local.get 1)))
+  (func (export "load16s_addi") (param i32) (result i32)
+    (i32.load16_s offset=2 (i32.add (local.get 0) (i32.const -4))))
+  (func (export "move_addi") (param i32 i32)
+    (i32.store8 offset=1 (i32.add (local.get 0) (i32.const 3))
+      (i32.load8_u offset=2 (i32.sub (local.get 1) (i32.const 5)))))
   (func (export "add_chain") (param i32) (result i32)
     (i32.add (i32.add (i32.add (local.get 0) (i32.const 0x7fffffff)) (i32.const 0x7fffffff)) (i32.const 3)))
   ;; copy loops (load+store moves, paired increments); n > 0

@@ -46,4 +46,23 @@
     (local.set 2 (local.get 0))
     (local.set 0 (local.get 1))
     (local.set 1 (local.get 2)))
+  ;; 10: a store whose address (local + constant) was pushed before its value
+  (func (param i32 i32 i32)
+    (i32.store8 (i32.add (local.get 0) (i32.const 1024)) (i32.xor (local.get 1) (local.get 2))))
+  ;; 11: byte move with addends on both addresses (i32.sub of a constant too)
+  (func (param i32 i32)
+    (i32.store8 offset=1 (i32.add (local.get 0) (i32.const 100))
+      (i32.load8_u offset=2 (i32.sub (local.get 1) (i32.const 3)))))
+  ;; 12: a dropped sum costs nothing; a tee'd sum is written to its local once
+  (func (param i32) (result i32) (local i32)
+    (drop (i32.add (local.get 0) (i32.const 1)))
+    (i32.load (local.tee 1 (i32.sub (local.get 0) (i32.const 4)))))
+  ;; 13: an addend on a computed value
+  (func (param i32 i32) (result i32)
+    (i32.load (i32.add (i32.mul (local.get 0) (local.get 1)) (i32.const 8))))
+  ;; 14: the sum is computed before its local is overwritten
+  (func (param i32) (result i32)
+    (i32.add (local.get 0) (i32.const 5))
+    (local.set 0 (i32.const 0))
+    (i32.load))
 )

@@ -6,7 +6,8 @@
  * fused compare-and-branch, fused address arithmetic, free conversions,
  * constant addresses and values, folded additions, a copy loop as one
  * instruction (memory-to-memory move + paired increments + loop branch),
- * paired copies, pending addends folded into loads, stores and moves.
+ * paired copies, pending addends folded into loads, stores and moves,
+ * zero-initialisations of declared locals before the first label.
  * Frame offsets are in bytes (8 per slot); branch displacements are
  * relative to the displacement field.
  *
@@ -36,6 +37,7 @@ static const char *const expected[] = {
 	/* 12 */ "i32_add_i 8 0 -4\nld32u 0 8 0 0\nret\n",
 	/* 13 */ "i32_mul 16 0 8\nld32u 0 16 8 0\nret\n",
 	/* 14 */ "i32_add_i 8 0 5\nconst32 0 0\nld32u 0 8 0 0\nret\n",
+	/* 15 */ "const32 16 7\nconst32 16 0\nconst32 8 0\nbr_if 0 -28\ni32_add 0 8 16\nret\n",
 };
 
 /* Drops the "  offset:" column and collapses runs of spaces. */

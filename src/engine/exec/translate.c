@@ -85,6 +85,12 @@ struct xl {
 	size_t copy_start;
 	bool copy_ok;
 
+	/* Until the first label, code runs straight from the function's entry,
+	 * where declared locals are zero: bit k set = declared local k (k < 64)
+	 * has not been written yet, so setting it to 0 changes nothing. */
+	bool straight;
+	uint64_t zero_locals;
+
 	size_t last_start;
 	size_t last_end;
 	uint32_t last_dst;
@@ -339,6 +345,7 @@ static void add_patch(struct xl *x, struct cframe *f, uint32_t field)
  * may be reached from elsewhere, so nothing emitted before it may be patched. */
 static void place_label(struct xl *x)
 {
+	x->straight = false;
 	x->last_ok = false;
 	x->pair_ok = false;
 	x->copy_ok = false;
@@ -1149,6 +1156,15 @@ static bool unalias_before_last(struct xl *x, uint32_t off)
 	return true;
 }
 
+/* True if declared local idx still holds its initial zero (see straight). */
+static bool local_zero(const struct xl *x, uint32_t idx)
+{
+	uint32_t k = idx - x->xf->ft->nparams;
+
+	return x->straight && idx >= x->xf->ft->nparams && k < 64 &&
+	       (x->zero_locals >> k & 1);
+}
+
 static void local_set(struct xl *x, uint32_t idx, bool tee)
 {
 	uint32_t off = idx * 8u, i;
@@ -1161,6 +1177,14 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 	if (!can_pop(x, 1))
 		return;
 	i = x->vh - 1;
+	if (x->vs[i].kind == V_CONST && x->vs[i].value == 0 && local_zero(x, idx)) {
+		/* the local is still zero (clang's zero-initialisations) */
+		if (!tee)
+			x->vh--;
+		return;
+	}
+	if (idx >= x->xf->ft->nparams && idx - x->xf->ft->nparams < 64)
+		x->zero_locals &= ~(UINT64_C(1) << (idx - x->xf->ft->nparams));
 	if (last_produced_top(x) && (!aliased(x, off) || unalias_before_last(x, off))) {
 		/* Retarget the producing instruction to the local. */
 		put_u32(x, x->last_dst, off);
@@ -1949,6 +1973,8 @@ static enum eng_status translate(struct eng_module *m, uint32_t i, struct eng_er
 	x.p = fn->code;
 	x.end = fn->code + fn->code_len;
 	x.nlocals_all = xf->ft->nparams + fn->nlocals;
+	x.straight = true;
+	x.zero_locals = fn->nlocals >= 64 ? UINT64_MAX : (UINT64_C(1) << fn->nlocals) - 1;
 	if (!push_frame(&x, CF_FUNC, 0, xf->ft->nresults))
 		goto out;
 	translate_body(&x);

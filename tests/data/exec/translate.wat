@@ -65,4 +65,14 @@
     (i32.add (local.get 0) (i32.const 5))
     (local.set 0 (i32.const 0))
     (i32.load))
+  ;; 15: setting a declared local to 0 before any label costs nothing (it
+  ;; is still zero); after a write, or inside a loop, it is a real store
+  (func (param i32) (result i32) (local i32 i32)
+    (local.set 1 (i32.const 0))
+    (local.set 2 (i32.const 7))
+    (local.set 2 (i32.const 0))
+    (loop $l
+      (local.set 1 (i32.const 0))
+      (br_if $l (local.get 0)))
+    (i32.add (local.get 1) (local.get 2)))
 )

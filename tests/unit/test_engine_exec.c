@@ -399,6 +399,47 @@ static uint32_t cmp_branch_ref(int32_t a, int32_t b)
 	return r;
 }
 
+/* The ten i32 conditions of add_br_*, in the order of their result bits. */
+static uint32_t conds_ref(uint32_t x, uint32_t y)
+{
+	int32_t sx = (int32_t)x, sy = (int32_t)y;
+	bool c[10] = {x == y, x != y, sx < sy, x < y, sx > sy, x > y, sx <= sy, x <= y, sx >= sy,
+		      x >= y};
+	uint32_t r = 0, i;
+
+	for (i = 0; i < 10; i++)
+		r |= c[i] ? 1u << i : 0;
+	return r;
+}
+
+/* add_br_* of control.wat: bits 0-9 the conditions, bit 15 the stored sum. */
+static void test_add_branch(struct t *t)
+{
+	static const uint32_t v[] = {0, 1, 2, 5, 7, 12, 0x7fffffff, 0x80000000u, 0xfffffff9u,
+				     0xffffffffu};
+	size_t i, j, k;
+	uint32_t bad = 0, n = 0;
+
+	for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
+		for (j = 0; j < BASE_ARRAY_SIZE(v); j++)
+			for (k = 0; k < BASE_ARRAY_SIZE(v); k += 3) {
+				uint32_t a = v[i], b = v[j], c = v[k], sum = a + c;
+
+				n += 3;
+				bad += run(t, "add_br_rr", 3, A(vi32(a), vi32(b), vi32(c))) !=
+				       (conds_ref(sum, b) | 1u << 15);
+				bad += run(t, "add_br_mirror", 3, A(vi32(a), vi32(b), vi32(c))) !=
+				       (conds_ref(b, sum) | 1u << 15);
+				bad += run(t, "add_br_ii", 3, A(vi32(a), vi32(b), vi32(c))) !=
+				       ((~conds_ref(a - 7, 5) & 0x3ff));
+			}
+	ok(bad == 0 && n > 0, "add-and-branch: %u of %u results differ from C", bad, n);
+	ok_eq(run(t, "add_br_if", 3, A(vi32(5), vi32(100), vi32(-5))),
+	      1u | 2u | 4u | (4u << 8), "br_if/if on a sum (zero, then 1, then 4 < 100)");
+	ok_eq(run(t, "add_br_if", 3, A(vi32(5), vi32(-1), vi32(-6))),
+	      3u << 8, "br_if/if on a sum (-1, then 0, then 3 >= -1)");
+}
+
 static void test_control(void)
 {
 	static const int32_t pairs[][2] = {{0, 0}, {1, 2}, {2, 1}, {-1, 3}, {3, -1}, {7, 7},
@@ -435,6 +476,7 @@ static void test_control(void)
 		ok_eq(run(&t, "cmp_branch", 2, A(vi32((uint32_t)pairs[i][0]), vi32((uint32_t)pairs[i][1]))),
 		      cmp_branch_ref(pairs[i][0], pairs[i][1]), "fused compare-and-branch (%d, %d)",
 		      pairs[i][0], pairs[i][1]);
+	test_add_branch(&t);
 	t_close(&t);
 }
 

@@ -3,7 +3,7 @@
  * Translator output for small functions (tests/data/exec/translate.wat),
  * instruction by instruction: operand forwarding, constant immediates,
  * result forwarding into locals and slot 0, saving an aliased local,
- * fused compare-and-branch, fused address arithmetic, free conversions,
+ * fused compare-and-branch (with the increment before it), fused address arithmetic, free conversions,
  * constant addresses and values, folded additions, a copy loop as one
  * instruction (memory-to-memory move + paired increments + loop branch),
  * paired copies, pending addends folded into loads, stores and moves,
@@ -24,7 +24,7 @@
 static const char *const expected[] = {
 	/* 0 */ "i32_add 16 0 8\ncopy 0 16\nret\n",
 	/* 1 */ "i32_add_i 0 0 5\nret\n",
-	/* 2 */ "i32_add_i 0 0 1\nbri32_lt_s_i 0 10 -36\nret\n",
+	/* 2 */ "i32_add_i_br_i 0 0 1 10 9 -28\nret\n",
 	/* 3 */ "ld32u 0 0 8 4\nret\n",
 	/* 4 */ "copy 8 0\nconst32 0 7\ni32_sub 0 8 0\nret\n",
 	/* 5 */ "bri32_le_u 0 8 32\ncopy 16 0\nbr 20\ncopy 16 8\ncopy 0 16\nret\n",

@@ -51,6 +51,8 @@ static unsigned op_fields(enum xop op)
 		return 6;
 	if (op == XOP_loop_mov)
 		return 16;
+	if (op >= XOP_i32_add_br && op <= XOP_i32_add_i_br_i)
+		return 6;
 	if (op >= XOP_i64_add_i && op <= XOP_i64_ge_u_i)
 		return 4;
 	if (op >= XOP_i32_add_i && op <= XOP_i32_ge_u_i)

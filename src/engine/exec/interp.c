@@ -105,6 +105,18 @@ static inline bool loop_mov_again(const struct loop_mov *lm, uint32_t ne)
 	return ne ? x != y : x < y;
 }
 
+/* a COND b for the condition mask of an add-and-branch instruction: bit 0
+ * holds if a < b, bit 1 if a == b, bit 2 if a > b; bit 3 compares signed
+ * (flipping the sign bits maps signed order onto unsigned order). */
+static inline bool cond_holds(uint32_t a, uint32_t b, uint32_t mask)
+{
+	uint32_t flip = (mask & 8u) << 28;
+
+	a ^= flip;
+	b ^= flip;
+	return (mask >> ((a > b) + (a >= b))) & 1u;
+}
+
 /* Field k of the current instruction, the slot it names, typed views. */
 #define FLD(k) rd32(ip + sizeof(void *) + 4u * (k))
 #define IMM64(k) rd64(ip + sizeof(void *) + 4u * (k))
@@ -1096,6 +1108,36 @@ op_bri32_ge_s_i: BR_IF(S32(0) >= (int32_t)FLD(1), 3); goto *handler_at(ip);
 op_bri32_ge_u_i: BR_IF(U32(0) >= FLD(1), 3); goto *handler_at(ip);
 op_bri64_eqz: BR_IF(U64(0) == 0, 2); goto *handler_at(ip);
 op_bri64_nez: BR_IF(U64(0) != 0, 2); goto *handler_at(ip);
+	/* i32.add then a branch on the sum: d, a, b|imm, c|imm, mask, displacement.
+	 * The sum is stored first (c may be d itself). */
+op_i32_add_br: {
+	uint32_t v = U32(1) + U32(2);
+
+	SLOT(0) = v;
+	BR_IF(cond_holds(v, U32(3), FLD(4)), 6);
+	goto *handler_at(ip);
+}
+op_i32_add_br_i: {
+	uint32_t v = U32(1) + U32(2);
+
+	SLOT(0) = v;
+	BR_IF(cond_holds(v, FLD(3), FLD(4)), 6);
+	goto *handler_at(ip);
+}
+op_i32_add_i_br: {
+	uint32_t v = U32(1) + FLD(2);
+
+	SLOT(0) = v;
+	BR_IF(cond_holds(v, U32(3), FLD(4)), 6);
+	goto *handler_at(ip);
+}
+op_i32_add_i_br_i: {
+	uint32_t v = U32(1) + FLD(2);
+
+	SLOT(0) = v;
+	BR_IF(cond_holds(v, FLD(3), FLD(4)), 6);
+	goto *handler_at(ip);
+}
 #undef BR_IF
 
 	/* ---- traps ---------------------------------------------------------------------- */

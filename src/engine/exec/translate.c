@@ -91,6 +91,13 @@ struct xl {
 	bool straight;
 	uint64_t zero_locals;
 
+	/* The last two instructions emitted (ins[1] the most recent, nins of
+	 * them valid) and the position of the last label: an instruction may be
+	 * merged with the one before it only if no label lies between them. */
+	struct { size_t start; enum xop op; } ins[2];
+	uint32_t nins;
+	size_t label_pos;
+
 	size_t last_start;
 	size_t last_end;
 	uint32_t last_dst;
@@ -277,10 +284,31 @@ static void emit_bytes(struct xl *x, const void *p, size_t n)
 		fail(x, ENG_ERR_NOMEM, "out of memory");
 }
 
+/* Records that an instruction op starts at the current position. */
+static void note_ins(struct xl *x, enum xop op)
+{
+	x->ins[0] = x->ins[1];
+	x->ins[1].start = x->code.len;
+	x->ins[1].op = op;
+	if (x->nins < 2)
+		x->nins++;
+}
+
+/* Drops the code from pos on (instructions being rewritten). */
+static void cut(struct xl *x, size_t pos)
+{
+	x->code.len = pos;
+	while (x->nins > 0 && x->ins[1].start >= pos) {
+		x->ins[1] = x->ins[0];
+		x->nins--;
+	}
+}
+
 static void emit_op(struct xl *x, enum xop op)
 {
 	const void *h = x->h[op];
 
+	note_ins(x, op);
 	x->last_start = x->code.len;
 	x->last_op = op;
 	x->last_ok = false;
@@ -345,6 +373,7 @@ static void add_patch(struct xl *x, struct cframe *f, uint32_t field)
  * may be reached from elsewhere, so nothing emitted before it may be patched. */
 static void place_label(struct xl *x)
 {
+	x->label_pos = x->code.len;
 	x->straight = false;
 	x->last_ok = false;
 	x->pair_ok = false;
@@ -403,7 +432,7 @@ static void emit_copy(struct xl *x, uint32_t dst, uint32_t src)
 	    x->last_start == x->copy_start) {
 		d1 = get_u32(x, x->copy_start + sizeof(void *));
 		s1 = get_u32(x, x->copy_start + sizeof(void *) + 4);
-		x->code.len = x->copy_start;
+		cut(x, x->copy_start);
 		x->copy_ok = false;
 		emit_op(x, XOP_copy2);
 		emit_u32(x, d1);
@@ -815,14 +844,82 @@ static bool take_compare(struct xl *x, bool neg, struct cmp_fuse *c)
 	/* compare layout: dst, a, b|imm */
 	c->a = get_u32(x, at + 4);
 	c->b = c->unary ? 0 : get_u32(x, at + 8);
-	x->code.len = x->last_start;
+	cut(x, x->last_start);
 	x->last_ok = false;
+	return true;
+}
+
+/* Condition masks of the add-and-branch instructions (interp.c cond_holds):
+ * taken if a < b (LT), a == b (EQ), a > b (GT), compared signed with S. */
+enum { CM_LT = 1, CM_EQ = 2, CM_GT = 4, CM_S = 8 };
+
+static uint32_t cond_mask(enum xop op)
+{
+	switch (op) {
+	case XOP_bri32_eq: case XOP_bri32_eq_i: case XOP_br_unless: return CM_EQ;
+	case XOP_bri32_ne: case XOP_bri32_ne_i: case XOP_br_if: return CM_LT | CM_GT;
+	case XOP_bri32_lt_s: case XOP_bri32_lt_s_i: return CM_LT | CM_S;
+	case XOP_bri32_lt_u: case XOP_bri32_lt_u_i: return CM_LT;
+	case XOP_bri32_gt_s: case XOP_bri32_gt_s_i: return CM_GT | CM_S;
+	case XOP_bri32_gt_u: case XOP_bri32_gt_u_i: return CM_GT;
+	case XOP_bri32_le_s: case XOP_bri32_le_s_i: return CM_LT | CM_EQ | CM_S;
+	case XOP_bri32_le_u: case XOP_bri32_le_u_i: return CM_LT | CM_EQ;
+	case XOP_bri32_ge_s: case XOP_bri32_ge_s_i: return CM_GT | CM_EQ | CM_S;
+	case XOP_bri32_ge_u: case XOP_bri32_ge_u_i: return CM_GT | CM_EQ;
+	default: return 0;   /* 64-bit: not fused */
+	}
+}
+
+/* The branch c tests the result d of the instruction just before it, an
+ * i32.add (the loop counter's increment, the sum of an index and a
+ * length): one add-and-branch instruction does the addition, stores d and
+ * compares the sum as it is. Fields: d, a, b|imm, other operand|imm, mask,
+ * displacement. Returns false if the pattern does not apply. */
+static bool add_branch_fuse(struct xl *x, const struct cmp_fuse *c, uint32_t *field)
+{
+	static const enum xop ops[2][2] = {
+		{XOP_i32_add_br, XOP_i32_add_br_i}, {XOP_i32_add_i_br, XOP_i32_add_i_br_i},
+	};
+	uint32_t mask = cond_mask(c->op), f[3], other;
+	bool add_imm, other_imm = c->imm || c->unary;
+	size_t at = x->ins[1].start, k;
+
+	if (!mask || x->nins == 0 || x->label_pos == x->code.len ||
+	    (x->ins[1].op != XOP_i32_add && x->ins[1].op != XOP_i32_add_i) ||
+	    at + sizeof(void *) + 12 != x->code.len)
+		return false;
+	add_imm = x->ins[1].op == XOP_i32_add_i;
+	for (k = 0; k < 3; k++)
+		f[k] = get_u32(x, at + sizeof(void *) + 4 * k);
+	if (c->a == f[0]) {
+		other = c->unary ? 0 : c->b;
+	} else if (!other_imm && c->b == f[0]) {
+		/* b OP a: compare the sum on the left with the mirrored condition */
+		other = c->a;
+		mask = (mask & ~(uint32_t)(CM_LT | CM_GT)) | (mask & CM_LT ? CM_GT : 0) |
+		       (mask & CM_GT ? CM_LT : 0);
+	} else {
+		return false;
+	}
+	cut(x, at);
+	x->pair_ok = false;
+	x->copy_ok = false;
+	emit_op(x, ops[add_imm][other_imm]);
+	for (k = 0; k < 3; k++)
+		emit_u32(x, f[k]);
+	emit_u32(x, other);
+	emit_u32(x, mask);
+	*field = emit_u32(x, 0);
 	return true;
 }
 
 /* Emits the fused branch; returns the displacement field. */
 static uint32_t emit_fused(struct xl *x, const struct cmp_fuse *c)
 {
+	uint32_t field;
+
+	if (add_branch_fuse(x, c, &field))
+		return field;
 	emit_op(x, c->op);
 	emit_u32(x, c->a);
 	if (!c->unary)
@@ -843,9 +940,12 @@ static uint32_t emit_cond_jump(struct xl *x, bool neg)
 	}
 	coff = operand(x, x->vh - 1);
 	x->vh--;
-	emit_op(x, neg ? XOP_br_unless : XOP_br_if);
-	emit_u32(x, coff);
-	return emit_u32(x, 0);
+	c.op = neg ? XOP_br_unless : XOP_br_if;
+	c.a = coff;
+	c.b = 0;
+	c.imm = false;
+	c.unary = true;
+	return emit_fused(x, &c);
 }
 
 /* ---- instruction families ------------------------------------------------- */
@@ -967,7 +1067,7 @@ static bool load_fuse(struct xl *x, enum xop op, uint32_t off)
 	at = x->last_start + sizeof(void *);
 	a = get_u32(x, at + 4);
 	b = get_u32(x, at + 8);
-	x->code.len = x->last_start;
+	cut(x, x->last_start);
 	emit_op(x, tab[k].add);
 	f = emit_u32(x, home(x, x->vh - 1));
 	emit_u32(x, a);
@@ -1045,7 +1145,7 @@ static void store(struct xl *x, enum xop op)
 		 * operand. The load's bounds are checked first, as before. */
 		for (k = 0; k < 3; k++)
 			src[k] = get_u32(x, x->last_start + sizeof(void *) + 4 * (1 + k));
-		x->code.len = x->last_start;
+		cut(x, x->last_start);
 		x->last_ok = false;
 		if (x->vs[ia].kind == V_CONST)
 			materialize(x, ia);
@@ -1120,7 +1220,7 @@ static void pair_adds(struct xl *x)
 		f[k] = get_u32(x, x->pair_start + sizeof(void *) + 4 * k);
 		f[3 + k] = get_u32(x, x->last_start + sizeof(void *) + 4 * k);
 	}
-	x->code.len = x->pair_start;
+	cut(x, x->pair_start);
 	x->pair_ok = false;
 	emit_op(x, XOP_i32_add_i2);
 	for (k = 0; k < 6; k++)
@@ -1143,9 +1243,10 @@ static bool unalias_before_last(struct xl *x, uint32_t off)
 	if (n > sizeof(ins) || x->fail)
 		return false;
 	memcpy(ins, x->code.data + x->last_start, n);
-	x->code.len = x->last_start;
+	cut(x, x->last_start);
 	unalias(x, off);
 	x->last_start = x->code.len;
+	note_ins(x, op);
 	emit_bytes(x, ins, n);
 	x->last_op = op;
 	x->last_h = h;
@@ -1292,13 +1393,13 @@ static void op_block(struct xl *x, uint8_t op)
 	}
 	materialize_all(x);
 	if (op == OP_IF) {
-		if (fused) {
-			field = emit_fused(x, &c);
-		} else {
-			emit_op(x, XOP_br_unless);
-			emit_u32(x, c.a);
-			field = emit_u32(x, 0);
+		if (!fused) {
+			c.op = XOP_br_unless;
+			c.b = 0;
+			c.imm = false;
+			c.unary = true;
 		}
+		field = emit_fused(x, &c);
 	}
 	f = push_frame(x, op == OP_BLOCK ? CF_BLOCK : op == OP_LOOP ? CF_LOOP : CF_IF, np, nr);
 	if (!f)
@@ -1412,7 +1513,7 @@ static void loop_fuse(struct xl *x, const struct cframe *t)
 		f[8 + k] = get_u32(x, at + mov_size + sizeof(void *) + 4 * k);
 	for (k = 0; k < 2; k++)
 		f[14 + k] = get_u32(x, x->last_start + sizeof(void *) + 4 * k);
-	x->code.len = at;
+	cut(x, at);
 	emit_op(x, XOP_loop_mov);
 	for (k = 0; k < 16; k++)
 		emit_u32(x, f[k]);
@@ -1974,6 +2075,7 @@ static enum eng_status translate(struct eng_module *m, uint32_t i, struct eng_er
 	x.end = fn->code + fn->code_len;
 	x.nlocals_all = xf->ft->nparams + fn->nlocals;
 	x.straight = true;
+	x.label_pos = SIZE_MAX;
 	x.zero_locals = fn->nlocals >= 64 ? UINT64_MAX : (UINT64_C(1) << fn->nlocals) - 1;
 	if (!push_frame(&x, CF_FUNC, 0, xf->ft->nresults))
 		goto out;

@@ -9,7 +9,7 @@
   ;; 1: constant operand and the result computed into slot 0
   (func (param i32) (result i32)
     (i32.add (local.get 0) (i32.const 5)))
-  ;; 2: counting loop: add into the local (tee), fused compare-and-branch
+  ;; 2: counting loop: the increment (tee) and the compare-and-branch in one
   (func (param i32)
     (loop $l
       (br_if $l (i32.lt_s (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 10)))))

@@ -1308,8 +1308,11 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 	if (e.add && e.kind != V_CONST)
 		pair_adds(x);      /* it was an i32_add_i into the local */
 	if (tee) {
+		/* The value stays readable in the local just written (a copy of
+		 * another local: compilers copy a local when they are about to
+		 * overwrite it, so the destination is the one that lives on). */
 		x->vh++;
-		if (e.add) {
+		if (e.add || e.kind == V_LOCAL) {
 			x->vs[i].kind = V_LOCAL;
 			x->vs[i].local_off = off;
 			x->vs[i].add = 0;

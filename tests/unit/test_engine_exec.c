@@ -315,6 +315,18 @@ static void test_numeric(void)
 	ok_eq(run(&t, "f32.copysign", 2, A(vf32(1.0f), vf32(-0.0f))), 0xbf800000u, "copysign");
 	ok(run(&t, "f64.add", 2, A(vf64(0.1), vf64(0.2))) == 0x3fd3333333333334ull,
 	   "f64.add 0.1 + 0.2 rounds to nearest even");
+	{
+		volatile double d = 0.2;
+		volatile float f = 0.2f;
+
+		ok(run(&t, "f64.const_ops", 1, A(vf64(d))) == bits64(((d + 1.5) * 3 - 0.1) / 7) &&
+		   run(&t, "f64.const_ops_r", 1, A(vf64(d))) ==
+		   bits64(10 / (3 - 0.3 * (0.7 + d))), "f64 arithmetic with constants on both sides");
+		ok_eq(run(&t, "f32.const_ops", 1, A(vf32(f))),
+		      bits32(((f + 1.5f) * 3.0f - 0.1f) / 7.0f), "f32 arithmetic with constants");
+		ok_eq(run(&t, "f32.const_ops_r", 1, A(vf32(f))),
+		      bits32(10.0f / (3.0f - 0.3f * (0.7f + f))), "f32 arithmetic with constants on the left");
+	}
 	ok_eq(run(&t, "f32.lt", 2, A(vf32b(0x7fc00000), vf32(1.0f))), 0, "f32.lt NaN");
 	ok_eq(run(&t, "f64.ne", 2, A(vf64b(0x7ff8000000000000ull), vf64b(0x7ff8000000000000ull))),
 	      1, "f64.ne NaN NaN");
@@ -339,6 +351,10 @@ static void nan_checks(struct t *t, const char *what)
 	      "%s: f32.add sNaN -> canonical", what);
 	ok(run(t, "f64.mul", 2, A(vi64(0x7ff0000000000abcull), vi64(bits64(2.0)))) ==
 	   0x7ff8000000000000ull, "%s: f64.mul NaN payload -> canonical", what);
+	ok(run(t, "f64.mul_const", 1, A(vi64(0xfff0000000000abcull))) == 0x7ff8000000000000ull,
+	   "%s: f64.mul by a constant: NaN -> canonical", what);
+	ok_eq(run(t, "f32.sub_const", 1, A(vi32(0x7f800001u))), 0x7fc00000u,
+	      "%s: f32.sub of a constant: sNaN -> canonical", what);
 	ok(run(t, "f64.min", 2, A(vi64(0xfff8000000000001ull), vi64(bits64(2.0)))) ==
 	   0x7ff8000000000000ull, "%s: f64.min NaN -> canonical", what);
 	ok_eq(run(t, "f32.sqrt", 1, A(vi32(bits32(-1.0f)))), 0x7fc00000u,
@@ -380,6 +396,8 @@ static void test_nan(void)
 	ok(run(&t, "promote", 1, A(vi32(0x7fa00001))) == 0x7ffc000020000000ull,
 	   "full: f64.promote_f32 quiets and keeps the payload");
 	ok(is_nan32((uint32_t)run(&t, "neg_div", 0, NULL)), "full: 0/0 is a NaN");
+	ok_eq(run(&t, "f32.sub_const", 1, A(vi32(0xffc00001u))), 0xffc00001u,
+	      "full: f32.sub of a constant keeps the NaN operand's bits");
 	t_close(&t);
 }
 

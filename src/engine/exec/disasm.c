@@ -53,8 +53,10 @@ static unsigned op_fields(enum xop op)
 		return 16;
 	if (op >= XOP_i32_add_br && op <= XOP_i32_add_i_br_i)
 		return 6;
-	if (op >= XOP_i64_add_i && op <= XOP_i64_ge_u_i)
+	if ((op >= XOP_i64_add_i && op <= XOP_i64_ge_u_i) || (op >= XOP_f64_add_i && op <= XOP_f64_div_ri))
 		return 4;
+	if (op >= XOP_f32_add_i && op <= XOP_f32_div_ri)
+		return 3;
 	if (op >= XOP_i32_add_i && op <= XOP_i32_ge_u_i)
 		return 3;
 	if (op >= XOP_bri32_eq && op <= XOP_bri32_ge_u_i)

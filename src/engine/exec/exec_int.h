@@ -215,6 +215,12 @@ struct exec_module {
 	X(i64_rotr_i) X(i64_eq_i) X(i64_ne_i) X(i64_lt_s_i) X(i64_lt_u_i)       \
 	X(i64_gt_s_i) X(i64_gt_u_i) X(i64_le_s_i) X(i64_le_u_i) X(i64_ge_s_i)   \
 	X(i64_ge_u_i)                                                          \
+	/* float arithmetic with a constant: dst, a, bits (f64: two fields); \
+	 * _ri: the constant is the left operand (imm OP a, in Wasm's order) */ \
+	X(f32_add_i) X(f32_sub_i) X(f32_mul_i) X(f32_div_i) X(f32_add_ri)       \
+	X(f32_sub_ri) X(f32_mul_ri) X(f32_div_ri)                              \
+	X(f64_add_i) X(f64_sub_i) X(f64_mul_i) X(f64_div_i) X(f64_add_ri)       \
+	X(f64_sub_ri) X(f64_mul_ri) X(f64_div_ri)                              \
 	/* fused compare-and-branch: branch if (a OP b) */                     \
 	X(bri32_eq) X(bri32_ne) X(bri32_lt_s)         \
 	X(bri32_lt_u) X(bri32_gt_s) X(bri32_gt_u) X(bri32_le_s) X(bri32_le_u)   \

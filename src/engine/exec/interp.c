@@ -1082,6 +1082,26 @@ op_i64_le_s_i: SLOT(0) = S64(1) <= (int64_t)IMM64(2); goto *adv(&ip, 4);
 op_i64_le_u_i: SLOT(0) = U64(1) <= IMM64(2); goto *adv(&ip, 4);
 op_i64_ge_s_i: SLOT(0) = S64(1) >= (int64_t)IMM64(2); goto *adv(&ip, 4);
 op_i64_ge_u_i: SLOT(0) = U64(1) >= IMM64(2); goto *adv(&ip, 4);
+#define F32I num_f32(FLD(2))
+#define F64I num_f64(IMM64(2))
+op_f32_add_i: SLOT(0) = num_res32(F32(1) + F32I, canon); goto *adv(&ip, 3);
+op_f32_sub_i: SLOT(0) = num_res32(F32(1) - F32I, canon); goto *adv(&ip, 3);
+op_f32_mul_i: SLOT(0) = num_res32(F32(1) * F32I, canon); goto *adv(&ip, 3);
+op_f32_div_i: SLOT(0) = num_res32(F32(1) / F32I, canon); goto *adv(&ip, 3);
+op_f32_add_ri: SLOT(0) = num_res32(F32I + F32(1), canon); goto *adv(&ip, 3);
+op_f32_sub_ri: SLOT(0) = num_res32(F32I - F32(1), canon); goto *adv(&ip, 3);
+op_f32_mul_ri: SLOT(0) = num_res32(F32I * F32(1), canon); goto *adv(&ip, 3);
+op_f32_div_ri: SLOT(0) = num_res32(F32I / F32(1), canon); goto *adv(&ip, 3);
+op_f64_add_i: SLOT(0) = num_res64(F64(1) + F64I, canon); goto *adv(&ip, 4);
+op_f64_sub_i: SLOT(0) = num_res64(F64(1) - F64I, canon); goto *adv(&ip, 4);
+op_f64_mul_i: SLOT(0) = num_res64(F64(1) * F64I, canon); goto *adv(&ip, 4);
+op_f64_div_i: SLOT(0) = num_res64(F64(1) / F64I, canon); goto *adv(&ip, 4);
+op_f64_add_ri: SLOT(0) = num_res64(F64I + F64(1), canon); goto *adv(&ip, 4);
+op_f64_sub_ri: SLOT(0) = num_res64(F64I - F64(1), canon); goto *adv(&ip, 4);
+op_f64_mul_ri: SLOT(0) = num_res64(F64I * F64(1), canon); goto *adv(&ip, 4);
+op_f64_div_ri: SLOT(0) = num_res64(F64I / F64(1), canon); goto *adv(&ip, 4);
+#undef F32I
+#undef F64I
 
 	/* ---- fused compare-and-branch: a, b|imm, displacement ------------------------ */
 #define BR_IF(cond, nf)                                                         \

@@ -553,6 +553,15 @@ static void test_memory(void)
 	run(&t, "store_consts", 1, A(vi32(65528)));
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.store of a constant past the end traps");
 	ok_eq(run(&t, "load32", 1, A(vi32(65528))), 0x11223344, "the store before the trap happened");
+	ok_eq(run(&t, "load_br", 2, A(vi32(16), vi32(0x04030202))), 0x4030201fu,
+	      "loads then branches on the value (taken)");
+	ok_eq(run(&t, "load_br", 2, A(vi32(100), vi32(5))), 5, "loads then branches (zeros)");
+	ok_eq(run(&t, "load_br", 2, A(vi32(16), vi32(0x04030201))), 0x40302010u | 2u | 4u | 8u,
+	      "load then branch: equal is not less");
+	run(&t, "load_br", 2, A(vi32(65533), vi32(0)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "load then branch: the load traps first");
+	run(&t, "load_br", 2, A(vi32(65532), vi32(-1)));
+	ok(t.st == ENG_OK, "load then branch at the last word");
 	run(&t, "store_addi", 2, A(vi32(1000), vi32(0xdeadbeefu)));
 	ok_eq(run(&t, "load32", 1, A(vi32(1004))), 0xdeadbeefu, "i32.store of (x - 8) offset=12");
 	run(&t, "store_addi", 2, A(vi32(4), vi32(1)));

@@ -232,6 +232,8 @@ struct exec_module {
 	/* i32.add, then branch on the sum: d, a, b|imm, c|imm, condition mask, \
 	 * displacement (d = a + b; branch if d COND c) */                      \
 	X(i32_add_br) X(i32_add_br_i) X(i32_add_i_br) X(i32_add_i_br_i)         \
+	/* a load, then a branch on the value: d, address, c|imm, mask, disp. */ \
+	X(ld32u_br) X(ld32u_br_i) X(ld8u_br) X(ld8u_br_i)                       \
 	/* loads whose address is an i32.add of two slots: dst, a, b, offset */ \
 	X(ld32u_add) X(ld64_add) X(ld8u_add)                                    \
 	/* loads from a constant address: dst, 64-bit effective address */     \

@@ -627,7 +627,6 @@ op_st64: {
 	memcpy(mem + ea, &v, 8);
 	goto *adv(&ip, 4);
 }
-#undef EA
 op_memory_size:
 	SLOT(0) = inst->rt_mem->pages;
 	goto *adv(&ip, 1);
@@ -1158,6 +1157,26 @@ op_i32_add_i_br_i: {
 	BR_IF(cond_holds(v, FLD(3), FLD(4)), 6);
 	goto *handler_at(ip);
 }
+	/* A load, then a branch on the value: d, address, c|imm, mask, displacement.
+	 * The value is stored first (c may be d itself). */
+#define LD_BR(width, c)                                                         \
+	{                                                                       \
+		uint64_t ea = EA(1);                                            \
+		uint32_t v = 0;                                                 \
+                                                                                \
+		if (ea + (width) > msize)                                       \
+			goto trap_mem;                                          \
+		memcpy(&v, mem + ea, (width));                                  \
+		SLOT(0) = v;                                                    \
+		BR_IF(cond_holds(v, (c), FLD(5)), 7);                           \
+		goto *handler_at(ip);                                           \
+	}
+op_ld32u_br: LD_BR(4, U32(4))
+op_ld32u_br_i: LD_BR(4, FLD(4))
+op_ld8u_br: LD_BR(1, U32(4))
+op_ld8u_br_i: LD_BR(1, FLD(4))
+#undef LD_BR
+#undef EA
 #undef BR_IF
 
 	/* ---- traps ---------------------------------------------------------------------- */

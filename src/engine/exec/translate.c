@@ -870,31 +870,37 @@ static uint32_t cond_mask(enum xop op)
 	}
 }
 
-/* The branch c tests the result d of the instruction just before it, an
- * i32.add (the loop counter's increment, the sum of an index and a
- * length): one add-and-branch instruction does the addition, stores d and
- * compares the sum as it is. Fields: d, a, b|imm, other operand|imm, mask,
- * displacement. Returns false if the pattern does not apply. */
-static bool add_branch_fuse(struct xl *x, const struct cmp_fuse *c, uint32_t *field)
+/* The branch c tests the result d of the instruction just before it: an
+ * i32.add (the loop counter's increment, the sum of an index and a length)
+ * or an i32.load/i32.load8_u (a field or a byte checked right away). One
+ * instruction computes d as that instruction would, stores it and compares
+ * it as it is, with the condition as a mask. Fields: the producer's (d,
+ * a, b|imm for the add; d, address for the load), the other operand|imm,
+ * the mask, the displacement. Returns false if the pattern does not apply. */
+static bool prev_branch_fuse(struct xl *x, const struct cmp_fuse *c, uint32_t *field)
 {
-	static const enum xop ops[2][2] = {
-		{XOP_i32_add_br, XOP_i32_add_br_i}, {XOP_i32_add_i_br, XOP_i32_add_i_br_i},
+	static const struct { enum xop prev, br, br_i; uint32_t nf; } tab[] = {
+		{XOP_i32_add, XOP_i32_add_br, XOP_i32_add_br_i, 3},
+		{XOP_i32_add_i, XOP_i32_add_i_br, XOP_i32_add_i_br_i, 3},
+		{XOP_ld32u, XOP_ld32u_br, XOP_ld32u_br_i, 4},
+		{XOP_ld8u, XOP_ld8u_br, XOP_ld8u_br_i, 4},
 	};
-	uint32_t mask = cond_mask(c->op), f[3], other;
-	bool add_imm, other_imm = c->imm || c->unary;
-	size_t at = x->ins[1].start, k;
+	uint32_t mask = cond_mask(c->op), f[4], other;
+	bool other_imm = c->imm || c->unary;
+	size_t at = x->ins[1].start, k, t;
 
-	if (!mask || x->nins == 0 || x->label_pos == x->code.len ||
-	    (x->ins[1].op != XOP_i32_add && x->ins[1].op != XOP_i32_add_i) ||
-	    at + sizeof(void *) + 12 != x->code.len)
+	if (!mask || x->nins == 0 || x->label_pos == x->code.len)
 		return false;
-	add_imm = x->ins[1].op == XOP_i32_add_i;
-	for (k = 0; k < 3; k++)
+	for (t = 0; t < BASE_ARRAY_SIZE(tab) && tab[t].prev != x->ins[1].op; t++)
+		;
+	if (t == BASE_ARRAY_SIZE(tab) || at + sizeof(void *) + 4 * tab[t].nf != x->code.len)
+		return false;
+	for (k = 0; k < tab[t].nf; k++)
 		f[k] = get_u32(x, at + sizeof(void *) + 4 * k);
 	if (c->a == f[0]) {
 		other = c->unary ? 0 : c->b;
 	} else if (!other_imm && c->b == f[0]) {
-		/* b OP a: compare the sum on the left with the mirrored condition */
+		/* b OP d: compare d on the left with the mirrored condition */
 		other = c->a;
 		mask = (mask & ~(uint32_t)(CM_LT | CM_GT)) | (mask & CM_LT ? CM_GT : 0) |
 		       (mask & CM_GT ? CM_LT : 0);
@@ -904,8 +910,8 @@ static bool add_branch_fuse(struct xl *x, const struct cmp_fuse *c, uint32_t *fi
 	cut(x, at);
 	x->pair_ok = false;
 	x->copy_ok = false;
-	emit_op(x, ops[add_imm][other_imm]);
-	for (k = 0; k < 3; k++)
+	emit_op(x, other_imm ? tab[t].br_i : tab[t].br);
+	for (k = 0; k < tab[t].nf; k++)
 		emit_u32(x, f[k]);
 	emit_u32(x, other);
 	emit_u32(x, mask);
@@ -918,7 +924,7 @@ static uint32_t emit_fused(struct xl *x, const struct cmp_fuse *c)
 {
 	uint32_t field;
 
-	if (add_branch_fuse(x, c, &field))
+	if (prev_branch_fuse(x, c, &field))
 		return field;
 	emit_op(x, c->op);
 	emit_u32(x, c->a);

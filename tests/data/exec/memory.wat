@@ -28,7 +28,19 @@
     (i32.store (local.get 0) (i32.const 0x11223344))
     (i64.store offset=4 (local.get 0) (i64.const 0x0102030405060708))
     (i32.store8 offset=12 (local.get 0) (i32.const 0x1ff)))
-;; addends folded into loads and stores of every width, and into moves
+;; a load, then a branch on the loaded value (both widths, register and
+  ;; immediate comparands, the loaded value on either side)
+  (func (export "load_br") (param i32 i32) (result i32) (local i32 i32)
+    (if (i32.lt_u (local.tee 2 (i32.load (local.get 0))) (local.get 1))
+      (then (local.set 3 (i32.const 1))))
+    (block (br_if 0 (i32.eqz (i32.load8_u offset=1 (local.get 0))))
+      (local.set 3 (i32.or (local.get 3) (i32.const 2))))
+    (if (i32.gt_s (local.get 1) (i32.load8_u (local.get 0)))
+      (then (local.set 3 (i32.or (local.get 3) (i32.const 4)))))
+    (if (i32.load (local.get 0))
+      (then (local.set 3 (i32.or (local.get 3) (i32.const 8)))))
+    (i32.add (local.get 3) (i32.shl (local.get 2) (i32.const 4))))
+  ;; addends folded into loads and stores of every width, and into moves
   (func (export "store_addi") (param i32 i32)
     (i32.store offset=12 (i32.sub (local.get 0) (i32.const 8)) (local.get 1)))
   (func (export "store16_addi") (param i32 i32)

@@ -500,6 +500,43 @@ static void test_control(void)
 
 /* ---- memory ------------------------------------------------------------------------- */
 
+/* m_* of memory.wat: binary ops with a loaded operand (the bytes at 16 are
+ * 01 02 .. 08), loaded on the right and (_r) on the left. */
+static void test_load_ops(struct t *t)
+{
+	const uint32_t m32 = 0x04030201u, x = 0x11111111u;
+	const uint64_t m64 = 0x0807060504030201ull, y = 0x123456789ull;
+	volatile double fm, fx = 3.25;
+	uint32_t bad = 0;
+
+	memcpy((void *)&fm, &m64, 8);
+	bad += run(t, "m_i32.add", 2, A(vi32(16), vi32(x))) != x + m32;
+	bad += run(t, "m_i32.add_r", 2, A(vi32(16), vi32(x))) != m32 + x;
+	bad += run(t, "m_i32.sub", 2, A(vi32(16), vi32(x))) != x - m32;
+	bad += run(t, "m_i32.sub_r", 2, A(vi32(16), vi32(x))) != (uint32_t)(m32 - x);
+	bad += run(t, "m_i32.and", 2, A(vi32(16), vi32(x))) != (x & m32);
+	bad += run(t, "m_i32.and_r", 2, A(vi32(16), vi32(x))) != (m32 & x);
+	bad += run(t, "m_i32.or", 2, A(vi32(16), vi32(x))) != (x | m32);
+	bad += run(t, "m_i32.or_r", 2, A(vi32(16), vi32(x))) != (m32 | x);
+	bad += run(t, "m_i32.xor", 2, A(vi32(16), vi32(x))) != (x ^ m32);
+	bad += run(t, "m_i32.xor_r", 2, A(vi32(16), vi32(x))) != (m32 ^ x);
+	bad += run(t, "m_i64.add32", 2, A(vi32(16), vi64(y))) != y + m32;
+	bad += run(t, "m_i64.mul32", 2, A(vi32(16), vi64(y))) != y * m32;
+	bad += run(t, "m_i64.add", 2, A(vi32(16), vi64(y))) != m64 + y;
+	bad += run(t, "m_i64.mul", 2, A(vi32(16), vi64(y))) != m64 * y;
+	bad += run(t, "m_f64.add", 2, A(vi32(16), vf64(fx))) != bits64(fx + fm);
+	bad += run(t, "m_f64.add_r", 2, A(vi32(16), vf64(fx))) != bits64(fm + fx);
+	bad += run(t, "m_f64.sub", 2, A(vi32(16), vf64(fx))) != bits64(fx - fm);
+	bad += run(t, "m_f64.sub_r", 2, A(vi32(16), vf64(fx))) != bits64(fm - fx);
+	bad += run(t, "m_f64.mul", 2, A(vi32(16), vf64(fx))) != bits64(fx * fm);
+	bad += run(t, "m_f64.mul_r", 2, A(vi32(16), vf64(fx))) != bits64(fm * fx);
+	ok(bad == 0, "binary ops with a loaded operand (%u of 20 wrong)", bad);
+	run(t, "m_i32.sub_r", 2, A(vi32(65533), vi32(x)));
+	ok(trapped(t, ENG_TRAP_MEMORY_OOB), "a loaded operand past the end traps");
+	run(t, "m_f64.mul", 2, A(vi32(65529), vf64(fx)));
+	ok(trapped(t, ENG_TRAP_MEMORY_OOB), "a loaded f64 operand past the end traps");
+}
+
 static void test_memory(void)
 {
 	struct eng_store_config small = {.max_memory_pages = 2};
@@ -553,6 +590,7 @@ static void test_memory(void)
 	run(&t, "store_consts", 1, A(vi32(65528)));
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.store of a constant past the end traps");
 	ok_eq(run(&t, "load32", 1, A(vi32(65528))), 0x11223344, "the store before the trap happened");
+	test_load_ops(&t);
 	ok_eq(run(&t, "load_br", 2, A(vi32(16), vi32(0x04030202))), 0x4030201fu,
 	      "loads then branches on the value (taken)");
 	ok_eq(run(&t, "load_br", 2, A(vi32(100), vi32(5))), 5, "loads then branches (zeros)");

@@ -55,6 +55,8 @@ static unsigned op_fields(enum xop op)
 		return 6;
 	if (op >= XOP_ld32u_br && op <= XOP_ld8u_br_i)
 		return 7;
+	if (op >= XOP_i32_add_m && op <= XOP_f64_rmul_m)
+		return 5;
 	if ((op >= XOP_i64_add_i && op <= XOP_i64_ge_u_i) || (op >= XOP_f64_add_i && op <= XOP_f64_div_ri))
 		return 4;
 	if (op >= XOP_f32_add_i && op <= XOP_f32_div_ri)

@@ -234,6 +234,12 @@ struct exec_module {
 	X(i32_add_br) X(i32_add_br_i) X(i32_add_i_br) X(i32_add_i_br_i)         \
 	/* a load, then a branch on the value: d, address, c|imm, mask, disp. */ \
 	X(ld32u_br) X(ld32u_br_i) X(ld8u_br) X(ld8u_br_i)                       \
+	/* binary op with a loaded operand m: dst, x, address (x OP m; _r:   \
+	 * m OP x; m32: an i64 op on a zero-extended 32-bit load) */          \
+	X(i32_add_m) X(i32_sub_m) X(i32_rsub_m) X(i32_and_m) X(i32_or_m)        \
+	X(i32_xor_m) X(i64_add_m32) X(i64_mul_m32) X(i64_add_m) X(i64_mul_m)    \
+	X(f64_add_m) X(f64_radd_m) X(f64_sub_m) X(f64_rsub_m) X(f64_mul_m)      \
+	X(f64_rmul_m)                                                          \
 	/* loads whose address is an i32.add of two slots: dst, a, b, offset */ \
 	X(ld32u_add) X(ld64_add) X(ld8u_add)                                    \
 	/* loads from a constant address: dst, 64-bit effective address */     \

@@ -1176,6 +1176,48 @@ op_ld32u_br_i: LD_BR(4, FLD(4))
 op_ld8u_br: LD_BR(1, U32(4))
 op_ld8u_br_i: LD_BR(1, FLD(4))
 #undef LD_BR
+
+	/* Binary ops with a loaded operand: dst, x, address. M32/M64 load the
+	 * operand m (zero-extended) as the plain load would, then compute. */
+#define M32(expr)                                                               \
+	{                                                                       \
+		uint64_t ea = EA(2);                                            \
+		uint32_t m;                                                     \
+                                                                                \
+		if (ea + 4 > msize)                                             \
+			goto trap_mem;                                          \
+		memcpy(&m, mem + ea, 4);                                        \
+		SLOT(0) = (expr);                                               \
+		goto *adv(&ip, 5);                                              \
+	}
+#define M64(expr)                                                               \
+	{                                                                       \
+		uint64_t ea = EA(2), m;                                         \
+                                                                                \
+		if (ea + 8 > msize)                                             \
+			goto trap_mem;                                          \
+		memcpy(&m, mem + ea, 8);                                        \
+		SLOT(0) = (expr);                                               \
+		goto *adv(&ip, 5);                                              \
+	}
+op_i32_add_m: M32((uint32_t)(U32(1) + m))
+op_i32_sub_m: M32((uint32_t)(U32(1) - m))
+op_i32_rsub_m: M32((uint32_t)(m - U32(1)))
+op_i32_and_m: M32(U32(1) & m)
+op_i32_or_m: M32(U32(1) | m)
+op_i32_xor_m: M32(U32(1) ^ m)
+op_i64_add_m32: M32(U64(1) + m)
+op_i64_mul_m32: M32(U64(1) * m)
+op_i64_add_m: M64(U64(1) + m)
+op_i64_mul_m: M64(U64(1) * m)
+op_f64_add_m: M64(num_res64(F64(1) + num_f64(m), canon))
+op_f64_radd_m: M64(num_res64(num_f64(m) + F64(1), canon))
+op_f64_sub_m: M64(num_res64(F64(1) - num_f64(m), canon))
+op_f64_rsub_m: M64(num_res64(num_f64(m) - F64(1), canon))
+op_f64_mul_m: M64(num_res64(F64(1) * num_f64(m), canon))
+op_f64_rmul_m: M64(num_res64(num_f64(m) * F64(1), canon))
+#undef M32
+#undef M64
 #undef EA
 #undef BR_IF
 

@@ -963,6 +963,67 @@ struct binop_desc {
 	bool is64;
 };
 
+/* True if entry i is readable without emitting anything. */
+static bool in_place(const struct xl *x, uint32_t i)
+{
+	return (x->vs[i].kind == V_TEMP || x->vs[i].kind == V_LOCAL) && !x->vs[i].add;
+}
+
+/* A binary op one of whose operands is the value the last instruction, a
+ * plain i32.load/i64.load32_u or i64.load/f64.load, just loaded into that
+ * operand's home (nothing else reads it): one instruction loads it (with
+ * the same bounds check) and computes. Fields: dst, the other operand, the
+ * load's address. Loaded on the left, non-commutative ops (and float ops,
+ * to keep Wasm's operand order) use the _r form: m OP x. */
+static bool load_op_fuse(struct xl *x, enum xop op, uint32_t ia, uint32_t ib)
+{
+	static const struct { enum xop op, ld, fused, fused_r; } tab[] = {
+		{XOP_i32_add, XOP_ld32u, XOP_i32_add_m, XOP_i32_add_m},
+		{XOP_i32_sub, XOP_ld32u, XOP_i32_sub_m, XOP_i32_rsub_m},
+		{XOP_i32_and, XOP_ld32u, XOP_i32_and_m, XOP_i32_and_m},
+		{XOP_i32_or, XOP_ld32u, XOP_i32_or_m, XOP_i32_or_m},
+		{XOP_i32_xor, XOP_ld32u, XOP_i32_xor_m, XOP_i32_xor_m},
+		{XOP_i64_add, XOP_ld32u, XOP_i64_add_m32, XOP_i64_add_m32},
+		{XOP_i64_mul, XOP_ld32u, XOP_i64_mul_m32, XOP_i64_mul_m32},
+		{XOP_i64_add, XOP_ld64, XOP_i64_add_m, XOP_i64_add_m},
+		{XOP_i64_mul, XOP_ld64, XOP_i64_mul_m, XOP_i64_mul_m},
+		{XOP_f64_add, XOP_ld64, XOP_f64_add_m, XOP_f64_radd_m},
+		{XOP_f64_sub, XOP_ld64, XOP_f64_sub_m, XOP_f64_rsub_m},
+		{XOP_f64_mul, XOP_ld64, XOP_f64_mul_m, XOP_f64_rmul_m},
+	};
+	uint32_t addr[3], other, f, k;
+	bool left;
+	size_t t;
+
+	if (!x->last_ok || x->last_end != x->code.len || x->nins == 0 ||
+	    x->ins[1].start != x->last_start || !in_place(x, ia) || !in_place(x, ib))
+		return false;
+	if (x->last_h == ib && x->vs[ib].kind == V_TEMP)
+		left = false;
+	else if (x->last_h == ia && x->vs[ia].kind == V_TEMP)
+		left = true;
+	else
+		return false;
+	for (t = 0; t < BASE_ARRAY_SIZE(tab); t++)
+		if (tab[t].op == op && tab[t].ld == x->last_op)
+			break;
+	if (t == BASE_ARRAY_SIZE(tab))
+		return false;
+	for (k = 0; k < 3; k++)
+		addr[k] = get_u32(x, x->last_start + sizeof(void *) + 4 * (1 + k));
+	other = left ? base_off(x, ib) : base_off(x, ia);
+	cut(x, x->last_start);
+	emit_op(x, left ? tab[t].fused_r : tab[t].fused);
+	f = emit_u32(x, home(x, ia));
+	emit_u32(x, other);
+	for (k = 0; k < 3; k++)
+		emit_u32(x, addr[k]);
+	x->vh -= 2;
+	push_temp(x);
+	set_result(x, f);
+	return true;
+}
+
 static void binop(struct xl *x, const struct binop_desc *d)
 {
 	struct vent *a, *b;
@@ -1025,6 +1086,8 @@ static void binop(struct xl *x, const struct binop_desc *d)
 		else
 			emit_u32(x, (uint32_t)imm);
 	} else {
+		if (load_op_fuse(x, d->op, ia, ib))
+			return;
 		oa = operand(x, ia);
 		ob = operand(x, ib);
 		emit_op(x, d->op);

@@ -38,6 +38,7 @@ static const char *const expected[] = {
 	/* 13 */ "i32_mul 16 0 8\nld32u 0 16 8 0\nret\n",
 	/* 14 */ "i32_add_i 8 0 5\nconst32 0 0\nld32u 0 8 0 0\nret\n",
 	/* 15 */ "const32 16 7\nconst32 16 0\nconst32 8 0\nbr_if 0 -28\ni32_add 0 8 16\nret\n",
+	/* 16 */ "i32_add_i2 8 0 -4 16 0 -4\ni32_add_i 0 0 1\ncopy 16 0\nret\n",
 };
 
 /* Drops the "  offset:" column and collapses runs of spaces. */

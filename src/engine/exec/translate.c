@@ -1335,6 +1335,18 @@ static bool local_zero(const struct xl *x, uint32_t idx)
 	       (x->zero_locals >> k & 1);
 }
 
+/* True if entry e reads a local that the instruction just emitted wrote as
+ * `i32_add_i local, x, c` with x another slot (so x + c can be recomputed). */
+static bool copy_of_add(const struct xl *x, const struct vent *e)
+{
+	size_t at = x->ins[1].start;
+
+	return e->kind == V_LOCAL && !e->add && x->nins > 0 && x->ins[1].op == XOP_i32_add_i &&
+	       at + sizeof(void *) + 12 == x->code.len && x->label_pos != x->code.len &&
+	       get_u32(x, at + sizeof(void *)) == e->local_off &&
+	       get_u32(x, at + sizeof(void *) + 4) != e->local_off;
+}
+
 static void local_set(struct xl *x, uint32_t idx, bool tee)
 {
 	uint32_t off = idx * 8u, i;
@@ -1373,9 +1385,17 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 	e = x->vs[i];
 	x->vh--;
 	unalias(x, off);
-	emit_value(x, off, i);     /* entry i is above the stack, unchanged */
-	if (e.add && e.kind != V_CONST)
-		pair_adds(x);      /* it was an i32_add_i into the local */
+	if (copy_of_add(x, &e)) {
+		/* `local.tee L (x + c); local.set K`: K = x + c as well, which
+		 * pairs with the addition into L (x is not L, so it is intact) */
+		emit_addi(x, off, get_u32(x, x->ins[1].start + sizeof(void *) + 4),
+			  get_u32(x, x->ins[1].start + sizeof(void *) + 8));
+		pair_adds(x);
+	} else {
+		emit_value(x, off, i);     /* entry i is above the stack, unchanged */
+		if (e.add && e.kind != V_CONST)
+			pair_adds(x);      /* it was an i32_add_i into the local */
+	}
 	if (tee) {
 		/* The value stays readable in the local just written (a copy of
 		 * another local: compilers copy a local when they are about to

@@ -75,4 +75,9 @@
       (local.set 1 (i32.const 0))
       (br_if $l (local.get 0)))
     (i32.add (local.get 1) (local.get 2)))
+  ;; 16: a sum tee'd into one local and set into another: two additions in
+  ;; one instruction; when the sum's operand is the tee'd local, a copy
+  (func (param i32) (local i32 i32)
+    (local.set 2 (local.tee 1 (i32.add (local.get 0) (i32.const -4))))
+    (local.set 2 (local.tee 0 (i32.add (local.get 0) (i32.const 1)))))
 )

@@ -495,6 +495,13 @@ static void test_control(void)
 		      cmp_branch_ref(pairs[i][0], pairs[i][1]), "fused compare-and-branch (%d, %d)",
 		      pairs[i][0], pairs[i][1]);
 	test_add_branch(&t);
+	ok_eq(run(&t, "sp_frame", 1, A(vi32(0))), 952u * 10000 + 960 * 10 + 1000,
+	      "shadow-stack prologue/epilogue: frame 952, sp restored");
+	ok_eq(run(&t, "sp_frame", 1, A(vi32(0))), 952u * 10000 + 960 * 10 + 1000,
+	      "... and again from the restored sp");
+	ok_eq(run(&t, "sp_wrap", 0, NULL), 0, "sp - 1001 wraps at 2^32, + 1 is 0");
+	ok_eq(run(&t, "sp_frame", 1, A(vi32(0))), 952u * 10000 + 960 * 10 + 1000,
+	      "the wrapped sp was restored");
 	t_close(&t);
 }
 

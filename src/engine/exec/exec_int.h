@@ -166,6 +166,10 @@ struct exec_module {
 	X(call) X(call_import) X(call_indirect)                                 \
 	X(copy) X(const32) X(const64) X(select)                                \
 	X(global_get) X(global_set)                                            \
+	/* i32 globals plus a constant: global_get_add dst, g, c (dst = g + c);  \
+	 * global_set_add src, g, c (g = src + c); global_add_to dst, g, c      \
+	 * (dst = g + c, then g = dst) */                                       \
+	X(global_get_add) X(global_set_add) X(global_add_to)                    \
 	X(ld8u) X(ld16u) X(ld32u) X(ld64) X(ld8s32) X(ld16s32) X(ld8s64)        \
 	X(ld16s64) X(ld32s64) X(st8) X(st16) X(st32) X(st64)                   \
 	X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy)            \

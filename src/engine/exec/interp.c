@@ -355,6 +355,18 @@ op_global_get:
 op_global_set:
 	inst->globals[FLD(1)]->bits = SLOT(0);
 	goto *adv(&ip, 2);
+op_global_get_add:
+	SLOT(0) = (uint32_t)(inst->globals[FLD(1)]->bits + FLD(2));
+	goto *adv(&ip, 3);
+op_global_set_add:
+	inst->globals[FLD(1)]->bits = (uint32_t)(U32(0) + FLD(2));
+	goto *adv(&ip, 3);
+op_global_add_to: {
+	struct eng_global *g = inst->globals[FLD(1)];
+
+	SLOT(0) = g->bits = (uint32_t)(g->bits + FLD(2));
+	goto *adv(&ip, 3);
+}
 
 	/* ---- memory --------------------------------------------------------- */
 	/* Loads: dst, address. Stores: value, address. An address is three

@@ -1335,6 +1335,50 @@ static bool local_zero(const struct xl *x, uint32_t idx)
 	       (x->zero_locals >> k & 1);
 }
 
+/* True if the instruction just emitted is op (with no label after it) and
+ * its field k is v. */
+static bool last_ins_is(const struct xl *x, enum xop op, size_t nfields, uint32_t k, uint32_t v)
+{
+	size_t at = x->ins[1].start;
+
+	return x->nins > 0 && x->ins[1].op == op && at + sizeof(void *) + 4 * nfields == x->code.len &&
+	       x->label_pos != x->code.len && get_u32(x, at + sizeof(void *) + 4 * k) == v;
+}
+
+/* The shadow-stack prologue and epilogue of compiled code:
+ * `global.get $sp; i32.const n; i32.sub; local.tee $fp; global.set $sp` is
+ * one global_add_to (local.set: global_get_add), and `local.get $fp;
+ * i32.const n; i32.add; global.set $sp` one global_set_add. */
+static void global_set(struct xl *x, uint32_t g)
+{
+	uint32_t i = x->vh - 1, k, f[3];
+	const struct vent *e;
+
+	if (!can_pop(x, 1))
+		return;
+	e = &x->vs[i];
+	if ((e->kind == V_TEMP || e->kind == V_LOCAL) && e->add) {
+		emit_op(x, XOP_global_set_add);
+		emit_u32(x, base_off(x, i));
+		emit_u32(x, g);
+		emit_u32(x, e->add);
+		x->vh--;
+		return;
+	}
+	if (e->kind == V_LOCAL && last_ins_is(x, XOP_global_get_add, 3, 0, e->local_off) &&
+	    get_u32(x, x->ins[1].start + sizeof(void *) + 4) == g) {
+		for (k = 0; k < 3; k++)
+			f[k] = get_u32(x, x->ins[1].start + sizeof(void *) + 4 * k);
+		cut(x, x->ins[1].start);
+		emit_op(x, XOP_global_add_to);
+		for (k = 0; k < 3; k++)
+			emit_u32(x, f[k]);
+		x->vh--;
+		return;
+	}
+	emit_stack_op(x, XOP_global_set, 1, false, &g, 1);
+}
+
 /* True if entry e reads a local that the instruction just emitted wrote as
  * `i32_add_i local, x, c` with x another slot (so x + c can be recomputed). */
 static bool copy_of_add(const struct xl *x, const struct vent *e)
@@ -1359,6 +1403,29 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 	if (!can_pop(x, 1))
 		return;
 	i = x->vh - 1;
+	if (x->vs[i].kind == V_TEMP && x->vs[i].add && !aliased(x, off) &&
+	    last_ins_is(x, XOP_global_get, 2, 0, home(x, i))) {
+		/* local = global + c: the global_get that wrote the entry's base
+		 * (its home, read by nothing else) becomes global_get_add */
+		uint32_t g = get_u32(x, x->ins[1].start + sizeof(void *) + 4), c = x->vs[i].add;
+
+		cut(x, x->ins[1].start);
+		emit_op(x, XOP_global_get_add);
+		emit_u32(x, off);
+		emit_u32(x, g);
+		emit_u32(x, c);
+		if (idx >= x->xf->ft->nparams && idx - x->xf->ft->nparams < 64)
+			x->zero_locals &= ~(UINT64_C(1) << (idx - x->xf->ft->nparams));
+		if (tee) {
+			x->vs[i].kind = V_LOCAL;
+			x->vs[i].local_off = off;
+			x->vs[i].add = 0;
+			note_lazy(x, i);
+		} else {
+			x->vh--;
+		}
+		return;
+	}
 	if (x->vs[i].kind == V_CONST && x->vs[i].value == 0 && local_zero(x, idx)) {
 		/* the local is still zero (clang's zero-initialisations) */
 		if (!tee)
@@ -2086,7 +2153,7 @@ static void translate_body(struct xl *x)
 				fail(x, ENG_ERR_INVALID, "unknown global");
 				break;
 			}
-			emit_stack_op(x, XOP_global_set, 1, false, imm, 1);
+			global_set(x, imm[0]);
 			break;
 		case OP_TABLE_GET:
 			imm[0] = rd_u32(x);

@@ -80,4 +80,11 @@
   (func (param i32) (local i32 i32)
     (local.set 2 (local.tee 1 (i32.add (local.get 0) (i32.const -4))))
     (local.set 2 (local.tee 0 (i32.add (local.get 0) (i32.const 1)))))
+  ;; 17: shadow-stack prologue (global.get; sub; tee; global.set), a frame
+  ;; address, the epilogue (local + c into the global)
+  (global $sp (mut i32) (i32.const 1024))
+  (func (local i32 i32)
+    (global.set $sp (local.tee 0 (i32.sub (global.get $sp) (i32.const 32))))
+    (local.set 1 (i32.add (global.get $sp) (i32.const 16)))
+    (global.set $sp (i32.add (local.get 0) (i32.const 32))))
 )

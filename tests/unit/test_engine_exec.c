@@ -210,6 +210,45 @@ static bool is_nan32(uint32_t b)
 
 /* ---- numeric ------------------------------------------------------------------- */
 
+static uint32_t rotl32(uint32_t v, uint32_t n)
+{
+	n &= 31;
+	return n ? v << n | v >> (32 - n) : v;
+}
+
+/* acc_chain of numeric.wat in C. */
+static uint32_t acc_chain_ref(uint32_t a, uint32_t b)
+{
+	uint32_t r = a + b;
+	r = r - b;
+	r = r * b;
+	r = r ^ b;
+	r = r | b;
+	r = r & b;
+	r = r << (b & 31);
+	r = (uint32_t)((int32_t)r >> (b & 31));
+	r = r >> (b & 31);
+	r = rotl32(r, b);
+	r = rotl32(r, 32 - (b & 31));
+	r = r + 7u;
+	r = r - 9u;
+	r = r * 5u;
+	r = r & 0xff00ffu;
+	r = r | 0x10u;
+	r = r ^ 0x5555u;
+	r = r << (3u & 31);
+	r = (uint32_t)((int32_t)r >> (2u & 31));
+	r = r >> (1u & 31);
+	r = rotl32(r, 5u);
+	r = rotl32(r, 32 - (11u & 31));
+	r = b + r;
+	r = b * r;
+	r = b & r;
+	r = b | r;
+	r = b ^ r;
+	return r;
+}
+
 static void test_numeric(void)
 {
 	struct t t;
@@ -319,6 +358,15 @@ static void test_numeric(void)
 		volatile double d = 0.2;
 		volatile float f = 0.2f;
 
+		static const uint32_t v[] = {0, 1, 5, 31, 32, 0x7fffffff, 0x80000000u, 0xdeadbeefu};
+		uint32_t bad = 0;
+		size_t i, j;
+
+		for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
+			for (j = 0; j < BASE_ARRAY_SIZE(v); j++)
+				bad += run(&t, "acc_chain", 2, A(vi32(v[i]), vi32(v[j]))) !=
+				       acc_chain_ref(v[i], v[j]);
+		ok(bad == 0, "chain of i32 ops through the last-result register (%u wrong)", bad);
 		ok(run(&t, "f64.const_ops", 1, A(vf64(d))) == bits64(((d + 1.5) * 3 - 0.1) / 7) &&
 		   run(&t, "f64.const_ops_r", 1, A(vf64(d))) ==
 		   bits64(10 / (3 - 0.3 * (0.7 + d))), "f64 arithmetic with constants on both sides");

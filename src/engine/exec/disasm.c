@@ -53,6 +53,8 @@ static unsigned op_fields(enum xop op)
 		return 16;
 	if (op >= XOP_global_get_add && op <= XOP_global_add_to)
 		return 3;
+	if (op >= XOP_i32_add_acc && op <= XOP_i32_rotr_i_acc)
+		return 3;
 	if (op >= XOP_i32_add_br && op <= XOP_i32_add_i_br_i)
 		return 6;
 	if (op >= XOP_ld32u_br && op <= XOP_ld8u_br_i)

@@ -233,6 +233,14 @@ struct exec_module {
 	X(bri32_gt_s_i) X(bri32_gt_u_i) X(bri32_le_s_i) X(bri32_le_u_i)         \
 	X(bri32_ge_s_i) X(bri32_ge_u_i)                                        \
 	X(bri64_eqz) X(bri64_nez)                                              \
+	/* i32 ALU ops whose first operand is the previous instruction's result,	\
+	 * taken from a register (same fields) */				\
+	X(i32_add_acc) X(i32_sub_acc) X(i32_mul_acc) X(i32_and_acc)            \
+	X(i32_or_acc) X(i32_xor_acc) X(i32_shl_acc) X(i32_shr_s_acc)           \
+	X(i32_shr_u_acc) X(i32_rotl_acc) X(i32_rotr_acc) X(i32_add_i_acc)      \
+	X(i32_sub_i_acc) X(i32_mul_i_acc) X(i32_and_i_acc) X(i32_or_i_acc)     \
+	X(i32_xor_i_acc) X(i32_shl_i_acc) X(i32_shr_s_i_acc)                   \
+	X(i32_shr_u_i_acc) X(i32_rotl_i_acc) X(i32_rotr_i_acc)                 \
 	/* i32.add, then branch on the sum: d, a, b|imm, c|imm, condition mask, \
 	 * displacement (d = a + b; branch if d COND c) */                      \
 	X(i32_add_br) X(i32_add_br_i) X(i32_add_i_br) X(i32_add_i_br_i)         \

@@ -147,6 +147,10 @@ static enum eng_trap interp(struct eng_store *s, struct eng_func *entry, uint8_t
 	struct eng_instance *inst;
 	bool canon;
 	enum eng_trap trap;
+	/* The result of the last i32 ALU op or load (see the translator's
+	 * acc_forward): the *_acc handlers read their first operand here
+	 * instead of from its slot, which the previous instruction just wrote. */
+	uint64_t acc = 0;
 
 	/* call set-up, shared by every kind of call */
 	struct xfunc *xf;
@@ -378,7 +382,7 @@ op_ld8u: {
 
 	if (ea + 1 > msize)
 		goto trap_mem;
-	SLOT(0) = mem[ea];
+	SLOT(0) = acc = mem[ea];
 	goto *adv(&ip, 4);
 }
 op_ld16u: {
@@ -398,7 +402,7 @@ op_ld32u: {
 	if (ea + 4 > msize)
 		goto trap_mem;
 	memcpy(&v, mem + ea, 4);
-	SLOT(0) = v;
+	SLOT(0) = acc = v;
 	goto *adv(&ip, 4);
 }
 op_ld64: {
@@ -801,9 +805,12 @@ op_i32_ctz: {
 	goto *adv(&ip, 2);
 }
 op_i32_popcnt: SLOT(0) = (uint32_t)__builtin_popcount(U32(1)); goto *adv(&ip, 2);
-op_i32_add: SLOT(0) = (uint32_t)(U32(1) + U32(2)); goto *adv(&ip, 3);
-op_i32_sub: SLOT(0) = (uint32_t)(U32(1) - U32(2)); goto *adv(&ip, 3);
-op_i32_mul: SLOT(0) = (uint32_t)(U32(1) * U32(2)); goto *adv(&ip, 3);
+op_i32_add: SLOT(0) = acc = (uint32_t)(U32(1) + U32(2)); goto *adv(&ip, 3);
+op_i32_add_acc: SLOT(0) = acc = (uint32_t)((uint32_t)acc + U32(2)); goto *adv(&ip, 3);
+op_i32_sub: SLOT(0) = acc = (uint32_t)(U32(1) - U32(2)); goto *adv(&ip, 3);
+op_i32_sub_acc: SLOT(0) = acc = (uint32_t)((uint32_t)acc - U32(2)); goto *adv(&ip, 3);
+op_i32_mul: SLOT(0) = acc = (uint32_t)(U32(1) * U32(2)); goto *adv(&ip, 3);
+op_i32_mul_acc: SLOT(0) = acc = (uint32_t)((uint32_t)acc * U32(2)); goto *adv(&ip, 3);
 op_i32_div_s: {
 	int32_t a = S32(1), b = S32(2);
 
@@ -838,14 +845,22 @@ op_i32_rem_u: {
 	SLOT(0) = a % b;
 	goto *adv(&ip, 3);
 }
-op_i32_and: SLOT(0) = U32(1) & U32(2); goto *adv(&ip, 3);
-op_i32_or: SLOT(0) = U32(1) | U32(2); goto *adv(&ip, 3);
-op_i32_xor: SLOT(0) = U32(1) ^ U32(2); goto *adv(&ip, 3);
-op_i32_shl: SLOT(0) = (uint32_t)(U32(1) << (U32(2) & 31)); goto *adv(&ip, 3);
-op_i32_shr_s: SLOT(0) = (uint32_t)(S32(1) >> (U32(2) & 31)); goto *adv(&ip, 3);
-op_i32_shr_u: SLOT(0) = U32(1) >> (U32(2) & 31); goto *adv(&ip, 3);
-op_i32_rotl: SLOT(0) = num_rotl32(U32(1), U32(2)); goto *adv(&ip, 3);
-op_i32_rotr: SLOT(0) = num_rotr32(U32(1), U32(2)); goto *adv(&ip, 3);
+op_i32_and: SLOT(0) = acc = U32(1) & U32(2); goto *adv(&ip, 3);
+op_i32_and_acc: SLOT(0) = acc = (uint32_t)acc & U32(2); goto *adv(&ip, 3);
+op_i32_or: SLOT(0) = acc = U32(1) | U32(2); goto *adv(&ip, 3);
+op_i32_or_acc: SLOT(0) = acc = (uint32_t)acc | U32(2); goto *adv(&ip, 3);
+op_i32_xor: SLOT(0) = acc = U32(1) ^ U32(2); goto *adv(&ip, 3);
+op_i32_xor_acc: SLOT(0) = acc = (uint32_t)acc ^ U32(2); goto *adv(&ip, 3);
+op_i32_shl: SLOT(0) = acc = (uint32_t)(U32(1) << (U32(2) & 31)); goto *adv(&ip, 3);
+op_i32_shl_acc: SLOT(0) = acc = (uint32_t)((uint32_t)acc << (U32(2) & 31)); goto *adv(&ip, 3);
+op_i32_shr_s: SLOT(0) = acc = (uint32_t)(S32(1) >> (U32(2) & 31)); goto *adv(&ip, 3);
+op_i32_shr_s_acc: SLOT(0) = acc = (uint32_t)((int32_t)(uint32_t)acc >> (U32(2) & 31)); goto *adv(&ip, 3);
+op_i32_shr_u: SLOT(0) = acc = U32(1) >> (U32(2) & 31); goto *adv(&ip, 3);
+op_i32_shr_u_acc: SLOT(0) = acc = (uint32_t)acc >> (U32(2) & 31); goto *adv(&ip, 3);
+op_i32_rotl: SLOT(0) = acc = num_rotl32(U32(1), U32(2)); goto *adv(&ip, 3);
+op_i32_rotl_acc: SLOT(0) = acc = num_rotl32((uint32_t)acc, U32(2)); goto *adv(&ip, 3);
+op_i32_rotr: SLOT(0) = acc = num_rotr32(U32(1), U32(2)); goto *adv(&ip, 3);
+op_i32_rotr_acc: SLOT(0) = acc = num_rotr32((uint32_t)acc, U32(2)); goto *adv(&ip, 3);
 
 	/* ---- i64 arithmetic ------------------------------------------------------- */
 op_i64_clz: {
@@ -1051,17 +1066,28 @@ op_i64_trunc_sat_f64_s: SLOT(0) = num_sat_i64_f64(F64(1)); goto *adv(&ip, 2);
 op_i64_trunc_sat_f64_u: SLOT(0) = num_sat_u64_f64(F64(1)); goto *adv(&ip, 2);
 
 	/* ---- immediate right operand: dst, a, imm -------------------------------- */
-op_i32_add_i: SLOT(0) = (uint32_t)(U32(1) + FLD(2)); goto *adv(&ip, 3);
-op_i32_sub_i: SLOT(0) = (uint32_t)(U32(1) - FLD(2)); goto *adv(&ip, 3);
-op_i32_mul_i: SLOT(0) = (uint32_t)(U32(1) * FLD(2)); goto *adv(&ip, 3);
-op_i32_and_i: SLOT(0) = U32(1) & FLD(2); goto *adv(&ip, 3);
-op_i32_or_i: SLOT(0) = U32(1) | FLD(2); goto *adv(&ip, 3);
-op_i32_xor_i: SLOT(0) = U32(1) ^ FLD(2); goto *adv(&ip, 3);
-op_i32_shl_i: SLOT(0) = (uint32_t)(U32(1) << (FLD(2) & 31)); goto *adv(&ip, 3);
-op_i32_shr_s_i: SLOT(0) = (uint32_t)(S32(1) >> (FLD(2) & 31)); goto *adv(&ip, 3);
-op_i32_shr_u_i: SLOT(0) = U32(1) >> (FLD(2) & 31); goto *adv(&ip, 3);
-op_i32_rotl_i: SLOT(0) = num_rotl32(U32(1), FLD(2)); goto *adv(&ip, 3);
-op_i32_rotr_i: SLOT(0) = num_rotr32(U32(1), FLD(2)); goto *adv(&ip, 3);
+op_i32_add_i: SLOT(0) = acc = (uint32_t)(U32(1) + FLD(2)); goto *adv(&ip, 3);
+op_i32_add_i_acc: SLOT(0) = acc = (uint32_t)((uint32_t)acc + FLD(2)); goto *adv(&ip, 3);
+op_i32_sub_i: SLOT(0) = acc = (uint32_t)(U32(1) - FLD(2)); goto *adv(&ip, 3);
+op_i32_sub_i_acc: SLOT(0) = acc = (uint32_t)((uint32_t)acc - FLD(2)); goto *adv(&ip, 3);
+op_i32_mul_i: SLOT(0) = acc = (uint32_t)(U32(1) * FLD(2)); goto *adv(&ip, 3);
+op_i32_mul_i_acc: SLOT(0) = acc = (uint32_t)((uint32_t)acc * FLD(2)); goto *adv(&ip, 3);
+op_i32_and_i: SLOT(0) = acc = U32(1) & FLD(2); goto *adv(&ip, 3);
+op_i32_and_i_acc: SLOT(0) = acc = (uint32_t)acc & FLD(2); goto *adv(&ip, 3);
+op_i32_or_i: SLOT(0) = acc = U32(1) | FLD(2); goto *adv(&ip, 3);
+op_i32_or_i_acc: SLOT(0) = acc = (uint32_t)acc | FLD(2); goto *adv(&ip, 3);
+op_i32_xor_i: SLOT(0) = acc = U32(1) ^ FLD(2); goto *adv(&ip, 3);
+op_i32_xor_i_acc: SLOT(0) = acc = (uint32_t)acc ^ FLD(2); goto *adv(&ip, 3);
+op_i32_shl_i: SLOT(0) = acc = (uint32_t)(U32(1) << (FLD(2) & 31)); goto *adv(&ip, 3);
+op_i32_shl_i_acc: SLOT(0) = acc = (uint32_t)((uint32_t)acc << (FLD(2) & 31)); goto *adv(&ip, 3);
+op_i32_shr_s_i: SLOT(0) = acc = (uint32_t)(S32(1) >> (FLD(2) & 31)); goto *adv(&ip, 3);
+op_i32_shr_s_i_acc: SLOT(0) = acc = (uint32_t)((int32_t)(uint32_t)acc >> (FLD(2) & 31)); goto *adv(&ip, 3);
+op_i32_shr_u_i: SLOT(0) = acc = U32(1) >> (FLD(2) & 31); goto *adv(&ip, 3);
+op_i32_shr_u_i_acc: SLOT(0) = acc = (uint32_t)acc >> (FLD(2) & 31); goto *adv(&ip, 3);
+op_i32_rotl_i: SLOT(0) = acc = num_rotl32(U32(1), FLD(2)); goto *adv(&ip, 3);
+op_i32_rotl_i_acc: SLOT(0) = acc = num_rotl32((uint32_t)acc, FLD(2)); goto *adv(&ip, 3);
+op_i32_rotr_i: SLOT(0) = acc = num_rotr32(U32(1), FLD(2)); goto *adv(&ip, 3);
+op_i32_rotr_i_acc: SLOT(0) = acc = num_rotr32((uint32_t)acc, FLD(2)); goto *adv(&ip, 3);
 op_i32_eq_i: SLOT(0) = U32(1) == FLD(2); goto *adv(&ip, 3);
 op_i32_ne_i: SLOT(0) = U32(1) != FLD(2); goto *adv(&ip, 3);
 op_i32_lt_s_i: SLOT(0) = S32(1) < (int32_t)FLD(2); goto *adv(&ip, 3);
@@ -1199,7 +1225,7 @@ op_ld8u_br_i: LD_BR(1, FLD(4))
 		if (ea + 4 > msize)                                             \
 			goto trap_mem;                                          \
 		memcpy(&m, mem + ea, 4);                                        \
-		SLOT(0) = (expr);                                               \
+		SLOT(0) = acc = (expr);                                         \
 		goto *adv(&ip, 5);                                              \
 	}
 #define M64(expr)                                                               \

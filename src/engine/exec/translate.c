@@ -412,12 +412,15 @@ static void emit_const(struct xl *x, uint32_t dst, uint64_t v)
 	}
 }
 
+static void acc_forward(struct xl *x);
+
 static void emit_addi(struct xl *x, uint32_t dst, uint32_t src, uint32_t imm)
 {
 	emit_op(x, XOP_i32_add_i);
 	emit_u32(x, dst);
 	emit_u32(x, src);
 	emit_u32(x, imm);
+	acc_forward(x);
 }
 
 /* Copies are never retargeted, so two in a row (argument set-up, the
@@ -963,6 +966,72 @@ struct binop_desc {
 	bool is64;
 };
 
+/* Forwarding of the last result in a register: the i32 ALU ops and loads
+ * below leave their result in the interpreter's acc as well as in their
+ * destination slot, and each i32 ALU op has an _acc variant (same fields)
+ * that takes its first operand from acc. */
+static const struct { enum xop op, acc; bool commutes; } acc_ops[] = {
+	{XOP_i32_add, XOP_i32_add_acc, true}, {XOP_i32_sub, XOP_i32_sub_acc, false},
+	{XOP_i32_mul, XOP_i32_mul_acc, true}, {XOP_i32_and, XOP_i32_and_acc, true},
+	{XOP_i32_or, XOP_i32_or_acc, true}, {XOP_i32_xor, XOP_i32_xor_acc, true},
+	{XOP_i32_shl, XOP_i32_shl_acc, false}, {XOP_i32_shr_s, XOP_i32_shr_s_acc, false},
+	{XOP_i32_shr_u, XOP_i32_shr_u_acc, false}, {XOP_i32_rotl, XOP_i32_rotl_acc, false},
+	{XOP_i32_rotr, XOP_i32_rotr_acc, false},
+	{XOP_i32_add_i, XOP_i32_add_i_acc, false}, {XOP_i32_sub_i, XOP_i32_sub_i_acc, false},
+	{XOP_i32_mul_i, XOP_i32_mul_i_acc, false}, {XOP_i32_and_i, XOP_i32_and_i_acc, false},
+	{XOP_i32_or_i, XOP_i32_or_i_acc, false}, {XOP_i32_xor_i, XOP_i32_xor_i_acc, false},
+	{XOP_i32_shl_i, XOP_i32_shl_i_acc, false}, {XOP_i32_shr_s_i, XOP_i32_shr_s_i_acc, false},
+	{XOP_i32_shr_u_i, XOP_i32_shr_u_i_acc, false}, {XOP_i32_rotl_i, XOP_i32_rotl_i_acc, false},
+	{XOP_i32_rotr_i, XOP_i32_rotr_i_acc, false},
+};
+
+/* Instruction size in bytes of an acc producer, 0 if op is not one. */
+static size_t acc_producer_size(enum xop op)
+{
+	size_t k;
+
+	if (op == XOP_ld32u || op == XOP_ld8u)
+		return sizeof(void *) + 16;
+	if (op >= XOP_i32_add_m && op <= XOP_i32_xor_m)
+		return sizeof(void *) + 20;
+	for (k = 0; k < BASE_ARRAY_SIZE(acc_ops); k++)
+		if (acc_ops[k].op == op || acc_ops[k].acc == op)
+			return sizeof(void *) + 12;
+	return 0;
+}
+
+/* The instruction just emitted, an i32 ALU op (dst, a, b|imm), reads as a
+ * (or, commuting, as b) the slot the instruction before it wrote, with no
+ * label between them: only the producer can have run just before, so its
+ * result is in acc. Switches the handler to the _acc variant. */
+static void acc_forward(struct xl *x)
+{
+	size_t at = x->ins[1].start, k;
+	uint32_t dst, a, b;
+	const void *h;
+
+	if (x->fail || x->nins < 2 || x->label_pos == at ||
+	    x->ins[0].start + acc_producer_size(x->ins[0].op) != at)
+		return;
+	for (k = 0; k < BASE_ARRAY_SIZE(acc_ops) && acc_ops[k].op != x->ins[1].op; k++)
+		;
+	if (k == BASE_ARRAY_SIZE(acc_ops))
+		return;
+	dst = get_u32(x, x->ins[0].start + sizeof(void *));
+	a = get_u32(x, at + sizeof(void *) + 4);
+	b = get_u32(x, at + sizeof(void *) + 8);
+	if (a != dst) {
+		if (!acc_ops[k].commutes || b != dst)
+			return;
+		put_u32(x, (uint32_t)(at + sizeof(void *) + 4), b);
+		put_u32(x, (uint32_t)(at + sizeof(void *) + 8), a);
+	}
+	/* ins[1].op stays the base op: merging it with what follows (fields
+	 * only, reading the slot the producer wrote) drops the variant */
+	h = x->h[acc_ops[k].acc];
+	memcpy(x->code.data + at, &h, sizeof(h));
+}
+
 /* True if entry i is readable without emitting anything. */
 static bool in_place(const struct xl *x, uint32_t i)
 {
@@ -1095,6 +1164,7 @@ static void binop(struct xl *x, const struct binop_desc *d)
 		emit_u32(x, oa);
 		emit_u32(x, ob);
 	}
+	acc_forward(x);
 	x->vh -= 2;
 	push_temp(x);
 	set_result(x, f);
@@ -1312,6 +1382,8 @@ static bool unalias_before_last(struct xl *x, uint32_t off)
 	if (n > sizeof(ins) || x->fail)
 		return false;
 	memcpy(ins, x->code.data + x->last_start, n);
+	/* the base handler: an _acc variant would read the copies' acc */
+	memcpy(ins, &x->h[op], sizeof(void *));
 	cut(x, x->last_start);
 	unalias(x, off);
 	x->last_start = x->code.len;

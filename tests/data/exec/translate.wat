@@ -87,4 +87,11 @@
     (global.set $sp (local.tee 0 (i32.sub (global.get $sp) (i32.const 32))))
     (local.set 1 (i32.add (global.get $sp) (i32.const 16)))
     (global.set $sp (i32.add (local.get 0) (i32.const 32))))
+  ;; 18: a chain of i32 ops: each takes its first operand from the register
+  ;; holding the previous result (commuting the xor); not across a label
+  ;; (the loop's start, its end)
+  (func (param i32 i32) (result i32)
+    (i32.xor (local.get 1) (i32.rotl (i32.load (local.get 0)) (i32.const 7)))
+    (loop (param i32) (result i32) (i32.shr_u (i32.const 3)))
+    (i32.sub (local.get 1)))
 )

@@ -216,6 +216,45 @@ static uint32_t rotl32(uint32_t v, uint32_t n)
 	return n ? v << n | v >> (32 - n) : v;
 }
 
+static uint64_t rotl64(uint64_t v, uint64_t n)
+{
+	n &= 63;
+	return n ? v << n | v >> (64 - n) : v;
+}
+
+/* acc_chain64 of numeric.wat in C. */
+static uint64_t acc_chain64_ref(uint64_t a, uint64_t b)
+{
+	uint64_t r = a + b;
+	r = r - b;
+	r = r * b;
+	r = r ^ b;
+	r = r | b;
+	r = r & b;
+	r = r << (b & 63);
+	r = (uint64_t)((int64_t)r >> (b & 63));
+	r = r >> (b & 63);
+	r = rotl64(r, b);
+	r = rotl64(r, 64 - (b & 63));
+	r = r + 0x123456789ull;
+	r = r - 9ull;
+	r = r * 0x10000001ull;
+	r = r & 0xff00ff00ffull;
+	r = r | 0x10ull;
+	r = r ^ 0x5555ull;
+	r = r << (3ull & 63);
+	r = (uint64_t)((int64_t)r >> (2ull & 63));
+	r = r >> (1ull & 63);
+	r = rotl64(r, 45ull);
+	r = rotl64(r, 64 - (11ull & 63));
+	r = b + r;
+	r = b * r;
+	r = b & r;
+	r = b | r;
+	r = b ^ r;
+	return r;
+}
+
 /* acc_chain of numeric.wat in C. */
 static uint32_t acc_chain_ref(uint32_t a, uint32_t b)
 {
@@ -367,6 +406,14 @@ static void test_numeric(void)
 				bad += run(&t, "acc_chain", 2, A(vi32(v[i]), vi32(v[j]))) !=
 				       acc_chain_ref(v[i], v[j]);
 		ok(bad == 0, "chain of i32 ops through the last-result register (%u wrong)", bad);
+		bad = 0;
+		for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
+			for (j = 0; j < BASE_ARRAY_SIZE(v); j++) {
+				uint64_t x = (uint64_t)v[i] << 32 | v[j], y = v[j] * 0x9e3779b9ull;
+
+				bad += run(&t, "acc_chain64", 2, A(vi64(x), vi64(y))) != acc_chain64_ref(x, y);
+			}
+		ok(bad == 0, "chain of i64 ops through the last-result register (%u wrong)", bad);
 		ok(run(&t, "f64.const_ops", 1, A(vf64(d))) == bits64(((d + 1.5) * 3 - 0.1) / 7) &&
 		   run(&t, "f64.const_ops_r", 1, A(vf64(d))) ==
 		   bits64(10 / (3 - 0.3 * (0.7 + d))), "f64 arithmetic with constants on both sides");
@@ -646,6 +693,22 @@ static void test_memory(void)
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.store of a constant past the end traps");
 	ok_eq(run(&t, "load32", 1, A(vi32(65528))), 0x11223344, "the store before the trap happened");
 	test_load_ops(&t);
+	{
+		volatile double fm, x = 1.75;
+		uint64_t m64 = 0x0807060504030201ull;
+		uint32_t w = 0x01020304u ^ 0x5a5au, b;
+
+		memcpy((void *)&fm, &m64, 8);
+		ok(run(&t, "acc_chainf", 2, A(vi32(16), vf64(x))) ==
+		   bits64(3 / (fm * ((fm + 2 / ((x * x + 0.5 - 0.25) * 1.5)) - x))),
+		   "chain of f64 ops through the last-result register");
+		run(&t, "acc_mem", 2, A(vi32(5000), vi32(0x01020304u)));
+		b = w & 0xff;
+		ok(t.st == ENG_OK && t.res[0].of.i64 == (((uint64_t)b << 40 | w) + 7) + b,
+		   "stores and loads of the previous result, at the previous result");
+		run(&t, "acc_mem", 2, A(vi32(65530), vi32(1)));
+		ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "... and their traps");
+	}
 	ok_eq(run(&t, "load_br", 2, A(vi32(16), vi32(0x04030202))), 0x4030201fu,
 	      "loads then branches on the value (taken)");
 	ok_eq(run(&t, "load_br", 2, A(vi32(100), vi32(5))), 5, "loads then branches (zeros)");

@@ -10,13 +10,23 @@
 
 static const char *const op_names[XOP__COUNT] = {
 #define X_NAME(name) #name,
-	EXEC_OPS(X_NAME)
+#define X_NAME_ACC(name) #name "_acc",
+	EXEC_OPS(X_NAME) EXEC_ACC_OPS(X_NAME_ACC)
 #undef X_NAME
+#undef X_NAME_ACC
 };
 
-/* Number of 32-bit fields after the handler (br_table: fixed part only). */
-static unsigned op_fields(enum xop op)
+/* The base instruction of each _acc variant (same fields). */
+static const enum xop acc_base[] = {
+#define X_BASE(name) XOP_##name,
+	EXEC_ACC_OPS(X_BASE)
+#undef X_BASE
+};
+
+unsigned exec__op_fields(enum xop op)
 {
+	if (op >= (enum xop)XOP__ACC_FIRST)
+		op = acc_base[op - XOP__ACC_FIRST];
 	switch (op) {
 	case XOP_unreachable: case XOP_ret: case XOP_exit:
 		return 0;
@@ -52,8 +62,6 @@ static unsigned op_fields(enum xop op)
 	if (op == XOP_loop_mov)
 		return 16;
 	if (op >= XOP_global_get_add && op <= XOP_global_add_to)
-		return 3;
-	if (op >= XOP_i32_add_acc && op <= XOP_i32_rotr_i_acc)
 		return 3;
 	if (op >= XOP_i32_add_br && op <= XOP_i32_add_i_br_i)
 		return 6;
@@ -107,7 +115,7 @@ int exec__disasm(const struct xfunc *xf, struct buf *out)
 		op = find_op(h, hp);
 		if (op < 0)
 			return buf_printf(out, "%5zu: ??\n", (size_t)(p - xf->code));
-		n = op_fields((enum xop)op);
+		n = exec__op_fields((enum xop)op);
 		if (op == XOP_br_table) {
 			memcpy(&f, p + sizeof(void *) + 4, 4);
 			n += f + 1;

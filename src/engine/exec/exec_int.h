@@ -233,14 +233,6 @@ struct exec_module {
 	X(bri32_gt_s_i) X(bri32_gt_u_i) X(bri32_le_s_i) X(bri32_le_u_i)         \
 	X(bri32_ge_s_i) X(bri32_ge_u_i)                                        \
 	X(bri64_eqz) X(bri64_nez)                                              \
-	/* i32 ALU ops whose first operand is the previous instruction's result,	\
-	 * taken from a register (same fields) */				\
-	X(i32_add_acc) X(i32_sub_acc) X(i32_mul_acc) X(i32_and_acc)            \
-	X(i32_or_acc) X(i32_xor_acc) X(i32_shl_acc) X(i32_shr_s_acc)           \
-	X(i32_shr_u_acc) X(i32_rotl_acc) X(i32_rotr_acc) X(i32_add_i_acc)      \
-	X(i32_sub_i_acc) X(i32_mul_i_acc) X(i32_and_i_acc) X(i32_or_i_acc)     \
-	X(i32_xor_i_acc) X(i32_shl_i_acc) X(i32_shr_s_i_acc)                   \
-	X(i32_shr_u_i_acc) X(i32_rotl_i_acc) X(i32_rotr_i_acc)                 \
 	/* i32.add, then branch on the sum: d, a, b|imm, c|imm, condition mask, \
 	 * displacement (d = a + b; branch if d COND c) */                      \
 	X(i32_add_br) X(i32_add_br_i) X(i32_add_i_br) X(i32_add_i_br_i)         \
@@ -267,17 +259,50 @@ struct exec_module {
 	/* a whole copy loop: mov; i32_add_i2; bri32_lt_u/ne back (see interp) */ \
 	X(loop_mov)
 
+/* Instructions with an _acc variant (same fields): the value named by their
+ * first operand field (loads: the address slot; stores: the value; binary
+ * ops: a) is taken from the interpreter's acc, which holds the result of the
+ * instruction just before (the translator's acc_forward). */
+#define EXEC_ACC_OPS(X)                                                        \
+	X(ld8u) X(ld32u) X(ld64) X(st8) X(st16) X(st32) X(st64) X(i32_add)     \
+	X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl)       \
+	X(i32_shr_s) X(i32_shr_u) X(i32_rotl) X(i32_rotr) X(i64_add)           \
+	X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) X(i64_shl)       \
+	X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr) X(f64_add)           \
+	X(f64_sub) X(f64_mul) X(f64_div) X(i32_add_i) X(i32_sub_i)             \
+	X(i32_mul_i) X(i32_and_i) X(i32_or_i) X(i32_xor_i) X(i32_shl_i)        \
+	X(i32_shr_s_i) X(i32_shr_u_i) X(i32_rotl_i) X(i32_rotr_i) X(i64_add_i) \
+	X(i64_sub_i) X(i64_mul_i) X(i64_and_i) X(i64_or_i) X(i64_xor_i)        \
+	X(i64_shl_i) X(i64_shr_s_i) X(i64_shr_u_i) X(i64_rotl_i) X(i64_rotr_i) \
+	X(f64_add_i) X(f64_sub_i) X(f64_mul_i) X(f64_div_i) X(f64_add_ri)      \
+	X(f64_sub_ri) X(f64_mul_ri) X(f64_div_ri) X(i32_add_m) X(i32_sub_m)    \
+	X(i32_rsub_m) X(i32_and_m) X(i32_or_m) X(i32_xor_m) X(i64_add_m32)     \
+	X(i64_mul_m32) X(i64_add_m) X(i64_mul_m) X(f64_add_m) X(f64_radd_m)    \
+	X(f64_sub_m) X(f64_rsub_m) X(f64_mul_m) X(f64_rmul_m)
+
 enum xop {
 #define X_ENUM(name) XOP_##name,
+#define X_ENUM_ACC(name) XOP_##name##_acc,
 	EXEC_OPS(X_ENUM)
+	EXEC_ACC_OPS(X_ENUM_ACC)
 #undef X_ENUM
+#undef X_ENUM_ACC
 	XOP__COUNT
 };
+
+/* The _acc variants are numbered after the base instructions. */
+#define X_ONE(name) + 1
+enum { XOP__ACC_FIRST = 0 EXEC_OPS(X_ONE) };
+#undef X_ONE
 
 /* ---- cross-file internals ------------------------------------------------ */
 
 /* Handler address table of the interpreter (built once). */
 const void *const *exec__handlers(void);
+
+/* Number of 32-bit fields after the handler of op (br_table: the fixed
+ * part; an _acc variant: as its base). */
+unsigned exec__op_fields(enum xop op);
 
 /* Appends a listing of xf's code to out (0 or -ENOMEM). */
 int exec__disasm(const struct xfunc *xf, struct buf *out);

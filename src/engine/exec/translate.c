@@ -966,69 +966,63 @@ struct binop_desc {
 	bool is64;
 };
 
-/* Forwarding of the last result in a register: the i32 ALU ops and loads
- * below leave their result in the interpreter's acc as well as in their
- * destination slot, and each i32 ALU op has an _acc variant (same fields)
- * that takes its first operand from acc. */
-static const struct { enum xop op, acc; bool commutes; } acc_ops[] = {
-	{XOP_i32_add, XOP_i32_add_acc, true}, {XOP_i32_sub, XOP_i32_sub_acc, false},
-	{XOP_i32_mul, XOP_i32_mul_acc, true}, {XOP_i32_and, XOP_i32_and_acc, true},
-	{XOP_i32_or, XOP_i32_or_acc, true}, {XOP_i32_xor, XOP_i32_xor_acc, true},
-	{XOP_i32_shl, XOP_i32_shl_acc, false}, {XOP_i32_shr_s, XOP_i32_shr_s_acc, false},
-	{XOP_i32_shr_u, XOP_i32_shr_u_acc, false}, {XOP_i32_rotl, XOP_i32_rotl_acc, false},
-	{XOP_i32_rotr, XOP_i32_rotr_acc, false},
-	{XOP_i32_add_i, XOP_i32_add_i_acc, false}, {XOP_i32_sub_i, XOP_i32_sub_i_acc, false},
-	{XOP_i32_mul_i, XOP_i32_mul_i_acc, false}, {XOP_i32_and_i, XOP_i32_and_i_acc, false},
-	{XOP_i32_or_i, XOP_i32_or_i_acc, false}, {XOP_i32_xor_i, XOP_i32_xor_i_acc, false},
-	{XOP_i32_shl_i, XOP_i32_shl_i_acc, false}, {XOP_i32_shr_s_i, XOP_i32_shr_s_i_acc, false},
-	{XOP_i32_shr_u_i, XOP_i32_shr_u_i_acc, false}, {XOP_i32_rotl_i, XOP_i32_rotl_i_acc, false},
-	{XOP_i32_rotr_i, XOP_i32_rotr_i_acc, false},
+/* Forwarding of the last result in a register (docs/interpreter.md §3):
+ * the instructions of EXEC_ACC_OPS except the stores leave their result in
+ * the interpreter's acc as well as in their destination slot (field 0),
+ * and each has an _acc variant with the same fields that takes the value
+ * named by its first operand field from acc instead. */
+static const uint16_t acc_of[XOP__COUNT] = {
+#define X_ACC(name) [XOP_##name] = XOP_##name##_acc,
+	EXEC_ACC_OPS(X_ACC)
+#undef X_ACC
 };
 
-/* Instruction size in bytes of an acc producer, 0 if op is not one. */
-static size_t acc_producer_size(enum xop op)
+static bool is_store(enum xop op)
 {
-	size_t k;
-
-	if (op == XOP_ld32u || op == XOP_ld8u)
-		return sizeof(void *) + 16;
-	if (op >= XOP_i32_add_m && op <= XOP_i32_xor_m)
-		return sizeof(void *) + 20;
-	for (k = 0; k < BASE_ARRAY_SIZE(acc_ops); k++)
-		if (acc_ops[k].op == op || acc_ops[k].acc == op)
-			return sizeof(void *) + 12;
-	return 0;
+	return op == XOP_st8 || op == XOP_st16 || op == XOP_st32 || op == XOP_st64;
 }
 
-/* The instruction just emitted, an i32 ALU op (dst, a, b|imm), reads as a
- * (or, commuting, as b) the slot the instruction before it wrote, with no
- * label between them: only the producer can have run just before, so its
- * result is in acc. Switches the handler to the _acc variant. */
+/* Integer ops whose operands may be swapped (floats keep Wasm's order). */
+static bool commutes(enum xop op)
+{
+	switch (op) {
+	case XOP_i32_add: case XOP_i32_mul: case XOP_i32_and: case XOP_i32_or: case XOP_i32_xor:
+	case XOP_i64_add: case XOP_i64_mul: case XOP_i64_and: case XOP_i64_or: case XOP_i64_xor:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The instruction just emitted reads, through its first operand field
+ * (stores: the value, field 0; others: field 1), the slot that the
+ * instruction before it wrote, with no label between them: only that
+ * instruction can have run just before, so the value is in acc. Switches
+ * the handler to the _acc variant (commuting an integer op if its other
+ * operand is the one). */
 static void acc_forward(struct xl *x)
 {
-	size_t at = x->ins[1].start, k;
-	uint32_t dst, a, b;
+	size_t at = x->ins[1].start, prev = x->ins[0].start;
+	enum xop op = x->ins[1].op;
+	uint32_t k = is_store(op) ? 0 : 1, dst, a, b;
 	const void *h;
 
-	if (x->fail || x->nins < 2 || x->label_pos == at ||
-	    x->ins[0].start + acc_producer_size(x->ins[0].op) != at)
+	if (x->fail || x->nins < 2 || !acc_of[op] || x->label_pos == at ||
+	    !acc_of[x->ins[0].op] || is_store(x->ins[0].op) ||
+	    prev + sizeof(void *) + 4 * exec__op_fields(x->ins[0].op) != at)
 		return;
-	for (k = 0; k < BASE_ARRAY_SIZE(acc_ops) && acc_ops[k].op != x->ins[1].op; k++)
-		;
-	if (k == BASE_ARRAY_SIZE(acc_ops))
-		return;
-	dst = get_u32(x, x->ins[0].start + sizeof(void *));
-	a = get_u32(x, at + sizeof(void *) + 4);
-	b = get_u32(x, at + sizeof(void *) + 8);
+	dst = get_u32(x, prev + sizeof(void *));
+	a = get_u32(x, at + sizeof(void *) + 4 * k);
 	if (a != dst) {
-		if (!acc_ops[k].commutes || b != dst)
+		b = get_u32(x, at + sizeof(void *) + 8);
+		if (!commutes(op) || b != dst)
 			return;
 		put_u32(x, (uint32_t)(at + sizeof(void *) + 4), b);
 		put_u32(x, (uint32_t)(at + sizeof(void *) + 8), a);
 	}
 	/* ins[1].op stays the base op: merging it with what follows (fields
 	 * only, reading the slot the producer wrote) drops the variant */
-	h = x->h[acc_ops[k].acc];
+	h = x->h[acc_of[op]];
 	memcpy(x->code.data + at, &h, sizeof(h));
 }
 
@@ -1087,6 +1081,7 @@ static bool load_op_fuse(struct xl *x, enum xop op, uint32_t ia, uint32_t ib)
 	emit_u32(x, other);
 	for (k = 0; k < 3; k++)
 		emit_u32(x, addr[k]);
+	acc_forward(x);
 	x->vh -= 2;
 	push_temp(x);
 	set_result(x, f);
@@ -1258,6 +1253,7 @@ static void load(struct xl *x, enum xop op)
 	emit_op(x, op);
 	f = emit_u32(x, home(x, i));
 	emit_addr(x, i, off);
+	acc_forward(x);
 	x->vh--;
 	push_temp(x);
 	set_result(x, f);
@@ -1313,6 +1309,7 @@ static void store(struct xl *x, enum xop op)
 	emit_op(x, op);
 	emit_u32(x, ov);
 	emit_addr(x, ia, off);
+	acc_forward(x);
 	x->vh -= 2;
 }
 

@@ -49,6 +49,21 @@
   (func (export "m_f64.sub_r") (param i32 f64) (result f64) (f64.sub (f64.load (local.get 0)) (local.get 1)))
   (func (export "m_f64.mul") (param i32 f64) (result f64) (f64.mul (local.get 1) (f64.load (local.get 0))))
   (func (export "m_f64.mul_r") (param i32 f64) (result f64) (f64.mul (f64.load (local.get 0)) (local.get 1)))
+  (func (export "acc_chainf") (param i32 f64) (result f64)
+    (f64.div (f64.const 3)
+      (f64.mul (f64.load (local.get 0))
+        (f64.sub
+          (f64.add (f64.load (local.get 0))
+            (f64.div (f64.const 2) (f64.mul (f64.sub (f64.add (f64.mul (local.get 1) (local.get 1)) (f64.const 0.5)) (f64.const 0.25)) (f64.const 1.5))))
+          (local.get 1)))))
+  ;; memory ops fed by the previous result: address, value, both
+  (func (export "acc_mem") (param i32 i32) (result i64)
+    (i32.store offset=4 (local.get 0) (i32.xor (local.get 1) (i32.const 0x5a5a)))
+    (i32.store8 (i32.add (local.get 0) (i32.const 9)) (i32.load offset=4 (local.get 0)))
+    (i64.store offset=16 (local.get 0) (i64.add (i64.load offset=4 (local.get 0)) (i64.const 7)))
+    (i32.store16 offset=24 (local.get 0) (i32.load8_u (i32.add (local.get 0) (i32.const 9))))
+    (i64.add (i64.load (i32.add (local.get 0) (i32.const 16)))
+      (i64.extend_i32_u (i32.load (i32.add (local.get 0) (i32.const 24))))))
   ;; a load, then a branch on the loaded value (both widths, register and
   ;; immediate comparands, the loaded value on either side)
   (func (export "load_br") (param i32 i32) (result i32) (local i32 i32)

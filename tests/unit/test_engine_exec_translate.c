@@ -41,8 +41,8 @@ static const char *const expected[] = {
 	/* 15 */ "const32 16 7\nconst32 16 0\nconst32 8 0\nbr_if 0 -28\ni32_add 0 8 16\nret\n",
 	/* 16 */ "i32_add_i2 8 0 -4 16 0 -4\ni32_add_i 0 0 1\ncopy 16 0\nret\n",
 	/* 17 */ "global_add_to 0 0 -32\nglobal_get_add 8 0 16\nglobal_set_add 0 0 32\nret\n",
-	/* 18 */ "ld32u 24 0 0 0\ni32_rotl_i_acc 24 24 7\ni32_xor_acc 16 24 8\n"
-		  "i32_shr_u_i 16 16 3\ni32_sub 0 16 8\nret\n",
+	/* 18 */ ("ld32u 24 0 0 0\ni32_rotl_i_acc 24 24 7\ni32_xor_acc 16 24 8\n"
+		  "i32_shr_u_i 16 16 3\ni32_sub 0 16 8\nret\n"),
 };
 
 /* Drops the "  offset:" column and collapses runs of spaces. */

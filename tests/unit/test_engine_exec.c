@@ -210,6 +210,84 @@ static bool is_nan32(uint32_t b)
 
 /* ---- numeric ------------------------------------------------------------------- */
 
+static uint32_t rotl32(uint32_t v, uint32_t n)
+{
+	n &= 31;
+	return n ? v << n | v >> (32 - n) : v;
+}
+
+static uint64_t rotl64(uint64_t v, uint64_t n)
+{
+	n &= 63;
+	return n ? v << n | v >> (64 - n) : v;
+}
+
+/* acc_chain64 of numeric.wat in C. */
+static uint64_t acc_chain64_ref(uint64_t a, uint64_t b)
+{
+	uint64_t r = a + b;
+	r = r - b;
+	r = r * b;
+	r = r ^ b;
+	r = r | b;
+	r = r & b;
+	r = r << (b & 63);
+	r = (uint64_t)((int64_t)r >> (b & 63));
+	r = r >> (b & 63);
+	r = rotl64(r, b);
+	r = rotl64(r, 64 - (b & 63));
+	r = r + 0x123456789ull;
+	r = r - 9ull;
+	r = r * 0x10000001ull;
+	r = r & 0xff00ff00ffull;
+	r = r | 0x10ull;
+	r = r ^ 0x5555ull;
+	r = r << (3ull & 63);
+	r = (uint64_t)((int64_t)r >> (2ull & 63));
+	r = r >> (1ull & 63);
+	r = rotl64(r, 45ull);
+	r = rotl64(r, 64 - (11ull & 63));
+	r = b + r;
+	r = b * r;
+	r = b & r;
+	r = b | r;
+	r = b ^ r;
+	return r;
+}
+
+/* acc_chain of numeric.wat in C. */
+static uint32_t acc_chain_ref(uint32_t a, uint32_t b)
+{
+	uint32_t r = a + b;
+	r = r - b;
+	r = r * b;
+	r = r ^ b;
+	r = r | b;
+	r = r & b;
+	r = r << (b & 31);
+	r = (uint32_t)((int32_t)r >> (b & 31));
+	r = r >> (b & 31);
+	r = rotl32(r, b);
+	r = rotl32(r, 32 - (b & 31));
+	r = r + 7u;
+	r = r - 9u;
+	r = r * 5u;
+	r = r & 0xff00ffu;
+	r = r | 0x10u;
+	r = r ^ 0x5555u;
+	r = r << (3u & 31);
+	r = (uint32_t)((int32_t)r >> (2u & 31));
+	r = r >> (1u & 31);
+	r = rotl32(r, 5u);
+	r = rotl32(r, 32 - (11u & 31));
+	r = b + r;
+	r = b * r;
+	r = b & r;
+	r = b | r;
+	r = b ^ r;
+	return r;
+}
+
 static void test_numeric(void)
 {
 	struct t t;
@@ -315,6 +393,35 @@ static void test_numeric(void)
 	ok_eq(run(&t, "f32.copysign", 2, A(vf32(1.0f), vf32(-0.0f))), 0xbf800000u, "copysign");
 	ok(run(&t, "f64.add", 2, A(vf64(0.1), vf64(0.2))) == 0x3fd3333333333334ull,
 	   "f64.add 0.1 + 0.2 rounds to nearest even");
+	{
+		volatile double d = 0.2;
+		volatile float f = 0.2f;
+
+		static const uint32_t v[] = {0, 1, 5, 31, 32, 0x7fffffff, 0x80000000u, 0xdeadbeefu};
+		uint32_t bad = 0;
+		size_t i, j;
+
+		for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
+			for (j = 0; j < BASE_ARRAY_SIZE(v); j++)
+				bad += run(&t, "acc_chain", 2, A(vi32(v[i]), vi32(v[j]))) !=
+				       acc_chain_ref(v[i], v[j]);
+		ok(bad == 0, "chain of i32 ops through the last-result register (%u wrong)", bad);
+		bad = 0;
+		for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
+			for (j = 0; j < BASE_ARRAY_SIZE(v); j++) {
+				uint64_t x = (uint64_t)v[i] << 32 | v[j], y = v[j] * 0x9e3779b9ull;
+
+				bad += run(&t, "acc_chain64", 2, A(vi64(x), vi64(y))) != acc_chain64_ref(x, y);
+			}
+		ok(bad == 0, "chain of i64 ops through the last-result register (%u wrong)", bad);
+		ok(run(&t, "f64.const_ops", 1, A(vf64(d))) == bits64(((d + 1.5) * 3 - 0.1) / 7) &&
+		   run(&t, "f64.const_ops_r", 1, A(vf64(d))) ==
+		   bits64(10 / (3 - 0.3 * (0.7 + d))), "f64 arithmetic with constants on both sides");
+		ok_eq(run(&t, "f32.const_ops", 1, A(vf32(f))),
+		      bits32(((f + 1.5f) * 3.0f - 0.1f) / 7.0f), "f32 arithmetic with constants");
+		ok_eq(run(&t, "f32.const_ops_r", 1, A(vf32(f))),
+		      bits32(10.0f / (3.0f - 0.3f * (0.7f + f))), "f32 arithmetic with constants on the left");
+	}
 	ok_eq(run(&t, "f32.lt", 2, A(vf32b(0x7fc00000), vf32(1.0f))), 0, "f32.lt NaN");
 	ok_eq(run(&t, "f64.ne", 2, A(vf64b(0x7ff8000000000000ull), vf64b(0x7ff8000000000000ull))),
 	      1, "f64.ne NaN NaN");
@@ -339,6 +446,10 @@ static void nan_checks(struct t *t, const char *what)
 	      "%s: f32.add sNaN -> canonical", what);
 	ok(run(t, "f64.mul", 2, A(vi64(0x7ff0000000000abcull), vi64(bits64(2.0)))) ==
 	   0x7ff8000000000000ull, "%s: f64.mul NaN payload -> canonical", what);
+	ok(run(t, "f64.mul_const", 1, A(vi64(0xfff0000000000abcull))) == 0x7ff8000000000000ull,
+	   "%s: f64.mul by a constant: NaN -> canonical", what);
+	ok_eq(run(t, "f32.sub_const", 1, A(vi32(0x7f800001u))), 0x7fc00000u,
+	      "%s: f32.sub of a constant: sNaN -> canonical", what);
 	ok(run(t, "f64.min", 2, A(vi64(0xfff8000000000001ull), vi64(bits64(2.0)))) ==
 	   0x7ff8000000000000ull, "%s: f64.min NaN -> canonical", what);
 	ok_eq(run(t, "f32.sqrt", 1, A(vi32(bits32(-1.0f)))), 0x7fc00000u,
@@ -380,6 +491,8 @@ static void test_nan(void)
 	ok(run(&t, "promote", 1, A(vi32(0x7fa00001))) == 0x7ffc000020000000ull,
 	   "full: f64.promote_f32 quiets and keeps the payload");
 	ok(is_nan32((uint32_t)run(&t, "neg_div", 0, NULL)), "full: 0/0 is a NaN");
+	ok_eq(run(&t, "f32.sub_const", 1, A(vi32(0xffc00001u))), 0xffc00001u,
+	      "full: f32.sub of a constant keeps the NaN operand's bits");
 	t_close(&t);
 }
 
@@ -397,6 +510,47 @@ static uint32_t cmp_branch_ref(int32_t a, int32_t b)
 	r |= a == 0 ? 32 : 0;
 	r |= 3 <= a ? 64 : 0;
 	return r;
+}
+
+/* The ten i32 conditions of add_br_*, in the order of their result bits. */
+static uint32_t conds_ref(uint32_t x, uint32_t y)
+{
+	int32_t sx = (int32_t)x, sy = (int32_t)y;
+	bool c[10] = {x == y, x != y, sx < sy, x < y, sx > sy, x > y, sx <= sy, x <= y, sx >= sy,
+		      x >= y};
+	uint32_t r = 0, i;
+
+	for (i = 0; i < 10; i++)
+		r |= c[i] ? 1u << i : 0;
+	return r;
+}
+
+/* add_br_* of control.wat: bits 0-9 the conditions, bit 15 the stored sum. */
+static void test_add_branch(struct t *t)
+{
+	static const uint32_t v[] = {0, 1, 2, 5, 7, 12, 0x7fffffff, 0x80000000u, 0xfffffff9u,
+				     0xffffffffu};
+	size_t i, j, k;
+	uint32_t bad = 0, n = 0;
+
+	for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
+		for (j = 0; j < BASE_ARRAY_SIZE(v); j++)
+			for (k = 0; k < BASE_ARRAY_SIZE(v); k += 3) {
+				uint32_t a = v[i], b = v[j], c = v[k], sum = a + c;
+
+				n += 3;
+				bad += run(t, "add_br_rr", 3, A(vi32(a), vi32(b), vi32(c))) !=
+				       (conds_ref(sum, b) | 1u << 15);
+				bad += run(t, "add_br_mirror", 3, A(vi32(a), vi32(b), vi32(c))) !=
+				       (conds_ref(b, sum) | 1u << 15);
+				bad += run(t, "add_br_ii", 3, A(vi32(a), vi32(b), vi32(c))) !=
+				       ((~conds_ref(a - 7, 5) & 0x3ff));
+			}
+	ok(bad == 0 && n > 0, "add-and-branch: %u of %u results differ from C", bad, n);
+	ok_eq(run(t, "add_br_if", 3, A(vi32(5), vi32(100), vi32(-5))),
+	      1u | 2u | 4u | (4u << 8), "br_if/if on a sum (zero, then 1, then 4 < 100)");
+	ok_eq(run(t, "add_br_if", 3, A(vi32(5), vi32(-1), vi32(-6))),
+	      3u << 8, "br_if/if on a sum (-1, then 0, then 3 >= -1)");
 }
 
 static void test_control(void)
@@ -435,10 +589,55 @@ static void test_control(void)
 		ok_eq(run(&t, "cmp_branch", 2, A(vi32((uint32_t)pairs[i][0]), vi32((uint32_t)pairs[i][1]))),
 		      cmp_branch_ref(pairs[i][0], pairs[i][1]), "fused compare-and-branch (%d, %d)",
 		      pairs[i][0], pairs[i][1]);
+	test_add_branch(&t);
+	ok_eq(run(&t, "sp_frame", 1, A(vi32(0))), 952u * 10000 + 960 * 10 + 1000,
+	      "shadow-stack prologue/epilogue: frame 952, sp restored");
+	ok_eq(run(&t, "sp_frame", 1, A(vi32(0))), 952u * 10000 + 960 * 10 + 1000,
+	      "... and again from the restored sp");
+	ok_eq(run(&t, "sp_wrap", 0, NULL), 0, "sp - 1001 wraps at 2^32, + 1 is 0");
+	ok_eq(run(&t, "sp_frame", 1, A(vi32(0))), 952u * 10000 + 960 * 10 + 1000,
+	      "the wrapped sp was restored");
 	t_close(&t);
 }
 
 /* ---- memory ------------------------------------------------------------------------- */
+
+/* m_* of memory.wat: binary ops with a loaded operand (the bytes at 16 are
+ * 01 02 .. 08), loaded on the right and (_r) on the left. */
+static void test_load_ops(struct t *t)
+{
+	const uint32_t m32 = 0x04030201u, x = 0x11111111u;
+	const uint64_t m64 = 0x0807060504030201ull, y = 0x123456789ull;
+	volatile double fm, fx = 3.25;
+	uint32_t bad = 0;
+
+	memcpy((void *)&fm, &m64, 8);
+	bad += run(t, "m_i32.add", 2, A(vi32(16), vi32(x))) != x + m32;
+	bad += run(t, "m_i32.add_r", 2, A(vi32(16), vi32(x))) != m32 + x;
+	bad += run(t, "m_i32.sub", 2, A(vi32(16), vi32(x))) != x - m32;
+	bad += run(t, "m_i32.sub_r", 2, A(vi32(16), vi32(x))) != (uint32_t)(m32 - x);
+	bad += run(t, "m_i32.and", 2, A(vi32(16), vi32(x))) != (x & m32);
+	bad += run(t, "m_i32.and_r", 2, A(vi32(16), vi32(x))) != (m32 & x);
+	bad += run(t, "m_i32.or", 2, A(vi32(16), vi32(x))) != (x | m32);
+	bad += run(t, "m_i32.or_r", 2, A(vi32(16), vi32(x))) != (m32 | x);
+	bad += run(t, "m_i32.xor", 2, A(vi32(16), vi32(x))) != (x ^ m32);
+	bad += run(t, "m_i32.xor_r", 2, A(vi32(16), vi32(x))) != (m32 ^ x);
+	bad += run(t, "m_i64.add32", 2, A(vi32(16), vi64(y))) != y + m32;
+	bad += run(t, "m_i64.mul32", 2, A(vi32(16), vi64(y))) != y * m32;
+	bad += run(t, "m_i64.add", 2, A(vi32(16), vi64(y))) != m64 + y;
+	bad += run(t, "m_i64.mul", 2, A(vi32(16), vi64(y))) != m64 * y;
+	bad += run(t, "m_f64.add", 2, A(vi32(16), vf64(fx))) != bits64(fx + fm);
+	bad += run(t, "m_f64.add_r", 2, A(vi32(16), vf64(fx))) != bits64(fm + fx);
+	bad += run(t, "m_f64.sub", 2, A(vi32(16), vf64(fx))) != bits64(fx - fm);
+	bad += run(t, "m_f64.sub_r", 2, A(vi32(16), vf64(fx))) != bits64(fm - fx);
+	bad += run(t, "m_f64.mul", 2, A(vi32(16), vf64(fx))) != bits64(fx * fm);
+	bad += run(t, "m_f64.mul_r", 2, A(vi32(16), vf64(fx))) != bits64(fm * fx);
+	ok(bad == 0, "binary ops with a loaded operand (%u of 20 wrong)", bad);
+	run(t, "m_i32.sub_r", 2, A(vi32(65533), vi32(x)));
+	ok(trapped(t, ENG_TRAP_MEMORY_OOB), "a loaded operand past the end traps");
+	run(t, "m_f64.mul", 2, A(vi32(65529), vf64(fx)));
+	ok(trapped(t, ENG_TRAP_MEMORY_OOB), "a loaded f64 operand past the end traps");
+}
 
 static void test_memory(void)
 {
@@ -493,6 +692,49 @@ static void test_memory(void)
 	run(&t, "store_consts", 1, A(vi32(65528)));
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.store of a constant past the end traps");
 	ok_eq(run(&t, "load32", 1, A(vi32(65528))), 0x11223344, "the store before the trap happened");
+	test_load_ops(&t);
+	{
+		volatile double fm, x = 1.75;
+		uint64_t m64 = 0x0807060504030201ull;
+		uint32_t w = 0x01020304u ^ 0x5a5au, b;
+
+		memcpy((void *)&fm, &m64, 8);
+		ok(run(&t, "acc_chainf", 2, A(vi32(16), vf64(x))) ==
+		   bits64(3 / (fm * ((fm + 2 / ((x * x + 0.5 - 0.25) * 1.5)) - x))),
+		   "chain of f64 ops through the last-result register");
+		run(&t, "acc_mem", 2, A(vi32(5000), vi32(0x01020304u)));
+		b = w & 0xff;
+		ok(t.st == ENG_OK && t.res[0].of.i64 == (((uint64_t)b << 40 | w) + 7) + b,
+		   "stores and loads of the previous result, at the previous result");
+		run(&t, "acc_mem", 2, A(vi32(65530), vi32(1)));
+		ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "... and their traps");
+	}
+	ok_eq(run(&t, "load_br", 2, A(vi32(16), vi32(0x04030202))), 0x4030201fu,
+	      "loads then branches on the value (taken)");
+	ok_eq(run(&t, "load_br", 2, A(vi32(100), vi32(5))), 5, "loads then branches (zeros)");
+	ok_eq(run(&t, "load_br", 2, A(vi32(16), vi32(0x04030201))), 0x40302010u | 2u | 4u | 8u,
+	      "load then branch: equal is not less");
+	run(&t, "load_br", 2, A(vi32(65533), vi32(0)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "load then branch: the load traps first");
+	run(&t, "load_br", 2, A(vi32(65532), vi32(-1)));
+	ok(t.st == ENG_OK, "load then branch at the last word");
+	run(&t, "store_addi", 2, A(vi32(1000), vi32(0xdeadbeefu)));
+	ok_eq(run(&t, "load32", 1, A(vi32(1004))), 0xdeadbeefu, "i32.store of (x - 8) offset=12");
+	run(&t, "store_addi", 2, A(vi32(4), vi32(1)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i32.store: the addend wraps at 2^32, the offset does not");
+	run(&t, "store_addi", 2, A(vi32(8), vi32(0x55667788u)));
+	ok_eq(run(&t, "load32", 1, A(vi32(12))), 0x55667788u, "i32.store of (8 - 8) offset=12");
+	run(&t, "store16_addi", 2, A(vi32(0x80000802u), vi32(0xabcd)));
+	ok_eq(run(&t, "load32", 1, A(vi32(2048))), 0xabcd, "i32.store16 of (c + x) wrapping to 2048");
+	ok_eq(run(&t, "load16s_addi", 1, A(vi32(26))), 0xfffffff0u, "i32.load16_s of (x - 4) offset=2");
+	run(&t, "load16s_addi", 1, A(vi32(2)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i32.load16_s: the addend wraps, the offset does not");
+	run(&t, "move_addi", 2, A(vi32(2200), vi32(20)));
+	ok_eq(run(&t, "load8_u", 1, A(vi32(2204))), 0x02, "byte move with addends on both sides");
+	run(&t, "move_addi", 2, A(vi32(0xfffffffdu), vi32(20)));
+	ok_eq(run(&t, "load8_u", 1, A(vi32(1))), 0x02, "the move's destination addend wraps");
+	run(&t, "move_addi", 2, A(vi32(2200), vi32(4)));
+	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "the move's source addend wraps, its offset does not");
 	ok_eq(run(&t, "add_chain", 1, A(vi32(5))), 6, "folded chain of additions wraps at 2^32");
 	run(&t, "loop_words", 3, A(vi32(4000), vi32(16), vi32(4008)));
 	ok(run(&t, "load64", 1, A(vi32(4000))) == 0x0807060504030201ull &&

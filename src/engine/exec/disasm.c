@@ -10,13 +10,23 @@
 
 static const char *const op_names[XOP__COUNT] = {
 #define X_NAME(name) #name,
-	EXEC_OPS(X_NAME)
+#define X_NAME_ACC(name) #name "_acc",
+	EXEC_OPS(X_NAME) EXEC_ACC_OPS(X_NAME_ACC)
 #undef X_NAME
+#undef X_NAME_ACC
 };
 
-/* Number of 32-bit fields after the handler (br_table: fixed part only). */
-static unsigned op_fields(enum xop op)
+/* The base instruction of each _acc variant (same fields). */
+static const enum xop acc_base[] = {
+#define X_BASE(name) XOP_##name,
+	EXEC_ACC_OPS(X_BASE)
+#undef X_BASE
+};
+
+unsigned exec__op_fields(enum xop op)
 {
+	if (op >= (enum xop)XOP__ACC_FIRST)
+		op = acc_base[op - XOP__ACC_FIRST];
 	switch (op) {
 	case XOP_unreachable: case XOP_ret: case XOP_exit:
 		return 0;
@@ -38,21 +48,31 @@ static unsigned op_fields(enum xop op)
 		break;
 	}
 	if (op >= XOP_ld8u && op <= XOP_st64)
-		return 3;
-	if (op >= XOP_ld32u_add && op <= XOP_ld8u_addi)
+		return 4;
+	if (op >= XOP_ld32u_add && op <= XOP_ld8u_add)
 		return 4;
 	if (op >= XOP_ld32u_c && op <= XOP_ld8u_c)
 		return 3;
-	if (op == XOP_st32_i || op == XOP_st8_i)
-		return 3;
-	if (op == XOP_st64_i || (op >= XOP_mov32 && op <= XOP_mov8) || op == XOP_copy2)
+	if (op == XOP_st32_i || op == XOP_st8_i || op == XOP_copy2)
 		return 4;
-	if (op == XOP_i32_add_i2)
+	if (op == XOP_st64_i)
+		return 5;
+	if (op == XOP_i32_add_i2 || (op >= XOP_mov32 && op <= XOP_mov8))
 		return 6;
 	if (op == XOP_loop_mov)
-		return 14;
-	if (op >= XOP_i64_add_i && op <= XOP_i64_ge_u_i)
+		return 16;
+	if (op >= XOP_global_get_add && op <= XOP_global_add_to)
+		return 3;
+	if (op >= XOP_i32_add_br && op <= XOP_i32_add_i_br_i)
+		return 6;
+	if (op >= XOP_ld32u_br && op <= XOP_ld8u_br_i)
+		return 7;
+	if (op >= XOP_i32_add_m && op <= XOP_f64_rmul_m)
+		return 5;
+	if ((op >= XOP_i64_add_i && op <= XOP_i64_ge_u_i) || (op >= XOP_f64_add_i && op <= XOP_f64_div_ri))
 		return 4;
+	if (op >= XOP_f32_add_i && op <= XOP_f32_div_ri)
+		return 3;
 	if (op >= XOP_i32_add_i && op <= XOP_i32_ge_u_i)
 		return 3;
 	if (op >= XOP_bri32_eq && op <= XOP_bri32_ge_u_i)
@@ -95,7 +115,7 @@ int exec__disasm(const struct xfunc *xf, struct buf *out)
 		op = find_op(h, hp);
 		if (op < 0)
 			return buf_printf(out, "%5zu: ??\n", (size_t)(p - xf->code));
-		n = op_fields((enum xop)op);
+		n = exec__op_fields((enum xop)op);
 		if (op == XOP_br_table) {
 			memcpy(&f, p + sizeof(void *) + 4, 4);
 			n += f + 1;

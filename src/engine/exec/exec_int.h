@@ -167,12 +167,19 @@ struct exec_module {
 	bool prepared;
 };
 
-/* Internal opcodes. Their handlers are labels in interp.c. */
+/* Internal opcodes. Their handlers are labels in interp.c. Loads (ld*: dst,
+ * address) and stores (st*: value, address) give an address as three
+ * fields: a slot, an addend added to it in 32 bits (a folded i32.add) and
+ * the memarg offset, added in 64 bits. */
 #define EXEC_OPS(X)                                                            \
 	X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(ret) X(exit)   \
 	X(call) X(call_import) X(call_indirect)                                 \
 	X(copy) X(const32) X(const64) X(select)                                \
 	X(global_get) X(global_set)                                            \
+	/* i32 globals plus a constant: global_get_add dst, g, c (dst = g + c);  \
+	 * global_set_add src, g, c (g = src + c); global_add_to dst, g, c      \
+	 * (dst = g + c, then g = dst) */                                       \
+	X(global_get_add) X(global_set_add) X(global_add_to)                    \
 	X(ld8u) X(ld16u) X(ld32u) X(ld64) X(ld8s32) X(ld16s32) X(ld8s64)        \
 	X(ld16s64) X(ld32s64) X(st8) X(st16) X(st32) X(st64)                   \
 	X(memory_size) X(memory_grow) X(memory_fill) X(memory_copy)            \
@@ -222,6 +229,12 @@ struct exec_module {
 	X(i64_rotr_i) X(i64_eq_i) X(i64_ne_i) X(i64_lt_s_i) X(i64_lt_u_i)       \
 	X(i64_gt_s_i) X(i64_gt_u_i) X(i64_le_s_i) X(i64_le_u_i) X(i64_ge_s_i)   \
 	X(i64_ge_u_i)                                                          \
+	/* float arithmetic with a constant: dst, a, bits (f64: two fields); \
+	 * _ri: the constant is the left operand (imm OP a, in Wasm's order) */ \
+	X(f32_add_i) X(f32_sub_i) X(f32_mul_i) X(f32_div_i) X(f32_add_ri)       \
+	X(f32_sub_ri) X(f32_mul_ri) X(f32_div_ri)                              \
+	X(f64_add_i) X(f64_sub_i) X(f64_mul_i) X(f64_div_i) X(f64_add_ri)       \
+	X(f64_sub_ri) X(f64_mul_ri) X(f64_div_ri)                              \
 	/* fused compare-and-branch: branch if (a OP b) */                     \
 	X(bri32_eq) X(bri32_ne) X(bri32_lt_s)         \
 	X(bri32_lt_u) X(bri32_gt_s) X(bri32_gt_u) X(bri32_le_s) X(bri32_le_u)   \
@@ -230,14 +243,24 @@ struct exec_module {
 	X(bri32_gt_s_i) X(bri32_gt_u_i) X(bri32_le_s_i) X(bri32_le_u_i)         \
 	X(bri32_ge_s_i) X(bri32_ge_u_i)                                        \
 	X(bri64_eqz) X(bri64_nez)                                              \
-	/* loads whose address is an i32.add: dst, a, b|imm, offset */         \
-	X(ld32u_add) X(ld64_add) X(ld8u_add) X(ld32u_addi) X(ld64_addi)         \
-	X(ld8u_addi)                                                            \
+	/* i32.add, then branch on the sum: d, a, b|imm, c|imm, condition mask, \
+	 * displacement (d = a + b; branch if d COND c) */                      \
+	X(i32_add_br) X(i32_add_br_i) X(i32_add_i_br) X(i32_add_i_br_i)         \
+	/* a load, then a branch on the value: d, address, c|imm, mask, disp. */ \
+	X(ld32u_br) X(ld32u_br_i) X(ld8u_br) X(ld8u_br_i)                       \
+	/* binary op with a loaded operand m: dst, x, address (x OP m; _r:   \
+	 * m OP x; m32: an i64 op on a zero-extended 32-bit load) */          \
+	X(i32_add_m) X(i32_sub_m) X(i32_rsub_m) X(i32_and_m) X(i32_or_m)        \
+	X(i32_xor_m) X(i64_add_m32) X(i64_mul_m32) X(i64_add_m) X(i64_mul_m)    \
+	X(f64_add_m) X(f64_radd_m) X(f64_sub_m) X(f64_rsub_m) X(f64_mul_m)      \
+	X(f64_rmul_m)                                                          \
+	/* loads whose address is an i32.add of two slots: dst, a, b, offset */ \
+	X(ld32u_add) X(ld64_add) X(ld8u_add)                                    \
 	/* loads from a constant address: dst, 64-bit effective address */     \
 	X(ld32u_c) X(ld64_c) X(ld8u_c)                                         \
-	/* stores of a constant: addr, value (st64_i: 64-bit), offset */       \
+	/* stores of a constant: value (st64_i: 64-bit), address */             \
 	X(st32_i) X(st64_i) X(st8_i)                                            \
-	/* a load stored right away: dst addr, dst offset, src addr, src offset */ \
+	/* a load stored right away: dst address, src address */               \
 	X(mov32) X(mov64) X(mov8)                                              \
 	/* two additions of immediates: d1, a1, imm1, d2, a2, imm2 */          \
 	X(i32_add_i2)                                                           \
@@ -246,17 +269,50 @@ struct exec_module {
 	/* a whole copy loop: mov; i32_add_i2; bri32_lt_u/ne back (see interp) */ \
 	X(loop_mov)
 
+/* Instructions with an _acc variant (same fields): the value named by their
+ * first operand field (loads: the address slot; stores: the value; binary
+ * ops: a) is taken from the interpreter's acc, which holds the result of the
+ * instruction just before (the translator's acc_forward). */
+#define EXEC_ACC_OPS(X)                                                        \
+	X(ld8u) X(ld32u) X(ld64) X(st8) X(st16) X(st32) X(st64) X(i32_add)     \
+	X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl)       \
+	X(i32_shr_s) X(i32_shr_u) X(i32_rotl) X(i32_rotr) X(i64_add)           \
+	X(i64_sub) X(i64_mul) X(i64_and) X(i64_or) X(i64_xor) X(i64_shl)       \
+	X(i64_shr_s) X(i64_shr_u) X(i64_rotl) X(i64_rotr) X(f64_add)           \
+	X(f64_sub) X(f64_mul) X(f64_div) X(i32_add_i) X(i32_sub_i)             \
+	X(i32_mul_i) X(i32_and_i) X(i32_or_i) X(i32_xor_i) X(i32_shl_i)        \
+	X(i32_shr_s_i) X(i32_shr_u_i) X(i32_rotl_i) X(i32_rotr_i) X(i64_add_i) \
+	X(i64_sub_i) X(i64_mul_i) X(i64_and_i) X(i64_or_i) X(i64_xor_i)        \
+	X(i64_shl_i) X(i64_shr_s_i) X(i64_shr_u_i) X(i64_rotl_i) X(i64_rotr_i) \
+	X(f64_add_i) X(f64_sub_i) X(f64_mul_i) X(f64_div_i) X(f64_add_ri)      \
+	X(f64_sub_ri) X(f64_mul_ri) X(f64_div_ri) X(i32_add_m) X(i32_sub_m)    \
+	X(i32_rsub_m) X(i32_and_m) X(i32_or_m) X(i32_xor_m) X(i64_add_m32)     \
+	X(i64_mul_m32) X(i64_add_m) X(i64_mul_m) X(f64_add_m) X(f64_radd_m)    \
+	X(f64_sub_m) X(f64_rsub_m) X(f64_mul_m) X(f64_rmul_m)
+
 enum xop {
 #define X_ENUM(name) XOP_##name,
+#define X_ENUM_ACC(name) XOP_##name##_acc,
 	EXEC_OPS(X_ENUM)
+	EXEC_ACC_OPS(X_ENUM_ACC)
 #undef X_ENUM
+#undef X_ENUM_ACC
 	XOP__COUNT
 };
+
+/* The _acc variants are numbered after the base instructions. */
+#define X_ONE(name) + 1
+enum { XOP__ACC_FIRST = 0 EXEC_OPS(X_ONE) };
+#undef X_ONE
 
 /* ---- cross-file internals ------------------------------------------------ */
 
 /* Handler address table of the interpreter (built once). */
 const void *const *exec__handlers(void);
+
+/* Number of 32-bit fields after the handler of op (br_table: the fixed
+ * part; an _acc variant: as its base). */
+unsigned exec__op_fields(enum xop op);
 
 /* Appends a listing of xf's code to out (0 or -ENOMEM). */
 int exec__disasm(const struct xfunc *xf, struct buf *out);

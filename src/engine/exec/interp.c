@@ -65,9 +65,9 @@ static inline const uint8_t *jump(const uint8_t *p)
 /* The operands of loop_mov (see the translator's loop_fuse). */
 struct loop_mov {
 	uint8_t *dst_addr;
-	uint32_t dst_off;
+	uint32_t dst_add, dst_off;
 	uint8_t *src_addr;
-	uint32_t src_off;
+	uint32_t src_add, src_off;
 	uint8_t *d1, *a1;
 	uint32_t i1;
 	uint8_t *d2, *a2;
@@ -84,8 +84,8 @@ static inline uint32_t slot32(const uint8_t *p)
 static inline bool loop_mov_step(const struct loop_mov *lm, uint8_t *mem, uint64_t msize,
 				 unsigned width)
 {
-	uint64_t src = (uint64_t)slot32(lm->src_addr) + lm->src_off;
-	uint64_t dst = (uint64_t)slot32(lm->dst_addr) + lm->dst_off;
+	uint64_t src = (uint64_t)(uint32_t)(slot32(lm->src_addr) + lm->src_add) + lm->src_off;
+	uint64_t dst = (uint64_t)(uint32_t)(slot32(lm->dst_addr) + lm->dst_add) + lm->dst_off;
 	uint64_t v = 0;
 
 	if (src + width > msize || dst + width > msize)
@@ -103,6 +103,18 @@ static inline bool loop_mov_again(const struct loop_mov *lm, uint32_t ne)
 	uint32_t x = slot32(lm->x), y = slot32(lm->y);
 
 	return ne ? x != y : x < y;
+}
+
+/* a COND b for the condition mask of an add-and-branch instruction: bit 0
+ * holds if a < b, bit 1 if a == b, bit 2 if a > b; bit 3 compares signed
+ * (flipping the sign bits maps signed order onto unsigned order). */
+static inline bool cond_holds(uint32_t a, uint32_t b, uint32_t mask)
+{
+	uint32_t flip = (mask & 8u) << 28;
+
+	a ^= flip;
+	b ^= flip;
+	return (mask >> ((a > b) + (a >= b))) & 1u;
 }
 
 /* Field k of the current instruction, the slot it names, typed views. */
@@ -123,8 +135,12 @@ static enum eng_trap interp(struct eng_store *s, struct eng_func *entry, uint8_t
 			    bool init)
 {
 #define X_LABEL(name) &&op_##name,
-	static const void *const labels[XOP__COUNT] = {EXEC_OPS(X_LABEL)};
+#define X_LABEL_ACC(name) &&op_##name##_acc,
+	static const void *const labels[XOP__COUNT] = {
+		EXEC_OPS(X_LABEL) EXEC_ACC_OPS(X_LABEL_ACC)
+	};
 #undef X_LABEL
+#undef X_LABEL_ACC
 	static const void *const exit_code[1] = {&&op_exit};
 
 	struct frame *frames;
@@ -135,6 +151,10 @@ static enum eng_trap interp(struct eng_store *s, struct eng_func *entry, uint8_t
 	struct eng_instance *inst;
 	bool canon;
 	enum eng_trap trap;
+	/* The result of the last i32 ALU op or load (see the translator's
+	 * acc_forward): the *_acc handlers read their first operand here
+	 * instead of from its slot, which the previous instruction just wrote. */
+	uint64_t acc = 0;
 
 	/* call set-up, shared by every kind of call */
 	struct xfunc *xf;
@@ -343,109 +363,56 @@ op_global_get:
 op_global_set:
 	inst->globals[FLD(1)]->bits = SLOT(0);
 	goto *adv(&ip, 2);
+op_global_get_add:
+	SLOT(0) = (uint32_t)(inst->globals[FLD(1)]->bits + FLD(2));
+	goto *adv(&ip, 3);
+op_global_set_add:
+	inst->globals[FLD(1)]->bits = (uint32_t)(U32(0) + FLD(2));
+	goto *adv(&ip, 3);
+op_global_add_to: {
+	struct eng_global *g = inst->globals[FLD(1)];
+
+	SLOT(0) = g->bits = (uint32_t)(g->bits + FLD(2));
+	goto *adv(&ip, 3);
+}
 
 	/* ---- memory --------------------------------------------------------- */
-	/* Loads: dst, addr, offset. Stores: addr, value, offset. The effective
-	 * address is computed in 64 bits, so it never wraps. */
-#define EA(k) ((uint64_t)U32(k) + FLD(2))
-op_ld8u: {
-	uint64_t ea = EA(1);
-
-	if (ea + 1 > msize)
-		goto trap_mem;
-	SLOT(0) = mem[ea];
-	goto *adv(&ip, 3);
-}
-op_ld16u: {
-	uint64_t ea = EA(1);
-	uint16_t v;
-
-	if (ea + 2 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + ea, 2);
-	SLOT(0) = v;
-	goto *adv(&ip, 3);
-}
-op_ld32u: {
-	uint64_t ea = EA(1);
-	uint32_t v;
-
-	if (ea + 4 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + ea, 4);
-	SLOT(0) = v;
-	goto *adv(&ip, 3);
-}
-op_ld64: {
-	uint64_t ea = EA(1), v;
-
-	if (ea + 8 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + ea, 8);
-	SLOT(0) = v;
-	goto *adv(&ip, 3);
-}
-op_ld8s32: {
-	uint64_t ea = EA(1);
-
-	if (ea + 1 > msize)
-		goto trap_mem;
-	SLOT(0) = (uint32_t)(int32_t)(int8_t)mem[ea];
-	goto *adv(&ip, 3);
-}
-op_ld16s32: {
-	uint64_t ea = EA(1);
-	int16_t v;
-
-	if (ea + 2 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + ea, 2);
-	SLOT(0) = (uint32_t)(int32_t)v;
-	goto *adv(&ip, 3);
-}
-op_ld8s64: {
-	uint64_t ea = EA(1);
-
-	if (ea + 1 > msize)
-		goto trap_mem;
-	SLOT(0) = (uint64_t)(int64_t)(int8_t)mem[ea];
-	goto *adv(&ip, 3);
-}
-op_ld16s64: {
-	uint64_t ea = EA(1);
-	int16_t v;
-
-	if (ea + 2 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + ea, 2);
-	SLOT(0) = (uint64_t)(int64_t)v;
-	goto *adv(&ip, 3);
-}
-op_ld32s64: {
-	uint64_t ea = EA(1);
-	int32_t v;
-
-	if (ea + 4 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + ea, 4);
-	SLOT(0) = (uint64_t)(int64_t)v;
-	goto *adv(&ip, 3);
-}
-	/* Fused address add: dst, a, b|imm, offset. */
+	/* Loads: dst, address. Stores: value, address. An address is three
+	 * fields: slot, addend, offset; the addend is added in 32 bits (it is a
+	 * folded i32.add), the offset in 64 bits, so the sum never wraps. */
+#define EA(k) ((uint64_t)(uint32_t)(U32(k) + FLD((k) + 1)) + FLD((k) + 2))
+	/* LOAD(name, width, conv): the value v (width bytes, zero-extended) is
+	 * stored converted; LOAD_ACC adds name_acc, whose address slot is acc. */
+#define LOAD_BODY(a, width, conv)                                               \
+	{                                                                       \
+		uint64_t ea = (uint64_t)(uint32_t)((a) + FLD(2)) + FLD(3), v = 0; \
+                                                                                \
+		if (ea + (width) > msize)                                       \
+			goto trap_mem;                                          \
+		memcpy(&v, mem + ea, (width));                                  \
+		SLOT(0) = acc = (conv);                                         \
+		goto *adv(&ip, 4);                                              \
+	}
+#define LOAD(name, width, conv) op_##name: LOAD_BODY(U32(1), width, conv)
+#define LOAD_ACC(name, width, conv)                                             \
+	LOAD(name, width, conv)                                                 \
+	op_##name##_acc: LOAD_BODY((uint32_t)acc, width, conv)
+LOAD_ACC(ld8u, 1, v)
+LOAD(ld16u, 2, v)
+LOAD_ACC(ld32u, 4, v)
+LOAD_ACC(ld64, 8, v)
+LOAD(ld8s32, 1, (uint32_t)(int32_t)(int8_t)v)
+LOAD(ld16s32, 2, (uint32_t)(int32_t)(int16_t)v)
+LOAD(ld8s64, 1, (uint64_t)(int64_t)(int8_t)v)
+LOAD(ld16s64, 2, (uint64_t)(int64_t)(int16_t)v)
+LOAD(ld32s64, 4, (uint64_t)(int64_t)(int32_t)v)
+#undef LOAD_ACC
+#undef LOAD
+#undef LOAD_BODY
+	/* Fused address add: dst, a, b, offset. */
 #define EA_ADD ((uint64_t)(uint32_t)(U32(1) + U32(2)) + FLD(3))
-#define EA_ADDI ((uint64_t)(uint32_t)(U32(1) + FLD(2)) + FLD(3))
 op_ld32u_add: {
 	uint64_t ea = EA_ADD;
-	uint32_t v;
-
-	if (ea + 4 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + ea, 4);
-	SLOT(0) = v;
-	goto *adv(&ip, 4);
-}
-op_ld32u_addi: {
-	uint64_t ea = EA_ADDI;
 	uint32_t v;
 
 	if (ea + 4 > msize)
@@ -463,15 +430,6 @@ op_ld64_add: {
 	SLOT(0) = v;
 	goto *adv(&ip, 4);
 }
-op_ld64_addi: {
-	uint64_t ea = EA_ADDI, v;
-
-	if (ea + 8 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + ea, 8);
-	SLOT(0) = v;
-	goto *adv(&ip, 4);
-}
 op_ld8u_add: {
 	uint64_t ea = EA_ADD;
 
@@ -480,16 +438,7 @@ op_ld8u_add: {
 	SLOT(0) = mem[ea];
 	goto *adv(&ip, 4);
 }
-op_ld8u_addi: {
-	uint64_t ea = EA_ADDI;
-
-	if (ea + 1 > msize)
-		goto trap_mem;
-	SLOT(0) = mem[ea];
-	goto *adv(&ip, 4);
-}
 #undef EA_ADD
-#undef EA_ADDI
 	/* Constant address: dst, effective address (64 bits). */
 op_ld32u_c: {
 	uint64_t ea = IMM64(1);
@@ -518,61 +467,61 @@ op_ld8u_c: {
 	SLOT(0) = mem[ea];
 	goto *adv(&ip, 3);
 }
-	/* Constant value: addr, value, offset (st64_i: value in two fields). */
+	/* Constant value: value (st64_i: two fields), address. */
 op_st32_i: {
-	uint64_t ea = (uint64_t)U32(0) + FLD(2);
-	uint32_t v = FLD(1);
+	uint64_t ea = EA(1);
+	uint32_t v = FLD(0);
 
 	if (ea + 4 > msize)
 		goto trap_mem;
 	memcpy(mem + ea, &v, 4);
-	goto *adv(&ip, 3);
+	goto *adv(&ip, 4);
 }
 op_st64_i: {
-	uint64_t ea = (uint64_t)U32(0) + FLD(3), v = IMM64(1);
+	uint64_t ea = EA(2), v = IMM64(0);
 
 	if (ea + 8 > msize)
 		goto trap_mem;
 	memcpy(mem + ea, &v, 8);
-	goto *adv(&ip, 4);
+	goto *adv(&ip, 5);
 }
-	/* Memory-to-memory moves: dst addr, dst offset, src addr, src offset.
-	 * The load is checked (and may trap) before the store. */
+	/* Memory-to-memory moves: dst address, src address. The load is
+	 * checked (and may trap) before the store. */
 op_mov32: {
-	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1);
+	uint64_t dst = EA(0), src = EA(3);
 	uint32_t v;
 
 	if (src + 4 > msize || dst + 4 > msize)
 		goto trap_mem;
 	memcpy(&v, mem + src, 4);
 	memcpy(mem + dst, &v, 4);
-	goto *adv(&ip, 4);
+	goto *adv(&ip, 6);
 }
 op_mov64: {
-	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1), v;
+	uint64_t dst = EA(0), src = EA(3), v;
 
 	if (src + 8 > msize || dst + 8 > msize)
 		goto trap_mem;
 	memcpy(&v, mem + src, 8);
 	memcpy(mem + dst, &v, 8);
-	goto *adv(&ip, 4);
+	goto *adv(&ip, 6);
 }
 op_mov8: {
-	uint64_t src = (uint64_t)U32(2) + FLD(3), dst = (uint64_t)U32(0) + FLD(1);
+	uint64_t dst = EA(0), src = EA(3);
 
 	if (src + 1 > msize || dst + 1 > msize)
 		goto trap_mem;
 	mem[dst] = mem[src];
-	goto *adv(&ip, 4);
+	goto *adv(&ip, 6);
 }
 op_loop_mov: {
 	/* Runs `movN; i32_add_i2; bri32_lt_u|ne back` until the branch falls
 	 * through; each step exactly as its own handler would. */
 	uint32_t width = FLD(0), ne = FLD(1);
 	struct loop_mov lm = {
-		fp + FLD(2), FLD(3), fp + FLD(4), FLD(5),
-		fp + FLD(6), fp + FLD(7), FLD(8), fp + FLD(9), fp + FLD(10), FLD(11),
-		fp + FLD(12), fp + FLD(13),
+		fp + FLD(2), FLD(3), FLD(4), fp + FLD(5), FLD(6), FLD(7),
+		fp + FLD(8), fp + FLD(9), FLD(10), fp + FLD(11), fp + FLD(12), FLD(13),
+		fp + FLD(14), fp + FLD(15),
 	};
 
 	switch (width) {
@@ -595,55 +544,40 @@ op_loop_mov: {
 		} while (loop_mov_again(&lm, ne));
 		break;
 	}
-	goto *adv(&ip, 14);
+	goto *adv(&ip, 16);
 }
 op_i32_add_i2:
 	SLOT(0) = (uint32_t)(U32(1) + FLD(2));
 	SLOT(3) = (uint32_t)(U32(4) + FLD(5));
 	goto *adv(&ip, 6);
 op_st8_i: {
-	uint64_t ea = (uint64_t)U32(0) + FLD(2);
+	uint64_t ea = EA(1);
 
 	if (ea + 1 > msize)
 		goto trap_mem;
-	mem[ea] = (uint8_t)FLD(1);
-	goto *adv(&ip, 3);
+	mem[ea] = (uint8_t)FLD(0);
+	goto *adv(&ip, 4);
 }
-op_st8: {
-	uint64_t ea = EA(0);
-
-	if (ea + 1 > msize)
-		goto trap_mem;
-	mem[ea] = (uint8_t)SLOT(1);
-	goto *adv(&ip, 3);
-}
-op_st16: {
-	uint64_t ea = EA(0);
-	uint16_t v = (uint16_t)SLOT(1);
-
-	if (ea + 2 > msize)
-		goto trap_mem;
-	memcpy(mem + ea, &v, 2);
-	goto *adv(&ip, 3);
-}
-op_st32: {
-	uint64_t ea = EA(0);
-	uint32_t v = (uint32_t)SLOT(1);
-
-	if (ea + 4 > msize)
-		goto trap_mem;
-	memcpy(mem + ea, &v, 4);
-	goto *adv(&ip, 3);
-}
-op_st64: {
-	uint64_t ea = EA(0), v = SLOT(1);
-
-	if (ea + 8 > msize)
-		goto trap_mem;
-	memcpy(mem + ea, &v, 8);
-	goto *adv(&ip, 3);
-}
-#undef EA
+	/* STORE(name, width): the low width bytes of the value; _acc: the
+	 * value is acc (the previous instruction's result). */
+#define STORE_BODY(val, width)                                                  \
+	{                                                                       \
+		uint64_t ea = EA(1), v = (val);                                 \
+                                                                                \
+		if (ea + (width) > msize)                                       \
+			goto trap_mem;                                          \
+		memcpy(mem + ea, &v, (width));                                  \
+		goto *adv(&ip, 4);                                              \
+	}
+#define STORE(name, width)                                                      \
+	op_##name: STORE_BODY(SLOT(0), width)                                   \
+	op_##name##_acc: STORE_BODY(acc, width)
+STORE(st8, 1)
+STORE(st16, 2)
+STORE(st32, 4)
+STORE(st64, 8)
+#undef STORE
+#undef STORE_BODY
 op_memory_size:
 	SLOT(0) = inst->rt_mem->pages;
 	goto *adv(&ip, 1);
@@ -792,6 +726,19 @@ op_f64_gt: SLOT(0) = F64(1) > F64(2); goto *adv(&ip, 3);
 op_f64_le: SLOT(0) = F64(1) <= F64(2); goto *adv(&ip, 3);
 op_f64_ge: SLOT(0) = F64(1) >= F64(2); goto *adv(&ip, 3);
 
+	/* Binary ops. Each leaves its result in acc as well as in its slot,
+	 * and has an _acc variant (same fields) whose first operand a is acc,
+	 * the previous instruction's result (docs/interpreter.md §3). b is the
+	 * slot or immediate named by B; FBIN64 canonicalises the result. */
+#define BIN32(name, B, nf, expr)                                                  \
+	op_##name: { uint32_t a = U32(1), b = (B); SLOT(0) = acc = (uint32_t)(expr); goto *adv(&ip, nf); } \
+	op_##name##_acc: { uint32_t a = (uint32_t)acc, b = (B); SLOT(0) = acc = (uint32_t)(expr); goto *adv(&ip, nf); }
+#define BIN64(name, B, nf, expr)                                                  \
+	op_##name: { uint64_t a = U64(1), b = (B); SLOT(0) = acc = (expr); goto *adv(&ip, nf); } \
+	op_##name##_acc: { uint64_t a = acc, b = (B); SLOT(0) = acc = (expr); goto *adv(&ip, nf); }
+#define FBIN64(name, B, nf, expr)                                                  \
+	op_##name: { double a = F64(1), b = (B); SLOT(0) = acc = num_res64(expr, canon); goto *adv(&ip, nf); } \
+	op_##name##_acc: { double a = num_f64(acc), b = (B); SLOT(0) = acc = num_res64(expr, canon); goto *adv(&ip, nf); }
 	/* ---- i32 arithmetic ------------------------------------------------------- */
 op_i32_clz: {
 	uint32_t a = U32(1);
@@ -806,9 +753,9 @@ op_i32_ctz: {
 	goto *adv(&ip, 2);
 }
 op_i32_popcnt: SLOT(0) = (uint32_t)__builtin_popcount(U32(1)); goto *adv(&ip, 2);
-op_i32_add: SLOT(0) = (uint32_t)(U32(1) + U32(2)); goto *adv(&ip, 3);
-op_i32_sub: SLOT(0) = (uint32_t)(U32(1) - U32(2)); goto *adv(&ip, 3);
-op_i32_mul: SLOT(0) = (uint32_t)(U32(1) * U32(2)); goto *adv(&ip, 3);
+BIN32(i32_add, U32(2), 3, a + b)
+BIN32(i32_sub, U32(2), 3, a - b)
+BIN32(i32_mul, U32(2), 3, a * b)
 op_i32_div_s: {
 	int32_t a = S32(1), b = S32(2);
 
@@ -843,14 +790,14 @@ op_i32_rem_u: {
 	SLOT(0) = a % b;
 	goto *adv(&ip, 3);
 }
-op_i32_and: SLOT(0) = U32(1) & U32(2); goto *adv(&ip, 3);
-op_i32_or: SLOT(0) = U32(1) | U32(2); goto *adv(&ip, 3);
-op_i32_xor: SLOT(0) = U32(1) ^ U32(2); goto *adv(&ip, 3);
-op_i32_shl: SLOT(0) = (uint32_t)(U32(1) << (U32(2) & 31)); goto *adv(&ip, 3);
-op_i32_shr_s: SLOT(0) = (uint32_t)(S32(1) >> (U32(2) & 31)); goto *adv(&ip, 3);
-op_i32_shr_u: SLOT(0) = U32(1) >> (U32(2) & 31); goto *adv(&ip, 3);
-op_i32_rotl: SLOT(0) = num_rotl32(U32(1), U32(2)); goto *adv(&ip, 3);
-op_i32_rotr: SLOT(0) = num_rotr32(U32(1), U32(2)); goto *adv(&ip, 3);
+BIN32(i32_and, U32(2), 3, a & b)
+BIN32(i32_or, U32(2), 3, a | b)
+BIN32(i32_xor, U32(2), 3, a ^ b)
+BIN32(i32_shl, U32(2), 3, a << (b & 31))
+BIN32(i32_shr_s, U32(2), 3, (int32_t)a >> (b & 31))
+BIN32(i32_shr_u, U32(2), 3, a >> (b & 31))
+BIN32(i32_rotl, U32(2), 3, num_rotl32(a, b))
+BIN32(i32_rotr, U32(2), 3, num_rotr32(a, b))
 
 	/* ---- i64 arithmetic ------------------------------------------------------- */
 op_i64_clz: {
@@ -866,9 +813,9 @@ op_i64_ctz: {
 	goto *adv(&ip, 2);
 }
 op_i64_popcnt: SLOT(0) = (uint64_t)__builtin_popcountll(U64(1)); goto *adv(&ip, 2);
-op_i64_add: SLOT(0) = U64(1) + U64(2); goto *adv(&ip, 3);
-op_i64_sub: SLOT(0) = U64(1) - U64(2); goto *adv(&ip, 3);
-op_i64_mul: SLOT(0) = U64(1) * U64(2); goto *adv(&ip, 3);
+BIN64(i64_add, U64(2), 3, a + b)
+BIN64(i64_sub, U64(2), 3, a - b)
+BIN64(i64_mul, U64(2), 3, a * b)
 op_i64_div_s: {
 	int64_t a = S64(1), b = S64(2);
 
@@ -903,14 +850,14 @@ op_i64_rem_u: {
 	SLOT(0) = a % b;
 	goto *adv(&ip, 3);
 }
-op_i64_and: SLOT(0) = U64(1) & U64(2); goto *adv(&ip, 3);
-op_i64_or: SLOT(0) = U64(1) | U64(2); goto *adv(&ip, 3);
-op_i64_xor: SLOT(0) = U64(1) ^ U64(2); goto *adv(&ip, 3);
-op_i64_shl: SLOT(0) = U64(1) << (U64(2) & 63); goto *adv(&ip, 3);
-op_i64_shr_s: SLOT(0) = (uint64_t)(S64(1) >> (U64(2) & 63)); goto *adv(&ip, 3);
-op_i64_shr_u: SLOT(0) = U64(1) >> (U64(2) & 63); goto *adv(&ip, 3);
-op_i64_rotl: SLOT(0) = num_rotl64(U64(1), U64(2)); goto *adv(&ip, 3);
-op_i64_rotr: SLOT(0) = num_rotr64(U64(1), U64(2)); goto *adv(&ip, 3);
+BIN64(i64_and, U64(2), 3, a & b)
+BIN64(i64_or, U64(2), 3, a | b)
+BIN64(i64_xor, U64(2), 3, a ^ b)
+BIN64(i64_shl, U64(2), 3, a << (b & 63))
+BIN64(i64_shr_s, U64(2), 3, (uint64_t)((int64_t)a >> (b & 63)))
+BIN64(i64_shr_u, U64(2), 3, a >> (b & 63))
+BIN64(i64_rotl, U64(2), 3, num_rotl64(a, b))
+BIN64(i64_rotr, U64(2), 3, num_rotr64(a, b))
 
 	/* ---- f32 arithmetic --------------------------------------------------------- */
 op_f32_abs: SLOT(0) = U32(1) & 0x7fffffffu; goto *adv(&ip, 2);
@@ -938,10 +885,10 @@ op_f64_floor: SLOT(0) = num_res64(num_floor(F64(1)), canon); goto *adv(&ip, 2);
 op_f64_trunc: SLOT(0) = num_res64(num_trunc(F64(1)), canon); goto *adv(&ip, 2);
 op_f64_nearest: SLOT(0) = num_res64(num_nearest(F64(1)), canon); goto *adv(&ip, 2);
 op_f64_sqrt: SLOT(0) = num_res64(num_sqrt(F64(1)), canon); goto *adv(&ip, 2);
-op_f64_add: SLOT(0) = num_res64(F64(1) + F64(2), canon); goto *adv(&ip, 3);
-op_f64_sub: SLOT(0) = num_res64(F64(1) - F64(2), canon); goto *adv(&ip, 3);
-op_f64_mul: SLOT(0) = num_res64(F64(1) * F64(2), canon); goto *adv(&ip, 3);
-op_f64_div: SLOT(0) = num_res64(F64(1) / F64(2), canon); goto *adv(&ip, 3);
+FBIN64(f64_add, F64(2), 3, a + b)
+FBIN64(f64_sub, F64(2), 3, a - b)
+FBIN64(f64_mul, F64(2), 3, a * b)
+FBIN64(f64_div, F64(2), 3, a / b)
 op_f64_min: SLOT(0) = num_res64(num_fmin(F64(1), F64(2)), canon); goto *adv(&ip, 3);
 op_f64_max: SLOT(0) = num_res64(num_fmax(F64(1), F64(2)), canon); goto *adv(&ip, 3);
 op_f64_copysign:
@@ -1056,17 +1003,17 @@ op_i64_trunc_sat_f64_s: SLOT(0) = num_sat_i64_f64(F64(1)); goto *adv(&ip, 2);
 op_i64_trunc_sat_f64_u: SLOT(0) = num_sat_u64_f64(F64(1)); goto *adv(&ip, 2);
 
 	/* ---- immediate right operand: dst, a, imm -------------------------------- */
-op_i32_add_i: SLOT(0) = (uint32_t)(U32(1) + FLD(2)); goto *adv(&ip, 3);
-op_i32_sub_i: SLOT(0) = (uint32_t)(U32(1) - FLD(2)); goto *adv(&ip, 3);
-op_i32_mul_i: SLOT(0) = (uint32_t)(U32(1) * FLD(2)); goto *adv(&ip, 3);
-op_i32_and_i: SLOT(0) = U32(1) & FLD(2); goto *adv(&ip, 3);
-op_i32_or_i: SLOT(0) = U32(1) | FLD(2); goto *adv(&ip, 3);
-op_i32_xor_i: SLOT(0) = U32(1) ^ FLD(2); goto *adv(&ip, 3);
-op_i32_shl_i: SLOT(0) = (uint32_t)(U32(1) << (FLD(2) & 31)); goto *adv(&ip, 3);
-op_i32_shr_s_i: SLOT(0) = (uint32_t)(S32(1) >> (FLD(2) & 31)); goto *adv(&ip, 3);
-op_i32_shr_u_i: SLOT(0) = U32(1) >> (FLD(2) & 31); goto *adv(&ip, 3);
-op_i32_rotl_i: SLOT(0) = num_rotl32(U32(1), FLD(2)); goto *adv(&ip, 3);
-op_i32_rotr_i: SLOT(0) = num_rotr32(U32(1), FLD(2)); goto *adv(&ip, 3);
+BIN32(i32_add_i, FLD(2), 3, a + b)
+BIN32(i32_sub_i, FLD(2), 3, a - b)
+BIN32(i32_mul_i, FLD(2), 3, a * b)
+BIN32(i32_and_i, FLD(2), 3, a & b)
+BIN32(i32_or_i, FLD(2), 3, a | b)
+BIN32(i32_xor_i, FLD(2), 3, a ^ b)
+BIN32(i32_shl_i, FLD(2), 3, a << (b & 31))
+BIN32(i32_shr_s_i, FLD(2), 3, (int32_t)a >> (b & 31))
+BIN32(i32_shr_u_i, FLD(2), 3, a >> (b & 31))
+BIN32(i32_rotl_i, FLD(2), 3, num_rotl32(a, b))
+BIN32(i32_rotr_i, FLD(2), 3, num_rotr32(a, b))
 op_i32_eq_i: SLOT(0) = U32(1) == FLD(2); goto *adv(&ip, 3);
 op_i32_ne_i: SLOT(0) = U32(1) != FLD(2); goto *adv(&ip, 3);
 op_i32_lt_s_i: SLOT(0) = S32(1) < (int32_t)FLD(2); goto *adv(&ip, 3);
@@ -1077,17 +1024,17 @@ op_i32_le_s_i: SLOT(0) = S32(1) <= (int32_t)FLD(2); goto *adv(&ip, 3);
 op_i32_le_u_i: SLOT(0) = U32(1) <= FLD(2); goto *adv(&ip, 3);
 op_i32_ge_s_i: SLOT(0) = S32(1) >= (int32_t)FLD(2); goto *adv(&ip, 3);
 op_i32_ge_u_i: SLOT(0) = U32(1) >= FLD(2); goto *adv(&ip, 3);
-op_i64_add_i: SLOT(0) = U64(1) + IMM64(2); goto *adv(&ip, 4);
-op_i64_sub_i: SLOT(0) = U64(1) - IMM64(2); goto *adv(&ip, 4);
-op_i64_mul_i: SLOT(0) = U64(1) * IMM64(2); goto *adv(&ip, 4);
-op_i64_and_i: SLOT(0) = U64(1) & IMM64(2); goto *adv(&ip, 4);
-op_i64_or_i: SLOT(0) = U64(1) | IMM64(2); goto *adv(&ip, 4);
-op_i64_xor_i: SLOT(0) = U64(1) ^ IMM64(2); goto *adv(&ip, 4);
-op_i64_shl_i: SLOT(0) = U64(1) << (IMM64(2) & 63); goto *adv(&ip, 4);
-op_i64_shr_s_i: SLOT(0) = (uint64_t)(S64(1) >> (IMM64(2) & 63)); goto *adv(&ip, 4);
-op_i64_shr_u_i: SLOT(0) = U64(1) >> (IMM64(2) & 63); goto *adv(&ip, 4);
-op_i64_rotl_i: SLOT(0) = num_rotl64(U64(1), IMM64(2)); goto *adv(&ip, 4);
-op_i64_rotr_i: SLOT(0) = num_rotr64(U64(1), IMM64(2)); goto *adv(&ip, 4);
+BIN64(i64_add_i, IMM64(2), 4, a + b)
+BIN64(i64_sub_i, IMM64(2), 4, a - b)
+BIN64(i64_mul_i, IMM64(2), 4, a * b)
+BIN64(i64_and_i, IMM64(2), 4, a & b)
+BIN64(i64_or_i, IMM64(2), 4, a | b)
+BIN64(i64_xor_i, IMM64(2), 4, a ^ b)
+BIN64(i64_shl_i, IMM64(2), 4, a << (b & 63))
+BIN64(i64_shr_s_i, IMM64(2), 4, (uint64_t)((int64_t)a >> (b & 63)))
+BIN64(i64_shr_u_i, IMM64(2), 4, a >> (b & 63))
+BIN64(i64_rotl_i, IMM64(2), 4, num_rotl64(a, b))
+BIN64(i64_rotr_i, IMM64(2), 4, num_rotr64(a, b))
 op_i64_eq_i: SLOT(0) = U64(1) == IMM64(2); goto *adv(&ip, 4);
 op_i64_ne_i: SLOT(0) = U64(1) != IMM64(2); goto *adv(&ip, 4);
 op_i64_lt_s_i: SLOT(0) = S64(1) < (int64_t)IMM64(2); goto *adv(&ip, 4);
@@ -1098,6 +1045,29 @@ op_i64_le_s_i: SLOT(0) = S64(1) <= (int64_t)IMM64(2); goto *adv(&ip, 4);
 op_i64_le_u_i: SLOT(0) = U64(1) <= IMM64(2); goto *adv(&ip, 4);
 op_i64_ge_s_i: SLOT(0) = S64(1) >= (int64_t)IMM64(2); goto *adv(&ip, 4);
 op_i64_ge_u_i: SLOT(0) = U64(1) >= IMM64(2); goto *adv(&ip, 4);
+#define F32I num_f32(FLD(2))
+#define F64I num_f64(IMM64(2))
+op_f32_add_i: SLOT(0) = num_res32(F32(1) + F32I, canon); goto *adv(&ip, 3);
+op_f32_sub_i: SLOT(0) = num_res32(F32(1) - F32I, canon); goto *adv(&ip, 3);
+op_f32_mul_i: SLOT(0) = num_res32(F32(1) * F32I, canon); goto *adv(&ip, 3);
+op_f32_div_i: SLOT(0) = num_res32(F32(1) / F32I, canon); goto *adv(&ip, 3);
+op_f32_add_ri: SLOT(0) = num_res32(F32I + F32(1), canon); goto *adv(&ip, 3);
+op_f32_sub_ri: SLOT(0) = num_res32(F32I - F32(1), canon); goto *adv(&ip, 3);
+op_f32_mul_ri: SLOT(0) = num_res32(F32I * F32(1), canon); goto *adv(&ip, 3);
+op_f32_div_ri: SLOT(0) = num_res32(F32I / F32(1), canon); goto *adv(&ip, 3);
+FBIN64(f64_add_i, F64I, 4, a + b)
+FBIN64(f64_sub_i, F64I, 4, a - b)
+FBIN64(f64_mul_i, F64I, 4, a * b)
+FBIN64(f64_div_i, F64I, 4, a / b)
+FBIN64(f64_add_ri, F64I, 4, b + a)
+FBIN64(f64_sub_ri, F64I, 4, b - a)
+FBIN64(f64_mul_ri, F64I, 4, b * a)
+FBIN64(f64_div_ri, F64I, 4, b / a)
+#undef F32I
+#undef F64I
+#undef BIN32
+#undef BIN64
+#undef FBIN64
 
 	/* ---- fused compare-and-branch: a, b|imm, displacement ------------------------ */
 #define BR_IF(cond, nf)                                                         \
@@ -1124,6 +1094,102 @@ op_bri32_ge_s_i: BR_IF(S32(0) >= (int32_t)FLD(1), 3); goto *handler_at(ip);
 op_bri32_ge_u_i: BR_IF(U32(0) >= FLD(1), 3); goto *handler_at(ip);
 op_bri64_eqz: BR_IF(U64(0) == 0, 2); goto *handler_at(ip);
 op_bri64_nez: BR_IF(U64(0) != 0, 2); goto *handler_at(ip);
+	/* i32.add then a branch on the sum: d, a, b|imm, c|imm, mask, displacement.
+	 * The sum is stored first (c may be d itself). */
+op_i32_add_br: {
+	uint32_t v = U32(1) + U32(2);
+
+	SLOT(0) = v;
+	BR_IF(cond_holds(v, U32(3), FLD(4)), 6);
+	goto *handler_at(ip);
+}
+op_i32_add_br_i: {
+	uint32_t v = U32(1) + U32(2);
+
+	SLOT(0) = v;
+	BR_IF(cond_holds(v, FLD(3), FLD(4)), 6);
+	goto *handler_at(ip);
+}
+op_i32_add_i_br: {
+	uint32_t v = U32(1) + FLD(2);
+
+	SLOT(0) = v;
+	BR_IF(cond_holds(v, U32(3), FLD(4)), 6);
+	goto *handler_at(ip);
+}
+op_i32_add_i_br_i: {
+	uint32_t v = U32(1) + FLD(2);
+
+	SLOT(0) = v;
+	BR_IF(cond_holds(v, FLD(3), FLD(4)), 6);
+	goto *handler_at(ip);
+}
+	/* A load, then a branch on the value: d, address, c|imm, mask, displacement.
+	 * The value is stored first (c may be d itself). */
+#define LD_BR(width, c)                                                         \
+	{                                                                       \
+		uint64_t ea = EA(1);                                            \
+		uint32_t v = 0;                                                 \
+                                                                                \
+		if (ea + (width) > msize)                                       \
+			goto trap_mem;                                          \
+		memcpy(&v, mem + ea, (width));                                  \
+		SLOT(0) = v;                                                    \
+		BR_IF(cond_holds(v, (c), FLD(5)), 7);                           \
+		goto *handler_at(ip);                                           \
+	}
+op_ld32u_br: LD_BR(4, U32(4))
+op_ld32u_br_i: LD_BR(4, FLD(4))
+op_ld8u_br: LD_BR(1, U32(4))
+op_ld8u_br_i: LD_BR(1, FLD(4))
+#undef LD_BR
+
+	/* Binary ops with a loaded operand: dst, x, address. M32/M64 load the
+	 * operand m (zero-extended) as the plain load would, then compute. */
+#define M32_BODY(x, expr)                                                       \
+	{                                                                       \
+		uint64_t ea = EA(2), xv = (x);                                  \
+		uint32_t m;                                                     \
+                                                                                \
+		if (ea + 4 > msize)                                             \
+			goto trap_mem;                                          \
+		memcpy(&m, mem + ea, 4);                                        \
+		SLOT(0) = acc = (expr);                                         \
+		goto *adv(&ip, 5);                                              \
+	}
+#define M64_BODY(x, expr)                                                       \
+	{                                                                       \
+		uint64_t ea = EA(2), xv = (x), m;                               \
+                                                                                \
+		if (ea + 8 > msize)                                             \
+			goto trap_mem;                                          \
+		memcpy(&m, mem + ea, 8);                                        \
+		SLOT(0) = acc = (expr);                                         \
+		goto *adv(&ip, 5);                                              \
+	}
+#define M32(name, expr) op_##name: M32_BODY(SLOT(1), expr) op_##name##_acc: M32_BODY(acc, expr)
+#define M64(name, expr) op_##name: M64_BODY(SLOT(1), expr) op_##name##_acc: M64_BODY(acc, expr)
+M32(i32_add_m, (uint32_t)((uint32_t)xv + m))
+M32(i32_sub_m, (uint32_t)((uint32_t)xv - m))
+M32(i32_rsub_m, (uint32_t)(m - (uint32_t)xv))
+M32(i32_and_m, (uint32_t)xv & m)
+M32(i32_or_m, (uint32_t)xv | m)
+M32(i32_xor_m, (uint32_t)xv ^ m)
+M32(i64_add_m32, xv + m)
+M32(i64_mul_m32, xv * m)
+M64(i64_add_m, xv + m)
+M64(i64_mul_m, xv * m)
+M64(f64_add_m, num_res64(num_f64(xv) + num_f64(m), canon))
+M64(f64_radd_m, num_res64(num_f64(m) + num_f64(xv), canon))
+M64(f64_sub_m, num_res64(num_f64(xv) - num_f64(m), canon))
+M64(f64_rsub_m, num_res64(num_f64(m) - num_f64(xv), canon))
+M64(f64_mul_m, num_res64(num_f64(xv) * num_f64(m), canon))
+M64(f64_rmul_m, num_res64(num_f64(m) * num_f64(xv), canon))
+#undef M32_BODY
+#undef M64_BODY
+#undef M32
+#undef M64
+#undef EA
 #undef BR_IF
 
 	/* ---- traps ---------------------------------------------------------------------- */

@@ -12,7 +12,14 @@
  * ("materialised") whenever a merge point needs a fixed layout: block entry,
  * branches, calls, and before the aliased local is overwritten.
  *
- * Invariant: entries below the innermost control frame's height are TEMP.
+ * An i32 entry may also carry a pending addend: its value is (the local or its
+ * home) + add, wrapping at 32 bits. `i32.add`/`i32.sub` of a constant only
+ * changes the addend; loads and stores take it as part of the address (their
+ * effective address is `(u32)(addr + add) + offset`), anything else writes
+ * the sum first.
+ *
+ * Invariant: entries below the innermost control frame's height are TEMP
+ * with no addend.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +32,7 @@ enum vkind { V_TEMP, V_LOCAL, V_CONST };
 struct vent {
 	uint8_t kind;
 	uint32_t local_off;   /* V_LOCAL: frame offset of the local */
+	uint32_t add;         /* V_LOCAL, V_TEMP (i32 only): pending addend */
 	uint64_t value;       /* V_CONST: slot bits */
 };
 
@@ -76,6 +84,19 @@ struct xl {
 	/* The last copy instruction (a candidate for copy2). */
 	size_t copy_start;
 	bool copy_ok;
+
+	/* Until the first label, code runs straight from the function's entry,
+	 * where declared locals are zero: bit k set = declared local k (k < 64)
+	 * has not been written yet, so setting it to 0 changes nothing. */
+	bool straight;
+	uint64_t zero_locals;
+
+	/* The last two instructions emitted (ins[1] the most recent, nins of
+	 * them valid) and the position of the last label: an instruction may be
+	 * merged with the one before it only if no label lies between them. */
+	struct { size_t start; enum xop op; } ins[2];
+	uint32_t nins;
+	size_t label_pos;
 
 	size_t last_start;
 	size_t last_end;
@@ -263,10 +284,31 @@ static void emit_bytes(struct xl *x, const void *p, size_t n)
 		fail(x, ENG_ERR_NOMEM, "out of memory");
 }
 
+/* Records that an instruction op starts at the current position. */
+static void note_ins(struct xl *x, enum xop op)
+{
+	x->ins[0] = x->ins[1];
+	x->ins[1].start = x->code.len;
+	x->ins[1].op = op;
+	if (x->nins < 2)
+		x->nins++;
+}
+
+/* Drops the code from pos on (instructions being rewritten). */
+static void cut(struct xl *x, size_t pos)
+{
+	x->code.len = pos;
+	while (x->nins > 0 && x->ins[1].start >= pos) {
+		x->ins[1] = x->ins[0];
+		x->nins--;
+	}
+}
+
 static void emit_op(struct xl *x, enum xop op)
 {
 	const void *h = x->h[op];
 
+	note_ins(x, op);
 	x->last_start = x->code.len;
 	x->last_op = op;
 	x->last_ok = false;
@@ -331,6 +373,8 @@ static void add_patch(struct xl *x, struct cframe *f, uint32_t field)
  * may be reached from elsewhere, so nothing emitted before it may be patched. */
 static void place_label(struct xl *x)
 {
+	x->label_pos = x->code.len;
+	x->straight = false;
 	x->last_ok = false;
 	x->pair_ok = false;
 	x->copy_ok = false;
@@ -346,17 +390,13 @@ static void set_result(struct xl *x, uint32_t dst_field)
 	x->last_h = x->vh - 1;
 }
 
-/* True if stack entry i is TEMP and was written by the last instruction. */
-static bool last_produced(const struct xl *x, uint32_t i)
-{
-	return x->last_ok && x->last_end == x->code.len && x->last_h == i && i < x->vh &&
-	       x->vs[i].kind == V_TEMP;
-}
-
+/* True if the top entry is TEMP (no addend) and was written by the last
+ * instruction. */
 static bool last_produced_top(const struct xl *x)
 {
 	return x->last_ok && x->last_end == x->code.len && x->vh > 0 &&
-	       x->last_h == x->vh - 1 && x->vs[x->vh - 1].kind == V_TEMP;
+	       x->last_h == x->vh - 1 && x->vs[x->vh - 1].kind == V_TEMP &&
+	       !x->vs[x->vh - 1].add;
 }
 
 static void emit_const(struct xl *x, uint32_t dst, uint64_t v)
@@ -372,6 +412,17 @@ static void emit_const(struct xl *x, uint32_t dst, uint64_t v)
 	}
 }
 
+static void acc_forward(struct xl *x);
+
+static void emit_addi(struct xl *x, uint32_t dst, uint32_t src, uint32_t imm)
+{
+	emit_op(x, XOP_i32_add_i);
+	emit_u32(x, dst);
+	emit_u32(x, src);
+	emit_u32(x, imm);
+	acc_forward(x);
+}
+
 /* Copies are never retargeted, so two in a row (argument set-up, the
  * rotation of loop variables) become one copy2, performed in order. */
 static void emit_copy(struct xl *x, uint32_t dst, uint32_t src)
@@ -384,7 +435,7 @@ static void emit_copy(struct xl *x, uint32_t dst, uint32_t src)
 	    x->last_start == x->copy_start) {
 		d1 = get_u32(x, x->copy_start + sizeof(void *));
 		s1 = get_u32(x, x->copy_start + sizeof(void *) + 4);
-		x->code.len = x->copy_start;
+		cut(x, x->copy_start);
 		x->copy_ok = false;
 		emit_op(x, XOP_copy2);
 		emit_u32(x, d1);
@@ -441,6 +492,7 @@ static struct vent *push(struct xl *x)
 	e = &x->vs[x->vh++];
 	e->kind = V_TEMP;
 	e->local_off = 0;
+	e->add = 0;
 	e->value = 0;
 	if (x->vh > x->max_h)
 		x->max_h = x->vh;
@@ -483,26 +535,45 @@ static void pop_n(struct xl *x, uint32_t n)
 		x->vh -= n;
 }
 
+/* Frame offset holding entry i's value before its addend (not for CONST). */
+static uint32_t base_off(const struct xl *x, uint32_t i)
+{
+	return x->vs[i].kind == V_LOCAL ? x->vs[i].local_off : home(x, i);
+}
+
+/* Writes entry i's value to its move target dst (a home or a local). */
+static void emit_value(struct xl *x, uint32_t dst, uint32_t i)
+{
+	const struct vent *e = &x->vs[i];
+
+	if (e->kind == V_CONST)
+		emit_const(x, dst, e->value);
+	else if (e->add)
+		emit_addi(x, dst, base_off(x, i), e->add);
+	else
+		emit_copy(x, dst, base_off(x, i));
+}
+
 /* Writes entry i to its home if it is not there yet. */
 static void materialize(struct xl *x, uint32_t i)
 {
 	struct vent *e = &x->vs[i];
 
-	if (e->kind == V_LOCAL)
-		emit_copy(x, home(x, i), e->local_off);
-	else if (e->kind == V_CONST)
-		emit_const(x, home(x, i), e->value);
+	if (e->kind != V_TEMP || e->add)
+		emit_value(x, home(x, i), i);
 	e->kind = V_TEMP;
+	e->add = 0;
 }
 
-/* Frame offset where entry i can be read (constants are materialised). */
+/* Frame offset where entry i can be read (constants and addends are
+ * materialised). */
 static uint32_t operand(struct xl *x, uint32_t i)
 {
 	struct vent *e = &x->vs[i];
 
-	if (e->kind == V_LOCAL)
+	if (e->kind == V_LOCAL && !e->add)
 		return e->local_off;
-	if (e->kind == V_CONST)
+	if (e->kind == V_CONST || e->add)
 		materialize(x, i);
 	return home(x, i);
 }
@@ -638,7 +709,7 @@ static bool branch_in_place(const struct xl *x, const struct cframe *t)
 	if (x->vh - arity != t->height)
 		return false;
 	for (i = x->vh - arity; i < x->vh; i++)
-		if (x->vs[i].kind != V_TEMP)
+		if (x->vs[i].kind != V_TEMP || x->vs[i].add)
 			return false;
 	return true;
 }
@@ -648,15 +719,9 @@ static bool branch_in_place(const struct xl *x, const struct cframe *t)
 static void emit_moves(struct xl *x, const struct cframe *t)
 {
 	uint32_t arity = label_arity(t), src0 = x->vh - arity, i;
-	const struct vent *e;
 
 	if (arity == 1) {
-		e = &x->vs[src0];
-		if (e->kind == V_CONST)
-			emit_const(x, home(x, t->height), e->value);
-		else
-			emit_copy(x, home(x, t->height),
-				  e->kind == V_LOCAL ? e->local_off : home(x, src0));
+		emit_value(x, home(x, t->height), src0);
 		return;
 	}
 	for (i = 0; i < arity; i++)
@@ -667,18 +732,15 @@ static void emit_moves(struct xl *x, const struct cframe *t)
 static void emit_return(struct xl *x)
 {
 	uint32_t nr = x->xf->ft->nresults, src0 = x->vh - nr, i;
-	const struct vent *e;
 
 	if (nr == 1) {
-		e = &x->vs[src0];
 		if (last_produced_top(x)) {
 			/* the value was just computed: compute it into slot 0 */
 			put_u32(x, x->last_dst, 0);
 			x->last_ok = false;
-		} else if (e->kind == V_CONST)
-			emit_const(x, 0, e->value);
-		else
-			emit_copy(x, 0, e->kind == V_LOCAL ? e->local_off : home(x, src0));
+		} else {
+			emit_value(x, 0, src0);
+		}
 	} else {
 		for (i = 0; i < nr; i++)
 			emit_copy(x, i * 8u, home(x, src0 + i));
@@ -785,14 +847,88 @@ static bool take_compare(struct xl *x, bool neg, struct cmp_fuse *c)
 	/* compare layout: dst, a, b|imm */
 	c->a = get_u32(x, at + 4);
 	c->b = c->unary ? 0 : get_u32(x, at + 8);
-	x->code.len = x->last_start;
+	cut(x, x->last_start);
 	x->last_ok = false;
+	return true;
+}
+
+/* Condition masks of the add-and-branch instructions (interp.c cond_holds):
+ * taken if a < b (LT), a == b (EQ), a > b (GT), compared signed with S. */
+enum { CM_LT = 1, CM_EQ = 2, CM_GT = 4, CM_S = 8 };
+
+static uint32_t cond_mask(enum xop op)
+{
+	switch (op) {
+	case XOP_bri32_eq: case XOP_bri32_eq_i: case XOP_br_unless: return CM_EQ;
+	case XOP_bri32_ne: case XOP_bri32_ne_i: case XOP_br_if: return CM_LT | CM_GT;
+	case XOP_bri32_lt_s: case XOP_bri32_lt_s_i: return CM_LT | CM_S;
+	case XOP_bri32_lt_u: case XOP_bri32_lt_u_i: return CM_LT;
+	case XOP_bri32_gt_s: case XOP_bri32_gt_s_i: return CM_GT | CM_S;
+	case XOP_bri32_gt_u: case XOP_bri32_gt_u_i: return CM_GT;
+	case XOP_bri32_le_s: case XOP_bri32_le_s_i: return CM_LT | CM_EQ | CM_S;
+	case XOP_bri32_le_u: case XOP_bri32_le_u_i: return CM_LT | CM_EQ;
+	case XOP_bri32_ge_s: case XOP_bri32_ge_s_i: return CM_GT | CM_EQ | CM_S;
+	case XOP_bri32_ge_u: case XOP_bri32_ge_u_i: return CM_GT | CM_EQ;
+	default: return 0;   /* 64-bit: not fused */
+	}
+}
+
+/* The branch c tests the result d of the instruction just before it: an
+ * i32.add (the loop counter's increment, the sum of an index and a length)
+ * or an i32.load/i32.load8_u (a field or a byte checked right away). One
+ * instruction computes d as that instruction would, stores it and compares
+ * it as it is, with the condition as a mask. Fields: the producer's (d,
+ * a, b|imm for the add; d, address for the load), the other operand|imm,
+ * the mask, the displacement. Returns false if the pattern does not apply. */
+static bool prev_branch_fuse(struct xl *x, const struct cmp_fuse *c, uint32_t *field)
+{
+	static const struct { enum xop prev, br, br_i; uint32_t nf; } tab[] = {
+		{XOP_i32_add, XOP_i32_add_br, XOP_i32_add_br_i, 3},
+		{XOP_i32_add_i, XOP_i32_add_i_br, XOP_i32_add_i_br_i, 3},
+		{XOP_ld32u, XOP_ld32u_br, XOP_ld32u_br_i, 4},
+		{XOP_ld8u, XOP_ld8u_br, XOP_ld8u_br_i, 4},
+	};
+	uint32_t mask = cond_mask(c->op), f[4], other;
+	bool other_imm = c->imm || c->unary;
+	size_t at = x->ins[1].start, k, t;
+
+	if (!mask || x->nins == 0 || x->label_pos == x->code.len)
+		return false;
+	for (t = 0; t < BASE_ARRAY_SIZE(tab) && tab[t].prev != x->ins[1].op; t++)
+		;
+	if (t == BASE_ARRAY_SIZE(tab) || at + sizeof(void *) + 4 * tab[t].nf != x->code.len)
+		return false;
+	for (k = 0; k < tab[t].nf; k++)
+		f[k] = get_u32(x, at + sizeof(void *) + 4 * k);
+	if (c->a == f[0]) {
+		other = c->unary ? 0 : c->b;
+	} else if (!other_imm && c->b == f[0]) {
+		/* b OP d: compare d on the left with the mirrored condition */
+		other = c->a;
+		mask = (mask & ~(uint32_t)(CM_LT | CM_GT)) | (mask & CM_LT ? CM_GT : 0) |
+		       (mask & CM_GT ? CM_LT : 0);
+	} else {
+		return false;
+	}
+	cut(x, at);
+	x->pair_ok = false;
+	x->copy_ok = false;
+	emit_op(x, other_imm ? tab[t].br_i : tab[t].br);
+	for (k = 0; k < tab[t].nf; k++)
+		emit_u32(x, f[k]);
+	emit_u32(x, other);
+	emit_u32(x, mask);
+	*field = emit_u32(x, 0);
 	return true;
 }
 
 /* Emits the fused branch; returns the displacement field. */
 static uint32_t emit_fused(struct xl *x, const struct cmp_fuse *c)
 {
+	uint32_t field;
+
+	if (prev_branch_fuse(x, c, &field))
+		return field;
 	emit_op(x, c->op);
 	emit_u32(x, c->a);
 	if (!c->unary)
@@ -813,9 +949,12 @@ static uint32_t emit_cond_jump(struct xl *x, bool neg)
 	}
 	coff = operand(x, x->vh - 1);
 	x->vh--;
-	emit_op(x, neg ? XOP_br_unless : XOP_br_if);
-	emit_u32(x, coff);
-	return emit_u32(x, 0);
+	c.op = neg ? XOP_br_unless : XOP_br_if;
+	c.a = coff;
+	c.b = 0;
+	c.imm = false;
+	c.unary = true;
+	return emit_fused(x, &c);
 }
 
 /* ---- instruction families ------------------------------------------------- */
@@ -826,6 +965,128 @@ struct binop_desc {
 	enum xop op_imm_rev;  /* imm variant when the constant is on the left */
 	bool is64;
 };
+
+/* Forwarding of the last result in a register (docs/interpreter.md §3):
+ * the instructions of EXEC_ACC_OPS except the stores leave their result in
+ * the interpreter's acc as well as in their destination slot (field 0),
+ * and each has an _acc variant with the same fields that takes the value
+ * named by its first operand field from acc instead. */
+static const uint16_t acc_of[XOP__COUNT] = {
+#define X_ACC(name) [XOP_##name] = XOP_##name##_acc,
+	EXEC_ACC_OPS(X_ACC)
+#undef X_ACC
+};
+
+static bool is_store(enum xop op)
+{
+	return op == XOP_st8 || op == XOP_st16 || op == XOP_st32 || op == XOP_st64;
+}
+
+/* Integer ops whose operands may be swapped (floats keep Wasm's order). */
+static bool commutes(enum xop op)
+{
+	switch (op) {
+	case XOP_i32_add: case XOP_i32_mul: case XOP_i32_and: case XOP_i32_or: case XOP_i32_xor:
+	case XOP_i64_add: case XOP_i64_mul: case XOP_i64_and: case XOP_i64_or: case XOP_i64_xor:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The instruction just emitted reads, through its first operand field
+ * (stores: the value, field 0; others: field 1), the slot that the
+ * instruction before it wrote, with no label between them: only that
+ * instruction can have run just before, so the value is in acc. Switches
+ * the handler to the _acc variant (commuting an integer op if its other
+ * operand is the one). */
+static void acc_forward(struct xl *x)
+{
+	size_t at = x->ins[1].start, prev = x->ins[0].start;
+	enum xop op = x->ins[1].op;
+	uint32_t k = is_store(op) ? 0 : 1, dst, a, b;
+	const void *h;
+
+	if (x->fail || x->nins < 2 || !acc_of[op] || x->label_pos == at ||
+	    !acc_of[x->ins[0].op] || is_store(x->ins[0].op) ||
+	    prev + sizeof(void *) + 4 * exec__op_fields(x->ins[0].op) != at)
+		return;
+	dst = get_u32(x, prev + sizeof(void *));
+	a = get_u32(x, at + sizeof(void *) + 4 * k);
+	if (a != dst) {
+		b = get_u32(x, at + sizeof(void *) + 8);
+		if (!commutes(op) || b != dst)
+			return;
+		put_u32(x, (uint32_t)(at + sizeof(void *) + 4), b);
+		put_u32(x, (uint32_t)(at + sizeof(void *) + 8), a);
+	}
+	/* ins[1].op stays the base op: merging it with what follows (fields
+	 * only, reading the slot the producer wrote) drops the variant */
+	h = x->h[acc_of[op]];
+	memcpy(x->code.data + at, &h, sizeof(h));
+}
+
+/* True if entry i is readable without emitting anything. */
+static bool in_place(const struct xl *x, uint32_t i)
+{
+	return (x->vs[i].kind == V_TEMP || x->vs[i].kind == V_LOCAL) && !x->vs[i].add;
+}
+
+/* A binary op one of whose operands is the value the last instruction, a
+ * plain i32.load/i64.load32_u or i64.load/f64.load, just loaded into that
+ * operand's home (nothing else reads it): one instruction loads it (with
+ * the same bounds check) and computes. Fields: dst, the other operand, the
+ * load's address. Loaded on the left, non-commutative ops (and float ops,
+ * to keep Wasm's operand order) use the _r form: m OP x. */
+static bool load_op_fuse(struct xl *x, enum xop op, uint32_t ia, uint32_t ib)
+{
+	static const struct { enum xop op, ld, fused, fused_r; } tab[] = {
+		{XOP_i32_add, XOP_ld32u, XOP_i32_add_m, XOP_i32_add_m},
+		{XOP_i32_sub, XOP_ld32u, XOP_i32_sub_m, XOP_i32_rsub_m},
+		{XOP_i32_and, XOP_ld32u, XOP_i32_and_m, XOP_i32_and_m},
+		{XOP_i32_or, XOP_ld32u, XOP_i32_or_m, XOP_i32_or_m},
+		{XOP_i32_xor, XOP_ld32u, XOP_i32_xor_m, XOP_i32_xor_m},
+		{XOP_i64_add, XOP_ld32u, XOP_i64_add_m32, XOP_i64_add_m32},
+		{XOP_i64_mul, XOP_ld32u, XOP_i64_mul_m32, XOP_i64_mul_m32},
+		{XOP_i64_add, XOP_ld64, XOP_i64_add_m, XOP_i64_add_m},
+		{XOP_i64_mul, XOP_ld64, XOP_i64_mul_m, XOP_i64_mul_m},
+		{XOP_f64_add, XOP_ld64, XOP_f64_add_m, XOP_f64_radd_m},
+		{XOP_f64_sub, XOP_ld64, XOP_f64_sub_m, XOP_f64_rsub_m},
+		{XOP_f64_mul, XOP_ld64, XOP_f64_mul_m, XOP_f64_rmul_m},
+	};
+	uint32_t addr[3], other, f, k;
+	bool left;
+	size_t t;
+
+	if (!x->last_ok || x->last_end != x->code.len || x->nins == 0 ||
+	    x->ins[1].start != x->last_start || !in_place(x, ia) || !in_place(x, ib))
+		return false;
+	if (x->last_h == ib && x->vs[ib].kind == V_TEMP)
+		left = false;
+	else if (x->last_h == ia && x->vs[ia].kind == V_TEMP)
+		left = true;
+	else
+		return false;
+	for (t = 0; t < BASE_ARRAY_SIZE(tab); t++)
+		if (tab[t].op == op && tab[t].ld == x->last_op)
+			break;
+	if (t == BASE_ARRAY_SIZE(tab))
+		return false;
+	for (k = 0; k < 3; k++)
+		addr[k] = get_u32(x, x->last_start + sizeof(void *) + 4 * (1 + k));
+	other = left ? base_off(x, ib) : base_off(x, ia);
+	cut(x, x->last_start);
+	emit_op(x, left ? tab[t].fused_r : tab[t].fused);
+	f = emit_u32(x, home(x, ia));
+	emit_u32(x, other);
+	for (k = 0; k < 3; k++)
+		emit_u32(x, addr[k]);
+	acc_forward(x);
+	x->vh -= 2;
+	push_temp(x);
+	set_result(x, f);
+	return true;
+}
 
 static void binop(struct xl *x, const struct binop_desc *d)
 {
@@ -839,14 +1100,30 @@ static void binop(struct xl *x, const struct binop_desc *d)
 	a = &x->vs[ia];
 	b = &x->vs[ib];
 	dst = home(x, ia);
-	if (d->op_imm == XOP_i32_add_i && b->kind == V_CONST && last_produced(x, ia) &&
-	    x->last_op == XOP_i32_add_i) {
-		/* (x + c1) + c2 = x + (c1 + c2) in 32-bit arithmetic: fold into the
-		 * instruction that computed x + c1 (its result is only this
-		 * operand, so nothing else sees the intermediate value). */
-		size_t at = x->last_start + sizeof(void *) + 8;
+	if ((d->op == XOP_i32_add || d->op == XOP_i32_sub) && b->kind == V_CONST) {
+		/* x + c and x - c = x + (-c): a pending addend (32-bit wrapping
+		 * addition is associative, so addends accumulate) */
+		uint32_t c = (uint32_t)b->value;
 
-		put_u32(x, (uint32_t)at, get_u32(x, at) + (uint32_t)b->value);
+		if (d->op == XOP_i32_sub)
+			c = 0u - c;
+		if (a->kind == V_CONST) {
+			a->value = (uint32_t)(a->value + c);
+		} else {
+			a->add += c;
+			note_lazy(x, ia);
+		}
+		x->vh--;
+		return;
+	}
+	if (d->op == XOP_i32_add && a->kind == V_CONST && b->kind == V_LOCAL) {
+		/* c + local: the same with the operands swapped (a TEMP cannot
+		 * move: its value is in its own home) */
+		uint32_t c = (uint32_t)a->value;
+
+		*a = *b;
+		a->add += c;
+		note_lazy(x, ia);
 		x->vh--;
 		return;
 	}
@@ -873,6 +1150,8 @@ static void binop(struct xl *x, const struct binop_desc *d)
 		else
 			emit_u32(x, (uint32_t)imm);
 	} else {
+		if (load_op_fuse(x, d->op, ia, ib))
+			return;
 		oa = operand(x, ia);
 		ob = operand(x, ib);
 		emit_op(x, d->op);
@@ -880,6 +1159,7 @@ static void binop(struct xl *x, const struct binop_desc *d)
 		emit_u32(x, oa);
 		emit_u32(x, ob);
 	}
+	acc_forward(x);
 	x->vh -= 2;
 	push_temp(x);
 	set_result(x, f);
@@ -901,20 +1181,18 @@ static void unop(struct xl *x, enum xop op)
 	set_result(x, f);
 }
 
-/* A load whose address was just computed by i32.add (array indexing)
- * becomes one instruction; the sum is still wrapped to 32 bits before the
- * offset is added, so the semantics are unchanged. */
+/* A load whose address was just computed by i32.add of two values (array
+ * indexing) becomes one instruction; the sum is still wrapped to 32 bits
+ * before the offset is added, so the semantics are unchanged. */
 static bool load_fuse(struct xl *x, enum xop op, uint32_t off)
 {
-	static const struct { enum xop ld, add, addi; } tab[] = {
-		{XOP_ld32u, XOP_ld32u_add, XOP_ld32u_addi},
-		{XOP_ld64, XOP_ld64_add, XOP_ld64_addi},
-		{XOP_ld8u, XOP_ld8u_add, XOP_ld8u_addi},
+	static const struct { enum xop ld, add; } tab[] = {
+		{XOP_ld32u, XOP_ld32u_add}, {XOP_ld64, XOP_ld64_add}, {XOP_ld8u, XOP_ld8u_add},
 	};
-	uint32_t a, b, f, i;
+	uint32_t a, b, f;
 	size_t k, at;
 
-	if (!last_produced_top(x) || (x->last_op != XOP_i32_add && x->last_op != XOP_i32_add_i))
+	if (!last_produced_top(x) || x->last_op != XOP_i32_add)
 		return false;
 	for (k = 0; k < BASE_ARRAY_SIZE(tab) && tab[k].ld != op; k++)
 		;
@@ -923,11 +1201,9 @@ static bool load_fuse(struct xl *x, enum xop op, uint32_t off)
 	at = x->last_start + sizeof(void *);
 	a = get_u32(x, at + 4);
 	b = get_u32(x, at + 8);
-	op = x->last_op == XOP_i32_add ? tab[k].add : tab[k].addi;
-	x->code.len = x->last_start;
-	i = x->vh - 1;
-	emit_op(x, op);
-	f = emit_u32(x, home(x, i));
+	cut(x, x->last_start);
+	emit_op(x, tab[k].add);
+	f = emit_u32(x, home(x, x->vh - 1));
 	emit_u32(x, a);
 	emit_u32(x, b);
 	emit_u32(x, off);
@@ -935,9 +1211,19 @@ static bool load_fuse(struct xl *x, enum xop op, uint32_t off)
 	return true;
 }
 
+/* Emits the address fields of a load or store whose address is entry i
+ * (not a constant: materialised before the instruction): slot, addend,
+ * offset. */
+static void emit_addr(struct xl *x, uint32_t i, uint32_t off)
+{
+	emit_u32(x, base_off(x, i));
+	emit_u32(x, x->vs[i].add);
+	emit_u32(x, off);
+}
+
 static void load(struct xl *x, enum xop op)
 {
-	uint32_t i, oa, off, f;
+	uint32_t i, off, f;
 
 	rd_u32(x);              /* alignment hint */
 	off = rd_u32(x);
@@ -962,11 +1248,12 @@ static void load(struct xl *x, enum xop op)
 		set_result(x, f);
 		return;
 	}
-	oa = operand(x, i);
+	if (x->vs[i].kind == V_CONST)
+		materialize(x, i);
 	emit_op(x, op);
 	f = emit_u32(x, home(x, i));
-	emit_u32(x, oa);
-	emit_u32(x, off);
+	emit_addr(x, i, off);
+	acc_forward(x);
 	x->vh--;
 	push_temp(x);
 	set_result(x, f);
@@ -974,7 +1261,7 @@ static void load(struct xl *x, enum xop op)
 
 static void store(struct xl *x, enum xop op)
 {
-	uint32_t oa, ov, off;
+	uint32_t ia, iv, ov, off, src[3], k;
 
 	rd_u32(x);
 	off = rd_u32(x);
@@ -984,44 +1271,45 @@ static void store(struct xl *x, enum xop op)
 		fail(x, ENG_ERR_INVALID, "unknown memory 0");
 		return;
 	}
+	ia = x->vh - 2;
+	iv = x->vh - 1;
 	if (last_produced_top(x) &&
 	    ((op == XOP_st32 && x->last_op == XOP_ld32u) || (op == XOP_st64 && x->last_op == XOP_ld64) ||
 	     (op == XOP_st8 && x->last_op == XOP_ld8u))) {
 		/* Memory-to-memory move: the loaded value is only this store's
 		 * operand. The load's bounds are checked first, as before. */
-		size_t at = x->last_start + sizeof(void *);
-		uint32_t src = get_u32(x, at + 4), src_off = get_u32(x, at + 8);
-
-		x->code.len = x->last_start;
+		for (k = 0; k < 3; k++)
+			src[k] = get_u32(x, x->last_start + sizeof(void *) + 4 * (1 + k));
+		cut(x, x->last_start);
 		x->last_ok = false;
-		oa = operand(x, x->vh - 2);
+		if (x->vs[ia].kind == V_CONST)
+			materialize(x, ia);
 		emit_op(x, op == XOP_st32 ? XOP_mov32 : op == XOP_st64 ? XOP_mov64 : XOP_mov8);
-		emit_u32(x, oa);
-		emit_u32(x, off);
-		emit_u32(x, src);
-		emit_u32(x, src_off);
+		emit_addr(x, ia, off);
+		for (k = 0; k < 3; k++)
+			emit_u32(x, src[k]);
 		x->vh -= 2;
 		return;
 	}
-	oa = operand(x, x->vh - 2);
-	if (x->vs[x->vh - 1].kind == V_CONST && (op == XOP_st32 || op == XOP_st64 || op == XOP_st8)) {
-		uint64_t v = x->vs[x->vh - 1].value;
+	if (x->vs[ia].kind == V_CONST)
+		materialize(x, ia);
+	if (x->vs[iv].kind == V_CONST && (op == XOP_st32 || op == XOP_st64 || op == XOP_st8)) {
+		uint64_t v = x->vs[iv].value;
 
 		emit_op(x, op == XOP_st32 ? XOP_st32_i : op == XOP_st64 ? XOP_st64_i : XOP_st8_i);
-		emit_u32(x, oa);
 		if (op == XOP_st64)
 			emit_u64(x, v);
 		else
 			emit_u32(x, (uint32_t)v);
-		emit_u32(x, off);
+		emit_addr(x, ia, off);
 		x->vh -= 2;
 		return;
 	}
-	ov = operand(x, x->vh - 1);
+	ov = operand(x, iv);
 	emit_op(x, op);
-	emit_u32(x, oa);
 	emit_u32(x, ov);
-	emit_u32(x, off);
+	emit_addr(x, ia, off);
+	acc_forward(x);
 	x->vh -= 2;
 }
 
@@ -1068,11 +1356,108 @@ static void pair_adds(struct xl *x)
 		f[k] = get_u32(x, x->pair_start + sizeof(void *) + 4 * k);
 		f[3 + k] = get_u32(x, x->last_start + sizeof(void *) + 4 * k);
 	}
-	x->code.len = x->pair_start;
+	cut(x, x->pair_start);
 	x->pair_ok = false;
 	emit_op(x, XOP_i32_add_i2);
 	for (k = 0; k < 6; k++)
 		emit_u32(x, f[k]);
+}
+
+/* local.set/tee of the value the last instruction computed while other
+ * entries still alias the local: their copies are emitted before that
+ * instruction instead of after it, so it can still be retargeted. This is
+ * safe because the instruction reads only locals and homes at or above its
+ * own result's, writes only its result's home, and the copies read locals
+ * and write homes below it. False if it is too long to move. */
+static bool unalias_before_last(struct xl *x, uint32_t off)
+{
+	uint8_t ins[64];
+	size_t n = x->last_end - x->last_start, dst = x->last_dst - x->last_start;
+	enum xop op = x->last_op;
+	uint32_t h = x->last_h;
+
+	if (n > sizeof(ins) || x->fail)
+		return false;
+	memcpy(ins, x->code.data + x->last_start, n);
+	/* the base handler: an _acc variant would read the copies' acc */
+	memcpy(ins, &x->h[op], sizeof(void *));
+	cut(x, x->last_start);
+	unalias(x, off);
+	x->last_start = x->code.len;
+	note_ins(x, op);
+	emit_bytes(x, ins, n);
+	x->last_op = op;
+	x->last_h = h;
+	x->last_dst = (uint32_t)(x->last_start + dst);
+	x->last_end = x->code.len;
+	x->last_ok = !x->fail;
+	x->copy_ok = false;
+	return true;
+}
+
+/* True if declared local idx still holds its initial zero (see straight). */
+static bool local_zero(const struct xl *x, uint32_t idx)
+{
+	uint32_t k = idx - x->xf->ft->nparams;
+
+	return x->straight && idx >= x->xf->ft->nparams && k < 64 &&
+	       (x->zero_locals >> k & 1);
+}
+
+/* True if the instruction just emitted is op (with no label after it) and
+ * its field k is v. */
+static bool last_ins_is(const struct xl *x, enum xop op, size_t nfields, uint32_t k, uint32_t v)
+{
+	size_t at = x->ins[1].start;
+
+	return x->nins > 0 && x->ins[1].op == op && at + sizeof(void *) + 4 * nfields == x->code.len &&
+	       x->label_pos != x->code.len && get_u32(x, at + sizeof(void *) + 4 * k) == v;
+}
+
+/* The shadow-stack prologue and epilogue of compiled code:
+ * `global.get $sp; i32.const n; i32.sub; local.tee $fp; global.set $sp` is
+ * one global_add_to (local.set: global_get_add), and `local.get $fp;
+ * i32.const n; i32.add; global.set $sp` one global_set_add. */
+static void global_set(struct xl *x, uint32_t g)
+{
+	uint32_t i = x->vh - 1, k, f[3];
+	const struct vent *e;
+
+	if (!can_pop(x, 1))
+		return;
+	e = &x->vs[i];
+	if ((e->kind == V_TEMP || e->kind == V_LOCAL) && e->add) {
+		emit_op(x, XOP_global_set_add);
+		emit_u32(x, base_off(x, i));
+		emit_u32(x, g);
+		emit_u32(x, e->add);
+		x->vh--;
+		return;
+	}
+	if (e->kind == V_LOCAL && last_ins_is(x, XOP_global_get_add, 3, 0, e->local_off) &&
+	    get_u32(x, x->ins[1].start + sizeof(void *) + 4) == g) {
+		for (k = 0; k < 3; k++)
+			f[k] = get_u32(x, x->ins[1].start + sizeof(void *) + 4 * k);
+		cut(x, x->ins[1].start);
+		emit_op(x, XOP_global_add_to);
+		for (k = 0; k < 3; k++)
+			emit_u32(x, f[k]);
+		x->vh--;
+		return;
+	}
+	emit_stack_op(x, XOP_global_set, 1, false, &g, 1);
+}
+
+/* True if entry e reads a local that the instruction just emitted wrote as
+ * `i32_add_i local, x, c` with x another slot (so x + c can be recomputed). */
+static bool copy_of_add(const struct xl *x, const struct vent *e)
+{
+	size_t at = x->ins[1].start;
+
+	return e->kind == V_LOCAL && !e->add && x->nins > 0 && x->ins[1].op == XOP_i32_add_i &&
+	       at + sizeof(void *) + 12 == x->code.len && x->label_pos != x->code.len &&
+	       get_u32(x, at + sizeof(void *)) == e->local_off &&
+	       get_u32(x, at + sizeof(void *) + 4) != e->local_off;
 }
 
 static void local_set(struct xl *x, uint32_t idx, bool tee)
@@ -1087,7 +1472,38 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 	if (!can_pop(x, 1))
 		return;
 	i = x->vh - 1;
-	if (last_produced_top(x) && !aliased(x, off)) {
+	if (x->vs[i].kind == V_TEMP && x->vs[i].add && !aliased(x, off) &&
+	    last_ins_is(x, XOP_global_get, 2, 0, home(x, i))) {
+		/* local = global + c: the global_get that wrote the entry's base
+		 * (its home, read by nothing else) becomes global_get_add */
+		uint32_t g = get_u32(x, x->ins[1].start + sizeof(void *) + 4), c = x->vs[i].add;
+
+		cut(x, x->ins[1].start);
+		emit_op(x, XOP_global_get_add);
+		emit_u32(x, off);
+		emit_u32(x, g);
+		emit_u32(x, c);
+		if (idx >= x->xf->ft->nparams && idx - x->xf->ft->nparams < 64)
+			x->zero_locals &= ~(UINT64_C(1) << (idx - x->xf->ft->nparams));
+		if (tee) {
+			x->vs[i].kind = V_LOCAL;
+			x->vs[i].local_off = off;
+			x->vs[i].add = 0;
+			note_lazy(x, i);
+		} else {
+			x->vh--;
+		}
+		return;
+	}
+	if (x->vs[i].kind == V_CONST && x->vs[i].value == 0 && local_zero(x, idx)) {
+		/* the local is still zero (clang's zero-initialisations) */
+		if (!tee)
+			x->vh--;
+		return;
+	}
+	if (idx >= x->xf->ft->nparams && idx - x->xf->ft->nparams < 64)
+		x->zero_locals &= ~(UINT64_C(1) << (idx - x->xf->ft->nparams));
+	if (last_produced_top(x) && (!aliased(x, off) || unalias_before_last(x, off))) {
 		/* Retarget the producing instruction to the local. */
 		put_u32(x, x->last_dst, off);
 		x->last_ok = false;
@@ -1105,15 +1521,28 @@ static void local_set(struct xl *x, uint32_t idx, bool tee)
 	e = x->vs[i];
 	x->vh--;
 	unalias(x, off);
-	if (e.kind == V_CONST)
-		emit_const(x, off, e.value);
-	else if (e.kind == V_LOCAL)
-		emit_copy(x, off, e.local_off);
-	else
-		emit_copy(x, off, home(x, i));
+	if (copy_of_add(x, &e)) {
+		/* `local.tee L (x + c); local.set K`: K = x + c as well, which
+		 * pairs with the addition into L (x is not L, so it is intact) */
+		emit_addi(x, off, get_u32(x, x->ins[1].start + sizeof(void *) + 4),
+			  get_u32(x, x->ins[1].start + sizeof(void *) + 8));
+		pair_adds(x);
+	} else {
+		emit_value(x, off, i);     /* entry i is above the stack, unchanged */
+		if (e.add && e.kind != V_CONST)
+			pair_adds(x);      /* it was an i32_add_i into the local */
+	}
 	if (tee) {
+		/* The value stays readable in the local just written (a copy of
+		 * another local: compilers copy a local when they are about to
+		 * overwrite it, so the destination is the one that lives on). */
 		x->vh++;
-		if (e.kind != V_TEMP)
+		if (e.add || e.kind == V_LOCAL) {
+			x->vs[i].kind = V_LOCAL;
+			x->vs[i].local_off = off;
+			x->vs[i].add = 0;
+		}
+		if (x->vs[i].kind != V_TEMP)
 			note_lazy(x, i);
 	}
 }
@@ -1192,13 +1621,13 @@ static void op_block(struct xl *x, uint8_t op)
 	}
 	materialize_all(x);
 	if (op == OP_IF) {
-		if (fused) {
-			field = emit_fused(x, &c);
-		} else {
-			emit_op(x, XOP_br_unless);
-			emit_u32(x, c.a);
-			field = emit_u32(x, 0);
+		if (!fused) {
+			c.op = XOP_br_unless;
+			c.b = 0;
+			c.imm = false;
+			c.unary = true;
 		}
+		field = emit_fused(x, &c);
 	}
 	f = push_frame(x, op == OP_BLOCK ? CF_BLOCK : op == OP_LOOP ? CF_LOOP : CF_IF, np, nr);
 	if (!f)
@@ -1280,14 +1709,14 @@ static void op_br(struct xl *x)
  * its start (the word and byte loops of a compiled memcpy) becomes one
  * loop_mov instruction that runs the same three steps in a C loop: the
  * same operations in the same order, so the results and the trap point
- * are unchanged. Fields: width, condition (0 lt_u, 1 ne), the mov's four,
+ * are unchanged. Fields: width, condition (0 lt_u, 1 ne), the mov's six,
  * the i32_add_i2's six, the compare's two. */
 static void loop_fuse(struct xl *x, const struct cframe *t)
 {
-	const size_t mov_size = sizeof(void *) + 16, add_size = sizeof(void *) + 24;
+	const size_t mov_size = sizeof(void *) + 24, add_size = sizeof(void *) + 24;
 	const void *const *h = x->h;
 	size_t at = t->loop_pos, k;
-	uint32_t f[14];
+	uint32_t f[16];
 	const void *hp;
 
 	if (x->fail || (x->last_op != XOP_bri32_lt_u && x->last_op != XOP_bri32_ne) ||
@@ -1306,15 +1735,15 @@ static void loop_fuse(struct xl *x, const struct cframe *t)
 	if (hp != h[XOP_i32_add_i2])
 		return;
 	f[1] = x->last_op == XOP_bri32_ne;
-	for (k = 0; k < 4; k++)
+	for (k = 0; k < 6; k++)
 		f[2 + k] = get_u32(x, at + sizeof(void *) + 4 * k);
 	for (k = 0; k < 6; k++)
-		f[6 + k] = get_u32(x, at + mov_size + sizeof(void *) + 4 * k);
+		f[8 + k] = get_u32(x, at + mov_size + sizeof(void *) + 4 * k);
 	for (k = 0; k < 2; k++)
-		f[12 + k] = get_u32(x, x->last_start + sizeof(void *) + 4 * k);
-	x->code.len = at;
+		f[14 + k] = get_u32(x, x->last_start + sizeof(void *) + 4 * k);
+	cut(x, at);
 	emit_op(x, XOP_loop_mov);
-	for (k = 0; k < 14; k++)
+	for (k = 0; k < 16; k++)
 		emit_u32(x, f[k]);
 	x->last_ok = false;
 	x->pair_ok = false;
@@ -1572,12 +2001,16 @@ static const struct binop_desc binops[] = {
 	[0x88] = {XOP_i64_shr_u, XOP_i64_shr_u_i, NO, true},
 	[0x89] = {XOP_i64_rotl, XOP_i64_rotl_i, NO, true},
 	[0x8a] = {XOP_i64_rotr, XOP_i64_rotr_i, NO, true},
-	[0x92] = {XOP_f32_add, NO, NO, false}, [0x93] = {XOP_f32_sub, NO, NO, false},
-	[0x94] = {XOP_f32_mul, NO, NO, false}, [0x95] = {XOP_f32_div, NO, NO, false},
+	[0x92] = {XOP_f32_add, XOP_f32_add_i, XOP_f32_add_ri, false},
+	[0x93] = {XOP_f32_sub, XOP_f32_sub_i, XOP_f32_sub_ri, false},
+	[0x94] = {XOP_f32_mul, XOP_f32_mul_i, XOP_f32_mul_ri, false},
+	[0x95] = {XOP_f32_div, XOP_f32_div_i, XOP_f32_div_ri, false},
 	[0x96] = {XOP_f32_min, NO, NO, false}, [0x97] = {XOP_f32_max, NO, NO, false},
 	[0x98] = {XOP_f32_copysign, NO, NO, false},
-	[0xa0] = {XOP_f64_add, NO, NO, false}, [0xa1] = {XOP_f64_sub, NO, NO, false},
-	[0xa2] = {XOP_f64_mul, NO, NO, false}, [0xa3] = {XOP_f64_div, NO, NO, false},
+	[0xa0] = {XOP_f64_add, XOP_f64_add_i, XOP_f64_add_ri, true},
+	[0xa1] = {XOP_f64_sub, XOP_f64_sub_i, XOP_f64_sub_ri, true},
+	[0xa2] = {XOP_f64_mul, XOP_f64_mul_i, XOP_f64_mul_ri, true},
+	[0xa3] = {XOP_f64_div, XOP_f64_div_i, XOP_f64_div_ri, true},
 	[0xa4] = {XOP_f64_min, NO, NO, false}, [0xa5] = {XOP_f64_max, NO, NO, false},
 	[0xa6] = {XOP_f64_copysign, NO, NO, false},
 };
@@ -1789,7 +2222,7 @@ static void translate_body(struct xl *x)
 				fail(x, ENG_ERR_INVALID, "unknown global");
 				break;
 			}
-			emit_stack_op(x, XOP_global_set, 1, false, imm, 1);
+			global_set(x, imm[0]);
 			break;
 		case OP_TABLE_GET:
 			imm[0] = rd_u32(x);
@@ -1873,6 +2306,9 @@ static enum eng_status translate(struct eng_module *m, uint32_t i, struct eng_er
 	x.p = fn->code;
 	x.end = fn->code + fn->code_len;
 	x.nlocals_all = xf->ft->nparams + fn->nlocals;
+	x.straight = true;
+	x.label_pos = SIZE_MAX;
+	x.zero_locals = fn->nlocals >= 64 ? UINT64_MAX : (UINT64_C(1) << fn->nlocals) - 1;
 	if (!push_frame(&x, CF_FUNC, 0, xf->ft->nresults))
 		goto out;
 	translate_body(&x);

@@ -9,7 +9,7 @@
   ;; 1: constant operand and the result computed into slot 0
   (func (param i32) (result i32)
     (i32.add (local.get 0) (i32.const 5)))
-  ;; 2: counting loop: add into the local (tee), fused compare-and-branch
+  ;; 2: counting loop: the increment (tee) and the compare-and-branch in one
   (func (param i32)
     (loop $l
       (br_if $l (i32.lt_s (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 10)))))
@@ -46,4 +46,52 @@
     (local.set 2 (local.get 0))
     (local.set 0 (local.get 1))
     (local.set 1 (local.get 2)))
+  ;; 10: a store whose address (local + constant) was pushed before its value
+  (func (param i32 i32 i32)
+    (i32.store8 (i32.add (local.get 0) (i32.const 1024)) (i32.xor (local.get 1) (local.get 2))))
+  ;; 11: byte move with addends on both addresses (i32.sub of a constant too)
+  (func (param i32 i32)
+    (i32.store8 offset=1 (i32.add (local.get 0) (i32.const 100))
+      (i32.load8_u offset=2 (i32.sub (local.get 1) (i32.const 3)))))
+  ;; 12: a dropped sum costs nothing; a tee'd sum is written to its local once
+  (func (param i32) (result i32) (local i32)
+    (drop (i32.add (local.get 0) (i32.const 1)))
+    (i32.load (local.tee 1 (i32.sub (local.get 0) (i32.const 4)))))
+  ;; 13: an addend on a computed value
+  (func (param i32 i32) (result i32)
+    (i32.load (i32.add (i32.mul (local.get 0) (local.get 1)) (i32.const 8))))
+  ;; 14: the sum is computed before its local is overwritten
+  (func (param i32) (result i32)
+    (i32.add (local.get 0) (i32.const 5))
+    (local.set 0 (i32.const 0))
+    (i32.load))
+  ;; 15: setting a declared local to 0 before any label costs nothing (it
+  ;; is still zero); after a write, or inside a loop, it is a real store
+  (func (param i32) (result i32) (local i32 i32)
+    (local.set 1 (i32.const 0))
+    (local.set 2 (i32.const 7))
+    (local.set 2 (i32.const 0))
+    (loop $l
+      (local.set 1 (i32.const 0))
+      (br_if $l (local.get 0)))
+    (i32.add (local.get 1) (local.get 2)))
+  ;; 16: a sum tee'd into one local and set into another: two additions in
+  ;; one instruction; when the sum's operand is the tee'd local, a copy
+  (func (param i32) (local i32 i32)
+    (local.set 2 (local.tee 1 (i32.add (local.get 0) (i32.const -4))))
+    (local.set 2 (local.tee 0 (i32.add (local.get 0) (i32.const 1)))))
+  ;; 17: shadow-stack prologue (global.get; sub; tee; global.set), a frame
+  ;; address, the epilogue (local + c into the global)
+  (global $sp (mut i32) (i32.const 1024))
+  (func (local i32 i32)
+    (global.set $sp (local.tee 0 (i32.sub (global.get $sp) (i32.const 32))))
+    (local.set 1 (i32.add (global.get $sp) (i32.const 16)))
+    (global.set $sp (i32.add (local.get 0) (i32.const 32))))
+  ;; 18: a chain of i32 ops: each takes its first operand from the register
+  ;; holding the previous result (commuting the xor); not across a label
+  ;; (the loop's start, its end)
+  (func (param i32 i32) (result i32)
+    (i32.xor (local.get 1) (i32.rotl (i32.load (local.get 0)) (i32.const 7)))
+    (loop (param i32) (result i32) (i32.shr_u (i32.const 3)))
+    (i32.sub (local.get 1)))
 )

@@ -525,6 +525,20 @@ static uint32_t conds_ref(uint32_t x, uint32_t y)
 	return r;
 }
 
+/* acc_br of control.wat in C. */
+static uint32_t acc_br_ref(uint32_t a, uint32_t b)
+{
+	uint32_t r = 0;
+
+	r |= (a & 0xff) < 10 ? 1 : 0;
+	r |= b >= a - b ? 2 : 0;
+	r |= (a | b) ? 0 : 4;
+	r |= (int32_t)(a ^ b) > (int32_t)b ? 8 : 0;
+	r |= (a << 3) == 0 ? 16 : 0;
+	r |= (int32_t)(a * b) <= -7 ? 0 : 32;
+	return r;
+}
+
 /* add_br_* of control.wat: bits 0-9 the conditions, bit 15 the stored sum. */
 static void test_add_branch(struct t *t)
 {
@@ -547,6 +561,11 @@ static void test_add_branch(struct t *t)
 				       ((~conds_ref(a - 7, 5) & 0x3ff));
 			}
 	ok(bad == 0 && n > 0, "add-and-branch: %u of %u results differ from C", bad, n);
+	bad = 0;
+	for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
+		for (j = 0; j < BASE_ARRAY_SIZE(v); j++)
+			bad += run(t, "acc_br", 2, A(vi32(v[i]), vi32(v[j]))) != acc_br_ref(v[i], v[j]);
+	ok(bad == 0, "branches on the previous result: %u wrong", bad);
 	ok_eq(run(t, "add_br_if", 3, A(vi32(5), vi32(100), vi32(-5))),
 	      1u | 2u | 4u | (4u << 8), "br_if/if on a sum (zero, then 1, then 4 < 100)");
 	ok_eq(run(t, "add_br_if", 3, A(vi32(5), vi32(-1), vi32(-6))),

@@ -67,6 +67,8 @@ unsigned exec__op_fields(enum xop op)
 		return 6;
 	if (op >= XOP_ld32u_br && op <= XOP_ld8u_br_i)
 		return 7;
+	if (op == XOP_br_acc || op == XOP_br_acc_i)
+		return 3;
 	if (op >= XOP_i32_add_m && op <= XOP_f64_rmul_m)
 		return 5;
 	if ((op >= XOP_i64_add_i && op <= XOP_i64_ge_u_i) || (op >= XOP_f64_add_i && op <= XOP_f64_div_ri))

@@ -233,6 +233,9 @@ struct exec_module {
 	X(bri32_gt_s_i) X(bri32_gt_u_i) X(bri32_le_s_i) X(bri32_le_u_i)         \
 	X(bri32_ge_s_i) X(bri32_ge_u_i)                                        \
 	X(bri64_eqz) X(bri64_nez)                                              \
+	/* branch on acc, the previous instruction's i32 result: c|imm, mask,   \
+	 * displacement */                                                      \
+	X(br_acc) X(br_acc_i)                                                   \
 	/* i32.add, then branch on the sum: d, a, b|imm, c|imm, condition mask, \
 	 * displacement (d = a + b; branch if d COND c) */                      \
 	X(i32_add_br) X(i32_add_br_i) X(i32_add_i_br) X(i32_add_i_br_i)         \

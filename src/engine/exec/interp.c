@@ -689,28 +689,28 @@ op_ref_func:
 	goto *adv(&ip, 2);
 
 	/* ---- integer compares -------------------------------------------------- */
-op_i32_eqz: SLOT(0) = U32(1) == 0; goto *adv(&ip, 2);
-op_i32_eq: SLOT(0) = U32(1) == U32(2); goto *adv(&ip, 3);
-op_i32_ne: SLOT(0) = U32(1) != U32(2); goto *adv(&ip, 3);
-op_i32_lt_s: SLOT(0) = S32(1) < S32(2); goto *adv(&ip, 3);
-op_i32_lt_u: SLOT(0) = U32(1) < U32(2); goto *adv(&ip, 3);
-op_i32_gt_s: SLOT(0) = S32(1) > S32(2); goto *adv(&ip, 3);
-op_i32_gt_u: SLOT(0) = U32(1) > U32(2); goto *adv(&ip, 3);
-op_i32_le_s: SLOT(0) = S32(1) <= S32(2); goto *adv(&ip, 3);
-op_i32_le_u: SLOT(0) = U32(1) <= U32(2); goto *adv(&ip, 3);
-op_i32_ge_s: SLOT(0) = S32(1) >= S32(2); goto *adv(&ip, 3);
-op_i32_ge_u: SLOT(0) = U32(1) >= U32(2); goto *adv(&ip, 3);
-op_i64_eqz: SLOT(0) = U64(1) == 0; goto *adv(&ip, 2);
-op_i64_eq: SLOT(0) = U64(1) == U64(2); goto *adv(&ip, 3);
-op_i64_ne: SLOT(0) = U64(1) != U64(2); goto *adv(&ip, 3);
-op_i64_lt_s: SLOT(0) = S64(1) < S64(2); goto *adv(&ip, 3);
-op_i64_lt_u: SLOT(0) = U64(1) < U64(2); goto *adv(&ip, 3);
-op_i64_gt_s: SLOT(0) = S64(1) > S64(2); goto *adv(&ip, 3);
-op_i64_gt_u: SLOT(0) = U64(1) > U64(2); goto *adv(&ip, 3);
-op_i64_le_s: SLOT(0) = S64(1) <= S64(2); goto *adv(&ip, 3);
-op_i64_le_u: SLOT(0) = U64(1) <= U64(2); goto *adv(&ip, 3);
-op_i64_ge_s: SLOT(0) = S64(1) >= S64(2); goto *adv(&ip, 3);
-op_i64_ge_u: SLOT(0) = U64(1) >= U64(2); goto *adv(&ip, 3);
+op_i32_eqz: SLOT(0) = acc = U32(1) == 0; goto *adv(&ip, 2);
+op_i32_eq: SLOT(0) = acc = U32(1) == U32(2); goto *adv(&ip, 3);
+op_i32_ne: SLOT(0) = acc = U32(1) != U32(2); goto *adv(&ip, 3);
+op_i32_lt_s: SLOT(0) = acc = S32(1) < S32(2); goto *adv(&ip, 3);
+op_i32_lt_u: SLOT(0) = acc = U32(1) < U32(2); goto *adv(&ip, 3);
+op_i32_gt_s: SLOT(0) = acc = S32(1) > S32(2); goto *adv(&ip, 3);
+op_i32_gt_u: SLOT(0) = acc = U32(1) > U32(2); goto *adv(&ip, 3);
+op_i32_le_s: SLOT(0) = acc = S32(1) <= S32(2); goto *adv(&ip, 3);
+op_i32_le_u: SLOT(0) = acc = U32(1) <= U32(2); goto *adv(&ip, 3);
+op_i32_ge_s: SLOT(0) = acc = S32(1) >= S32(2); goto *adv(&ip, 3);
+op_i32_ge_u: SLOT(0) = acc = U32(1) >= U32(2); goto *adv(&ip, 3);
+op_i64_eqz: SLOT(0) = acc = U64(1) == 0; goto *adv(&ip, 2);
+op_i64_eq: SLOT(0) = acc = U64(1) == U64(2); goto *adv(&ip, 3);
+op_i64_ne: SLOT(0) = acc = U64(1) != U64(2); goto *adv(&ip, 3);
+op_i64_lt_s: SLOT(0) = acc = S64(1) < S64(2); goto *adv(&ip, 3);
+op_i64_lt_u: SLOT(0) = acc = U64(1) < U64(2); goto *adv(&ip, 3);
+op_i64_gt_s: SLOT(0) = acc = S64(1) > S64(2); goto *adv(&ip, 3);
+op_i64_gt_u: SLOT(0) = acc = U64(1) > U64(2); goto *adv(&ip, 3);
+op_i64_le_s: SLOT(0) = acc = S64(1) <= S64(2); goto *adv(&ip, 3);
+op_i64_le_u: SLOT(0) = acc = U64(1) <= U64(2); goto *adv(&ip, 3);
+op_i64_ge_s: SLOT(0) = acc = S64(1) >= S64(2); goto *adv(&ip, 3);
+op_i64_ge_u: SLOT(0) = acc = U64(1) >= U64(2); goto *adv(&ip, 3);
 
 	/* ---- float compares ----------------------------------------------------- */
 op_f32_eq: SLOT(0) = F32(1) == F32(2); goto *adv(&ip, 3);
@@ -1014,16 +1014,16 @@ BIN32(i32_shr_s_i, FLD(2), 3, (int32_t)a >> (b & 31))
 BIN32(i32_shr_u_i, FLD(2), 3, a >> (b & 31))
 BIN32(i32_rotl_i, FLD(2), 3, num_rotl32(a, b))
 BIN32(i32_rotr_i, FLD(2), 3, num_rotr32(a, b))
-op_i32_eq_i: SLOT(0) = U32(1) == FLD(2); goto *adv(&ip, 3);
-op_i32_ne_i: SLOT(0) = U32(1) != FLD(2); goto *adv(&ip, 3);
-op_i32_lt_s_i: SLOT(0) = S32(1) < (int32_t)FLD(2); goto *adv(&ip, 3);
-op_i32_lt_u_i: SLOT(0) = U32(1) < FLD(2); goto *adv(&ip, 3);
-op_i32_gt_s_i: SLOT(0) = S32(1) > (int32_t)FLD(2); goto *adv(&ip, 3);
-op_i32_gt_u_i: SLOT(0) = U32(1) > FLD(2); goto *adv(&ip, 3);
-op_i32_le_s_i: SLOT(0) = S32(1) <= (int32_t)FLD(2); goto *adv(&ip, 3);
-op_i32_le_u_i: SLOT(0) = U32(1) <= FLD(2); goto *adv(&ip, 3);
-op_i32_ge_s_i: SLOT(0) = S32(1) >= (int32_t)FLD(2); goto *adv(&ip, 3);
-op_i32_ge_u_i: SLOT(0) = U32(1) >= FLD(2); goto *adv(&ip, 3);
+op_i32_eq_i: SLOT(0) = acc = U32(1) == FLD(2); goto *adv(&ip, 3);
+op_i32_ne_i: SLOT(0) = acc = U32(1) != FLD(2); goto *adv(&ip, 3);
+op_i32_lt_s_i: SLOT(0) = acc = S32(1) < (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_lt_u_i: SLOT(0) = acc = U32(1) < FLD(2); goto *adv(&ip, 3);
+op_i32_gt_s_i: SLOT(0) = acc = S32(1) > (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_gt_u_i: SLOT(0) = acc = U32(1) > FLD(2); goto *adv(&ip, 3);
+op_i32_le_s_i: SLOT(0) = acc = S32(1) <= (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_le_u_i: SLOT(0) = acc = U32(1) <= FLD(2); goto *adv(&ip, 3);
+op_i32_ge_s_i: SLOT(0) = acc = S32(1) >= (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_ge_u_i: SLOT(0) = acc = U32(1) >= FLD(2); goto *adv(&ip, 3);
 BIN64(i64_add_i, IMM64(2), 4, a + b)
 BIN64(i64_sub_i, IMM64(2), 4, a - b)
 BIN64(i64_mul_i, IMM64(2), 4, a * b)
@@ -1035,16 +1035,16 @@ BIN64(i64_shr_s_i, IMM64(2), 4, (uint64_t)((int64_t)a >> (b & 63)))
 BIN64(i64_shr_u_i, IMM64(2), 4, a >> (b & 63))
 BIN64(i64_rotl_i, IMM64(2), 4, num_rotl64(a, b))
 BIN64(i64_rotr_i, IMM64(2), 4, num_rotr64(a, b))
-op_i64_eq_i: SLOT(0) = U64(1) == IMM64(2); goto *adv(&ip, 4);
-op_i64_ne_i: SLOT(0) = U64(1) != IMM64(2); goto *adv(&ip, 4);
-op_i64_lt_s_i: SLOT(0) = S64(1) < (int64_t)IMM64(2); goto *adv(&ip, 4);
-op_i64_lt_u_i: SLOT(0) = U64(1) < IMM64(2); goto *adv(&ip, 4);
-op_i64_gt_s_i: SLOT(0) = S64(1) > (int64_t)IMM64(2); goto *adv(&ip, 4);
-op_i64_gt_u_i: SLOT(0) = U64(1) > IMM64(2); goto *adv(&ip, 4);
-op_i64_le_s_i: SLOT(0) = S64(1) <= (int64_t)IMM64(2); goto *adv(&ip, 4);
-op_i64_le_u_i: SLOT(0) = U64(1) <= IMM64(2); goto *adv(&ip, 4);
-op_i64_ge_s_i: SLOT(0) = S64(1) >= (int64_t)IMM64(2); goto *adv(&ip, 4);
-op_i64_ge_u_i: SLOT(0) = U64(1) >= IMM64(2); goto *adv(&ip, 4);
+op_i64_eq_i: SLOT(0) = acc = U64(1) == IMM64(2); goto *adv(&ip, 4);
+op_i64_ne_i: SLOT(0) = acc = U64(1) != IMM64(2); goto *adv(&ip, 4);
+op_i64_lt_s_i: SLOT(0) = acc = S64(1) < (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_lt_u_i: SLOT(0) = acc = U64(1) < IMM64(2); goto *adv(&ip, 4);
+op_i64_gt_s_i: SLOT(0) = acc = S64(1) > (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_gt_u_i: SLOT(0) = acc = U64(1) > IMM64(2); goto *adv(&ip, 4);
+op_i64_le_s_i: SLOT(0) = acc = S64(1) <= (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_le_u_i: SLOT(0) = acc = U64(1) <= IMM64(2); goto *adv(&ip, 4);
+op_i64_ge_s_i: SLOT(0) = acc = S64(1) >= (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_ge_u_i: SLOT(0) = acc = U64(1) >= IMM64(2); goto *adv(&ip, 4);
 #define F32I num_f32(FLD(2))
 #define F64I num_f64(IMM64(2))
 op_f32_add_i: SLOT(0) = num_res32(F32(1) + F32I, canon); goto *adv(&ip, 3);
@@ -1094,33 +1094,37 @@ op_bri32_ge_s_i: BR_IF(S32(0) >= (int32_t)FLD(1), 3); goto *handler_at(ip);
 op_bri32_ge_u_i: BR_IF(U32(0) >= FLD(1), 3); goto *handler_at(ip);
 op_bri64_eqz: BR_IF(U64(0) == 0, 2); goto *handler_at(ip);
 op_bri64_nez: BR_IF(U64(0) != 0, 2); goto *handler_at(ip);
+	/* Branch on the previous instruction's i32 result (acc): c|imm, mask,
+	 * displacement (cond_holds). */
+op_br_acc: BR_IF(cond_holds((uint32_t)acc, U32(0), FLD(1)), 3); goto *handler_at(ip);
+op_br_acc_i: BR_IF(cond_holds((uint32_t)acc, FLD(0), FLD(1)), 3); goto *handler_at(ip);
 	/* i32.add then a branch on the sum: d, a, b|imm, c|imm, mask, displacement.
 	 * The sum is stored first (c may be d itself). */
 op_i32_add_br: {
 	uint32_t v = U32(1) + U32(2);
 
-	SLOT(0) = v;
+	SLOT(0) = acc = v;
 	BR_IF(cond_holds(v, U32(3), FLD(4)), 6);
 	goto *handler_at(ip);
 }
 op_i32_add_br_i: {
 	uint32_t v = U32(1) + U32(2);
 
-	SLOT(0) = v;
+	SLOT(0) = acc = v;
 	BR_IF(cond_holds(v, FLD(3), FLD(4)), 6);
 	goto *handler_at(ip);
 }
 op_i32_add_i_br: {
 	uint32_t v = U32(1) + FLD(2);
 
-	SLOT(0) = v;
+	SLOT(0) = acc = v;
 	BR_IF(cond_holds(v, U32(3), FLD(4)), 6);
 	goto *handler_at(ip);
 }
 op_i32_add_i_br_i: {
 	uint32_t v = U32(1) + FLD(2);
 
-	SLOT(0) = v;
+	SLOT(0) = acc = v;
 	BR_IF(cond_holds(v, FLD(3), FLD(4)), 6);
 	goto *handler_at(ip);
 }
@@ -1134,7 +1138,7 @@ op_i32_add_i_br_i: {
 		if (ea + (width) > msize)                                       \
 			goto trap_mem;                                          \
 		memcpy(&v, mem + ea, (width));                                  \
-		SLOT(0) = v;                                                    \
+		SLOT(0) = acc = v;                                              \
 		BR_IF(cond_holds(v, (c), FLD(5)), 7);                           \
 		goto *handler_at(ip);                                           \
 	}

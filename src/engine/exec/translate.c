@@ -785,6 +785,92 @@ static void resolve_patches(struct xl *x, struct cframe *f)
 	f->patches = 0;
 }
 
+/* ---- forwarding the last result in acc --------------------------------------- */
+
+/* Forwarding of the last result in a register (docs/interpreter.md §3):
+ * the instructions of EXEC_ACC_OPS except the stores leave their result in
+ * the interpreter's acc as well as in their destination slot (field 0),
+ * and each has an _acc variant with the same fields that takes the value
+ * named by its first operand field from acc instead. */
+static const uint16_t acc_of[XOP__COUNT] = {
+#define X_ACC(name) [XOP_##name] = XOP_##name##_acc,
+	EXEC_ACC_OPS(X_ACC)
+#undef X_ACC
+};
+
+static bool is_store(enum xop op)
+{
+	return op == XOP_st8 || op == XOP_st16 || op == XOP_st32 || op == XOP_st64;
+}
+
+/* Instructions that leave their result (field 0) in acc: those with an
+ * _acc variant except the stores, the compares, and the add-and-branch and
+ * load-and-branch instructions (for the instruction after them when they
+ * fall through). */
+static bool sets_acc(enum xop op)
+{
+	if (acc_of[op])
+		return !is_store(op);
+	return (op >= XOP_i32_eqz && op <= XOP_i64_ge_u) ||
+	       (op >= XOP_i32_eq_i && op <= XOP_i32_ge_u_i) ||
+	       (op >= XOP_i64_eq_i && op <= XOP_i64_ge_u_i) ||
+	       (op >= XOP_i32_add_br && op <= XOP_ld8u_br_i);
+}
+
+/* True if the instruction just emitted (ends at the current position, no
+ * label after it) left in acc the value of slot off. */
+static bool acc_holds(const struct xl *x, uint32_t off)
+{
+	size_t at = x->ins[1].start;
+
+	return x->nins > 0 && sets_acc(x->ins[1].op) && x->label_pos != x->code.len &&
+	       at + sizeof(void *) + 4 * exec__op_fields(x->ins[1].op) == x->code.len &&
+	       get_u32(x, at + sizeof(void *)) == off;
+}
+
+/* Integer ops whose operands may be swapped (floats keep Wasm's order). */
+static bool commutes(enum xop op)
+{
+	switch (op) {
+	case XOP_i32_add: case XOP_i32_mul: case XOP_i32_and: case XOP_i32_or: case XOP_i32_xor:
+	case XOP_i64_add: case XOP_i64_mul: case XOP_i64_and: case XOP_i64_or: case XOP_i64_xor:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The instruction just emitted reads, through its first operand field
+ * (stores: the value, field 0; others: field 1), the slot that the
+ * instruction before it wrote, with no label between them: only that
+ * instruction can have run just before, so the value is in acc. Switches
+ * the handler to the _acc variant (commuting an integer op if its other
+ * operand is the one). */
+static void acc_forward(struct xl *x)
+{
+	size_t at = x->ins[1].start, prev = x->ins[0].start;
+	enum xop op = x->ins[1].op;
+	uint32_t k = is_store(op) ? 0 : 1, dst, a, b;
+	const void *h;
+
+	if (x->fail || x->nins < 2 || !acc_of[op] || x->label_pos == at ||
+	    !sets_acc(x->ins[0].op) || prev + sizeof(void *) + 4 * exec__op_fields(x->ins[0].op) != at)
+		return;
+	dst = get_u32(x, prev + sizeof(void *));
+	a = get_u32(x, at + sizeof(void *) + 4 * k);
+	if (a != dst) {
+		b = get_u32(x, at + sizeof(void *) + 8);
+		if (!commutes(op) || b != dst)
+			return;
+		put_u32(x, (uint32_t)(at + sizeof(void *) + 4), b);
+		put_u32(x, (uint32_t)(at + sizeof(void *) + 8), a);
+	}
+	/* ins[1].op stays the base op: merging it with what follows (fields
+	 * only, reading the slot the producer wrote) drops the variant */
+	h = x->h[acc_of[op]];
+	memcpy(x->code.data + at, &h, sizeof(h));
+}
+
 /* ---- fused compare-and-branch ----------------------------------------------- */
 
 struct cmp_fuse {
@@ -925,10 +1011,25 @@ static bool prev_branch_fuse(struct xl *x, const struct cmp_fuse *c, uint32_t *f
 /* Emits the fused branch; returns the displacement field. */
 static uint32_t emit_fused(struct xl *x, const struct cmp_fuse *c)
 {
-	uint32_t field;
+	uint32_t field, mask = cond_mask(c->op);
 
 	if (prev_branch_fuse(x, c, &field))
 		return field;
+	if (mask && (acc_holds(x, c->a) || (!c->imm && !c->unary && acc_holds(x, c->b)))) {
+		/* the tested value is the previous instruction's result */
+		uint32_t other = c->unary ? 0 : c->b;
+		bool imm = c->imm || c->unary;
+
+		if (!acc_holds(x, c->a)) {
+			other = c->a;
+			mask = (mask & ~(uint32_t)(CM_LT | CM_GT)) | (mask & CM_LT ? CM_GT : 0) |
+			       (mask & CM_GT ? CM_LT : 0);
+		}
+		emit_op(x, imm ? XOP_br_acc_i : XOP_br_acc);
+		emit_u32(x, other);
+		emit_u32(x, mask);
+		return emit_u32(x, 0);
+	}
 	emit_op(x, c->op);
 	emit_u32(x, c->a);
 	if (!c->unary)
@@ -965,66 +1066,6 @@ struct binop_desc {
 	enum xop op_imm_rev;  /* imm variant when the constant is on the left */
 	bool is64;
 };
-
-/* Forwarding of the last result in a register (docs/interpreter.md §3):
- * the instructions of EXEC_ACC_OPS except the stores leave their result in
- * the interpreter's acc as well as in their destination slot (field 0),
- * and each has an _acc variant with the same fields that takes the value
- * named by its first operand field from acc instead. */
-static const uint16_t acc_of[XOP__COUNT] = {
-#define X_ACC(name) [XOP_##name] = XOP_##name##_acc,
-	EXEC_ACC_OPS(X_ACC)
-#undef X_ACC
-};
-
-static bool is_store(enum xop op)
-{
-	return op == XOP_st8 || op == XOP_st16 || op == XOP_st32 || op == XOP_st64;
-}
-
-/* Integer ops whose operands may be swapped (floats keep Wasm's order). */
-static bool commutes(enum xop op)
-{
-	switch (op) {
-	case XOP_i32_add: case XOP_i32_mul: case XOP_i32_and: case XOP_i32_or: case XOP_i32_xor:
-	case XOP_i64_add: case XOP_i64_mul: case XOP_i64_and: case XOP_i64_or: case XOP_i64_xor:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* The instruction just emitted reads, through its first operand field
- * (stores: the value, field 0; others: field 1), the slot that the
- * instruction before it wrote, with no label between them: only that
- * instruction can have run just before, so the value is in acc. Switches
- * the handler to the _acc variant (commuting an integer op if its other
- * operand is the one). */
-static void acc_forward(struct xl *x)
-{
-	size_t at = x->ins[1].start, prev = x->ins[0].start;
-	enum xop op = x->ins[1].op;
-	uint32_t k = is_store(op) ? 0 : 1, dst, a, b;
-	const void *h;
-
-	if (x->fail || x->nins < 2 || !acc_of[op] || x->label_pos == at ||
-	    !acc_of[x->ins[0].op] || is_store(x->ins[0].op) ||
-	    prev + sizeof(void *) + 4 * exec__op_fields(x->ins[0].op) != at)
-		return;
-	dst = get_u32(x, prev + sizeof(void *));
-	a = get_u32(x, at + sizeof(void *) + 4 * k);
-	if (a != dst) {
-		b = get_u32(x, at + sizeof(void *) + 8);
-		if (!commutes(op) || b != dst)
-			return;
-		put_u32(x, (uint32_t)(at + sizeof(void *) + 4), b);
-		put_u32(x, (uint32_t)(at + sizeof(void *) + 8), a);
-	}
-	/* ins[1].op stays the base op: merging it with what follows (fields
-	 * only, reading the slot the producer wrote) drops the variant */
-	h = x->h[acc_of[op]];
-	memcpy(x->code.data + at, &h, sizeof(h));
-}
 
 /* True if entry i is readable without emitting anything. */
 static bool in_place(const struct xl *x, uint32_t i)

@@ -406,6 +406,12 @@ static void test_numeric(void)
 				bad += run(&t, "acc_chain", 2, A(vi32(v[i]), vi32(v[j]))) !=
 				       acc_chain_ref(v[i], v[j]);
 		ok(bad == 0, "chain of i32 ops through the last-result register (%u wrong)", bad);
+		ok(run(&t, "rsub", 2, A(vi32(101), vi64(1))) == 0xffffffffull + 0xffffffffull &&
+		   run(&t, "rsub", 2, A(vi32(3), vi64(0x100000005ull))) == 97 + (uint64_t)-5,
+		   "constant minus value (i32, i64)");
+		ok(run(&t, "select_c", 2, A(vi32(5), vi32(1))) == 7 + 5 + 1000 + 0x500000000ull &&
+		   run(&t, "select_c", 2, A(vi32(5), vi32(0))) == 5 + (uint32_t)(-3 + 2000) + 5,
+		   "select with constant values");
 		bad = 0;
 		for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
 			for (j = 0; j < BASE_ARRAY_SIZE(v); j++) {

@@ -165,6 +165,9 @@ struct exec_module {
 	X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(ret) X(exit)   \
 	X(call) X(call_import) X(call_indirect)                                 \
 	X(copy) X(const32) X(const64) X(select)                                \
+	/* select with a 32-bit constant: dst, imm|a, b|imm, cond (_i1: the    \
+	 * first value is the constant, _i2 the second) */                      \
+	X(select_i1) X(select_i2)                                               \
 	X(global_get) X(global_set)                                            \
 	/* i32 globals plus a constant: global_get_add dst, g, c (dst = g + c);  \
 	 * global_set_add src, g, c (g = src + c); global_add_to dst, g, c      \
@@ -211,12 +214,14 @@ struct exec_module {
 	/* binary ops with an immediate right operand */                      \
 	X(i32_add_i) X(i32_sub_i) X(i32_mul_i) X(i32_and_i) X(i32_or_i)         \
 	X(i32_xor_i) X(i32_shl_i) X(i32_shr_s_i) X(i32_shr_u_i) X(i32_rotl_i)   \
-	X(i32_rotr_i) X(i32_eq_i) X(i32_ne_i) X(i32_lt_s_i) X(i32_lt_u_i)       \
+	X(i32_rotr_i) X(i32_rsub_i) X(i32_eq_i) X(i32_ne_i) X(i32_lt_s_i)      \
+	X(i32_lt_u_i)                                                          \
 	X(i32_gt_s_i) X(i32_gt_u_i) X(i32_le_s_i) X(i32_le_u_i) X(i32_ge_s_i)   \
 	X(i32_ge_u_i)                                                          \
 	X(i64_add_i) X(i64_sub_i) X(i64_mul_i) X(i64_and_i) X(i64_or_i)         \
 	X(i64_xor_i) X(i64_shl_i) X(i64_shr_s_i) X(i64_shr_u_i) X(i64_rotl_i)   \
-	X(i64_rotr_i) X(i64_eq_i) X(i64_ne_i) X(i64_lt_s_i) X(i64_lt_u_i)       \
+	X(i64_rotr_i) X(i64_rsub_i) X(i64_eq_i) X(i64_ne_i) X(i64_lt_s_i)      \
+	X(i64_lt_u_i)                                                          \
 	X(i64_gt_s_i) X(i64_gt_u_i) X(i64_le_s_i) X(i64_le_u_i) X(i64_ge_s_i)   \
 	X(i64_ge_u_i)                                                          \
 	/* float arithmetic with a constant: dst, a, bits (f64: two fields); \
@@ -281,7 +286,8 @@ struct exec_module {
 	X(f64_sub_ri) X(f64_mul_ri) X(f64_div_ri) X(i32_add_m) X(i32_sub_m)    \
 	X(i32_rsub_m) X(i32_and_m) X(i32_or_m) X(i32_xor_m) X(i64_add_m32)     \
 	X(i64_mul_m32) X(i64_add_m) X(i64_mul_m) X(f64_add_m) X(f64_radd_m)    \
-	X(f64_sub_m) X(f64_rsub_m) X(f64_mul_m) X(f64_rmul_m)
+	X(f64_sub_m) X(f64_rsub_m) X(f64_mul_m) X(f64_rmul_m) X(i32_rsub_i)    \
+	X(i64_rsub_i)
 
 enum xop {
 #define X_ENUM(name) XOP_##name,

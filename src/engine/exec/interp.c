@@ -355,7 +355,13 @@ op_const64:
 	SLOT(0) = IMM64(1);
 	goto *adv(&ip, 3);
 op_select:
-	SLOT(0) = U32(3) ? SLOT(1) : SLOT(2);
+	SLOT(0) = acc = U32(3) ? SLOT(1) : SLOT(2);
+	goto *adv(&ip, 4);
+op_select_i1:
+	SLOT(0) = acc = U32(3) ? FLD(1) : SLOT(2);
+	goto *adv(&ip, 4);
+op_select_i2:
+	SLOT(0) = acc = U32(3) ? SLOT(1) : FLD(2);
 	goto *adv(&ip, 4);
 op_global_get:
 	SLOT(0) = inst->globals[FLD(1)]->bits;
@@ -1035,6 +1041,8 @@ BIN64(i64_shr_s_i, IMM64(2), 4, (uint64_t)((int64_t)a >> (b & 63)))
 BIN64(i64_shr_u_i, IMM64(2), 4, a >> (b & 63))
 BIN64(i64_rotl_i, IMM64(2), 4, num_rotl64(a, b))
 BIN64(i64_rotr_i, IMM64(2), 4, num_rotr64(a, b))
+BIN32(i32_rsub_i, FLD(2), 3, b - a)
+BIN64(i64_rsub_i, IMM64(2), 4, b - a)
 op_i64_eq_i: SLOT(0) = acc = U64(1) == IMM64(2); goto *adv(&ip, 4);
 op_i64_ne_i: SLOT(0) = acc = U64(1) != IMM64(2); goto *adv(&ip, 4);
 op_i64_lt_s_i: SLOT(0) = acc = S64(1) < (int64_t)IMM64(2); goto *adv(&ip, 4);

@@ -804,7 +804,7 @@ static bool is_store(enum xop op)
 }
 
 /* Instructions that leave their result (field 0) in acc: those with an
- * _acc variant except the stores, the compares, and the add-and-branch and
+ * _acc variant except the stores, the compares, select, the add-and-branch and
  * load-and-branch instructions (for the instruction after them when they
  * fall through). */
 static bool sets_acc(enum xop op)
@@ -814,7 +814,8 @@ static bool sets_acc(enum xop op)
 	return (op >= XOP_i32_eqz && op <= XOP_i64_ge_u) ||
 	       (op >= XOP_i32_eq_i && op <= XOP_i32_ge_u_i) ||
 	       (op >= XOP_i64_eq_i && op <= XOP_i64_ge_u_i) ||
-	       (op >= XOP_i32_add_br && op <= XOP_ld8u_br_i);
+	       (op >= XOP_i32_add_br && op <= XOP_ld8u_br_i) ||
+	       (op >= XOP_select && op <= XOP_select_i2);
 }
 
 /* True if the instruction just emitted (ends at the current position, no
@@ -2017,7 +2018,7 @@ static const struct binop_desc binops[] = {
 	[0x63] = {XOP_f64_lt, NO, NO, false}, [0x64] = {XOP_f64_gt, NO, NO, false},
 	[0x65] = {XOP_f64_le, NO, NO, false}, [0x66] = {XOP_f64_ge, NO, NO, false},
 	[0x6a] = {XOP_i32_add, XOP_i32_add_i, XOP_i32_add_i, false},
-	[0x6b] = {XOP_i32_sub, XOP_i32_sub_i, NO, false},
+	[0x6b] = {XOP_i32_sub, XOP_i32_sub_i, XOP_i32_rsub_i, false},
 	[0x6c] = {XOP_i32_mul, XOP_i32_mul_i, XOP_i32_mul_i, false},
 	[0x6d] = {XOP_i32_div_s, NO, NO, false}, [0x6e] = {XOP_i32_div_u, NO, NO, false},
 	[0x6f] = {XOP_i32_rem_s, NO, NO, false}, [0x70] = {XOP_i32_rem_u, NO, NO, false},
@@ -2030,7 +2031,7 @@ static const struct binop_desc binops[] = {
 	[0x77] = {XOP_i32_rotl, XOP_i32_rotl_i, NO, false},
 	[0x78] = {XOP_i32_rotr, XOP_i32_rotr_i, NO, false},
 	[0x7c] = {XOP_i64_add, XOP_i64_add_i, XOP_i64_add_i, true},
-	[0x7d] = {XOP_i64_sub, XOP_i64_sub_i, NO, true},
+	[0x7d] = {XOP_i64_sub, XOP_i64_sub_i, XOP_i64_rsub_i, true},
 	[0x7e] = {XOP_i64_mul, XOP_i64_mul_i, XOP_i64_mul_i, true},
 	[0x7f] = {XOP_i64_div_s, NO, NO, true}, [0x80] = {XOP_i64_div_u, NO, NO, true},
 	[0x81] = {XOP_i64_rem_s, NO, NO, true}, [0x82] = {XOP_i64_rem_u, NO, NO, true},
@@ -2217,10 +2218,23 @@ static void translate_body(struct xl *x)
 			if (!can_pop(x, 3))
 				break;
 			i = x->vh - 3;
-			oa = operand(x, i);
-			ob = operand(x, i + 1);
-			oc = operand(x, i + 2);
-			emit_op(x, XOP_select);
+			if (x->vs[i].kind == V_CONST && x->vs[i].value >> 32 == 0 &&
+			    (x->vs[i + 1].kind != V_CONST || x->vs[i + 1].value >> 32 != 0)) {
+				oa = (uint32_t)x->vs[i].value;
+				ob = operand(x, i + 1);
+				oc = operand(x, i + 2);
+				emit_op(x, XOP_select_i1);
+			} else if (x->vs[i + 1].kind == V_CONST && x->vs[i + 1].value >> 32 == 0) {
+				oa = operand(x, i);
+				ob = (uint32_t)x->vs[i + 1].value;
+				oc = operand(x, i + 2);
+				emit_op(x, XOP_select_i2);
+			} else {
+				oa = operand(x, i);
+				ob = operand(x, i + 1);
+				oc = operand(x, i + 2);
+				emit_op(x, XOP_select);
+			}
 			f = emit_u32(x, home(x, i));
 			emit_u32(x, oa);
 			emit_u32(x, ob);

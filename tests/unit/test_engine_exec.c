@@ -671,6 +671,10 @@ static void test_memory(void)
 	uint8_t buf[4];
 	struct t t;
 
+	if (ok(t_open(&t, "memory", ENG_PROFILE_FULL, NULL, NULL), "memory: instantiate (grow)"))
+		ok_eq(run(&t, "grow_in_callee", 0, NULL), 77,
+		      "memory grown by a callee is usable by the caller after the return");
+	t_close(&t);
 	if (!ok(t_open(&t, "memory", ENG_PROFILE_FULL, NULL, NULL), "memory: instantiate"))
 		return;
 	ok_eq(run(&t, "load8_s", 1, A(vi32(24))), 0xfffffff0u, "i32.load8_s");

@@ -290,6 +290,10 @@ op_br_table: {
 	goto *handler_at(ip);
 }
 op_ret:
+	/* mem and msize are those of the caller's instance already unless the
+	 * instance changes: memory.grow updates them and host calls reload
+	 * them, and a callee in another instance that reaches ours again
+	 * returns through an instance change that reloads them. */
 	depth--;
 	sl -= frames[depth].cost;
 	ip = frames[depth].ret_ip;
@@ -297,9 +301,9 @@ op_ret:
 	if (frames[depth].inst != inst) {
 		inst = frames[depth].inst;
 		canon = inst->canon;
+		mem = inst->rt_mem->base;
+		msize = inst->rt_mem->size;
 	}
-	mem = inst->rt_mem->base;
-	msize = inst->rt_mem->size;
 	goto *handler_at(ip);
 op_exit:
 	s->sl_counter = sl;

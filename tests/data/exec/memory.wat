@@ -131,6 +131,13 @@
   (func (export "store16") (param i32 i32) (i32.store16 (local.get 0) (local.get 1)))
   (func (export "size") (result i32) (memory.size))
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  ;; memory.grow in a callee, the new memory used by the caller right after
+  (func $grow_by (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "grow_in_callee") (result i32)
+    (if (i32.ne (memory.size) (i32.const 1)) (then (return (i32.const -1))))
+    (drop (call $grow_by (i32.const 1)))
+    (i32.store (i32.const 70000) (i32.const 77))
+    (i32.load (i32.const 70000)))
   (func (export "fill") (param i32 i32 i32) (memory.fill (local.get 0) (local.get 1) (local.get 2)))
   (func (export "copy") (param i32 i32 i32) (memory.copy (local.get 0) (local.get 1) (local.get 2)))
   (func (export "init") (param i32 i32 i32) (memory.init $passive (local.get 0) (local.get 1) (local.get 2)))

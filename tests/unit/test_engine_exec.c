@@ -664,6 +664,25 @@ static void test_load_ops(struct t *t)
 	ok(trapped(t, ENG_TRAP_MEMORY_OOB), "a loaded f64 operand past the end traps");
 }
 
+/* acc_fused of memory.wat in C, over the module's memory mem (1 page). */
+static uint32_t acc_fused_ref(const uint8_t *mem, uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t r = 0, t, w32, m8 = mem[(uint32_t)(a + b)];
+	uint64_t w64;
+
+	memcpy(&w32, mem + (uint32_t)(a * c), 4);
+	memcpy(&w64, mem + (a ^ c), 8);
+	t = a * b + c;
+	r |= t < b ? 1 : 0;
+	t = c + a * b;
+	r |= (int32_t)t > 40 ? 2 : 0;
+	r |= a * b + 5 <= c ? 4 : 0;
+	r |= a * b + 5 != 17 ? 8 : 0;
+	r |= mem[(uint32_t)(a * c)] ? 16 : 0;
+	r |= w32 == b ? 32 : 0;
+	return r + (m8 << 8) + w32 + (uint32_t)w64 + (t << 16);
+}
+
 static void test_memory(void)
 {
 	struct eng_store_config small = {.max_memory_pages = 2};
@@ -722,6 +741,31 @@ static void test_memory(void)
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.store of a constant past the end traps");
 	ok_eq(run(&t, "load32", 1, A(vi32(65528))), 0x11223344, "the store before the trap happened");
 	test_load_ops(&t);
+	{
+		/* addresses a + b, a * c, (a ^ c) + 8 stay below 64 */
+		static const uint32_t v[][3] = {{4, 12, 4}, {2, 6, 9}, {3, 4, 7}, {0, 0, 0},
+						{5, 7, 1}, {1, 40, 16}, {6, 2, 3}};
+		uint64_t size;
+		const uint8_t *img = eng_memory_data(eng_instance_memory(t.inst), &size);
+		uint32_t bad = 0;
+		size_t i;
+
+		for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
+			bad += run(&t, "acc_fused", 3, A(vi32(v[i][0]), vi32(v[i][1]), vi32(v[i][2]))) !=
+			       acc_fused_ref(img, v[i][0], v[i][1], v[i][2]);
+		for (i = 0; i < BASE_ARRAY_SIZE(v); i++) {
+			uint32_t m = v[i][0] * v[i][2], w32;
+			uint64_t w64;
+
+			memcpy(&w32, img + m, 4);
+			memcpy(&w64, img + m, 8);
+			bad += run(&t, "acc_mov", 3, A(vi32(v[i][0]), vi32(v[i][2]), vi32(6100))) !=
+			       w64 + w32 + img[m];
+		}
+		ok(bad == 0, "moves, add- and load-and-branch fed by the previous result (%u wrong)", bad);
+		run(&t, "acc_fused", 3, A(vi32(65535), vi32(1), vi32(1)));
+		ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "... and their traps");
+	}
 	{
 		volatile double fm, x = 1.75;
 		uint64_t m64 = 0x0807060504030201ull;

@@ -268,9 +268,10 @@ struct exec_module {
 	X(loop_mov)
 
 /* Instructions with an _acc variant (same fields): the value named by their
- * first operand field (loads: the address slot; stores: the value; binary
- * ops: a) is taken from the interpreter's acc, which holds the result of the
- * instruction just before (the translator's acc_forward). */
+ * first operand field (loads: the address slot; stores: the value; moves:
+ * the source address slot; binary ops: a) is taken from the interpreter's
+ * acc, which holds the result of the instruction just before (the
+ * translator's acc_forward). */
 #define EXEC_ACC_OPS(X)                                                        \
 	X(ld8u) X(ld32u) X(ld64) X(st8) X(st16) X(st32) X(st64) X(i32_add)     \
 	X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl)       \
@@ -287,7 +288,9 @@ struct exec_module {
 	X(i32_rsub_m) X(i32_and_m) X(i32_or_m) X(i32_xor_m) X(i64_add_m32)     \
 	X(i64_mul_m32) X(i64_add_m) X(i64_mul_m) X(f64_add_m) X(f64_radd_m)    \
 	X(f64_sub_m) X(f64_rsub_m) X(f64_mul_m) X(f64_rmul_m) X(i32_rsub_i)    \
-	X(i64_rsub_i)
+	X(i64_rsub_i) X(mov32) X(mov64) X(mov8) X(i32_add_br) X(i32_add_br_i)  \
+	X(i32_add_i_br) X(i32_add_i_br_i) X(ld32u_br) X(ld32u_br_i) X(ld8u_br) \
+	X(ld8u_br_i)
 
 enum xop {
 #define X_ENUM(name) XOP_##name,

@@ -346,7 +346,7 @@ op_call_indirect: {
 
 	/* ---- moves --------------------------------------------------------- */
 op_copy:
-	SLOT(0) = SLOT(1);
+	SLOT(0) = acc = SLOT(1);
 	goto *adv(&ip, 2);
 op_copy2:
 	SLOT(0) = SLOT(1);
@@ -496,34 +496,27 @@ op_st64_i: {
 	goto *adv(&ip, 5);
 }
 	/* Memory-to-memory moves: dst address, src address. The load is
-	 * checked (and may trap) before the store. */
-op_mov32: {
-	uint64_t dst = EA(0), src = EA(3);
-	uint32_t v;
-
-	if (src + 4 > msize || dst + 4 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + src, 4);
-	memcpy(mem + dst, &v, 4);
-	goto *adv(&ip, 6);
-}
-op_mov64: {
-	uint64_t dst = EA(0), src = EA(3), v;
-
-	if (src + 8 > msize || dst + 8 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + src, 8);
-	memcpy(mem + dst, &v, 8);
-	goto *adv(&ip, 6);
-}
-op_mov8: {
-	uint64_t dst = EA(0), src = EA(3);
-
-	if (src + 1 > msize || dst + 1 > msize)
-		goto trap_mem;
-	mem[dst] = mem[src];
-	goto *adv(&ip, 6);
-}
+	 * checked (and may trap) before the store. _acc: the source address
+	 * slot is acc. */
+#define MOV_BODY(src_slot, width)                                               \
+	{                                                                       \
+		uint64_t dst = EA(0), v = 0;                                    \
+		uint64_t src = (uint64_t)(uint32_t)((src_slot) + FLD(4)) + FLD(5); \
+                                                                                \
+		if (src + (width) > msize || dst + (width) > msize)             \
+			goto trap_mem;                                          \
+		memcpy(&v, mem + src, (width));                                 \
+		memcpy(mem + dst, &v, (width));                                 \
+		goto *adv(&ip, 6);                                              \
+	}
+#define MOV(name, width)                                                        \
+	op_##name: MOV_BODY(U32(3), width)                                      \
+	op_##name##_acc: MOV_BODY((uint32_t)acc, width)
+MOV(mov32, 4)
+MOV(mov64, 8)
+MOV(mov8, 1)
+#undef MOV
+#undef MOV_BODY
 op_loop_mov: {
 	/* Runs `movN; i32_add_i2; bri32_lt_u|ne back` until the branch falls
 	 * through; each step exactly as its own handler would. */
@@ -1112,39 +1105,29 @@ op_br_acc: BR_IF(cond_holds((uint32_t)acc, U32(0), FLD(1)), 3); goto *handler_at
 op_br_acc_i: BR_IF(cond_holds((uint32_t)acc, FLD(0), FLD(1)), 3); goto *handler_at(ip);
 	/* i32.add then a branch on the sum: d, a, b|imm, c|imm, mask, displacement.
 	 * The sum is stored first (c may be d itself). */
-op_i32_add_br: {
-	uint32_t v = U32(1) + U32(2);
-
-	SLOT(0) = acc = v;
-	BR_IF(cond_holds(v, U32(3), FLD(4)), 6);
-	goto *handler_at(ip);
-}
-op_i32_add_br_i: {
-	uint32_t v = U32(1) + U32(2);
-
-	SLOT(0) = acc = v;
-	BR_IF(cond_holds(v, FLD(3), FLD(4)), 6);
-	goto *handler_at(ip);
-}
-op_i32_add_i_br: {
-	uint32_t v = U32(1) + FLD(2);
-
-	SLOT(0) = acc = v;
-	BR_IF(cond_holds(v, U32(3), FLD(4)), 6);
-	goto *handler_at(ip);
-}
-op_i32_add_i_br_i: {
-	uint32_t v = U32(1) + FLD(2);
-
-	SLOT(0) = acc = v;
-	BR_IF(cond_holds(v, FLD(3), FLD(4)), 6);
-	goto *handler_at(ip);
-}
-	/* A load, then a branch on the value: d, address, c|imm, mask, displacement.
-	 * The value is stored first (c may be d itself). */
-#define LD_BR(width, c)                                                         \
+#define ADD_BR(name, B, C)                                                      \
+	op_##name: ADD_BR_BODY(U32(1), B, C)                                    \
+	op_##name##_acc: ADD_BR_BODY((uint32_t)acc, B, C)
+#define ADD_BR_BODY(a, B, C)                                                    \
 	{                                                                       \
-		uint64_t ea = EA(1);                                            \
+		uint32_t v = (a) + (B);                                         \
+                                                                                \
+		SLOT(0) = acc = v;                                              \
+		BR_IF(cond_holds(v, (C), FLD(4)), 6);                           \
+		goto *handler_at(ip);                                           \
+	}
+ADD_BR(i32_add_br, U32(2), U32(3))
+ADD_BR(i32_add_br_i, U32(2), FLD(3))
+ADD_BR(i32_add_i_br, FLD(2), U32(3))
+ADD_BR(i32_add_i_br_i, FLD(2), FLD(3))
+#undef ADD_BR
+#undef ADD_BR_BODY
+	/* A load, then a branch on the value: d, address, c|imm, mask, displacement.
+	 * The value is stored first (c may be d itself); _acc: the address
+	 * slot is acc. */
+#define LD_BR_BODY(a, width, c)                                                 \
+	{                                                                       \
+		uint64_t ea = (uint64_t)(uint32_t)((a) + FLD(2)) + FLD(3);      \
 		uint32_t v = 0;                                                 \
                                                                                 \
 		if (ea + (width) > msize)                                       \
@@ -1154,10 +1137,14 @@ op_i32_add_i_br_i: {
 		BR_IF(cond_holds(v, (c), FLD(5)), 7);                           \
 		goto *handler_at(ip);                                           \
 	}
-op_ld32u_br: LD_BR(4, U32(4))
-op_ld32u_br_i: LD_BR(4, FLD(4))
-op_ld8u_br: LD_BR(1, U32(4))
-op_ld8u_br_i: LD_BR(1, FLD(4))
+#define LD_BR(name, width, c)                                                   \
+	op_##name: LD_BR_BODY(U32(1), width, c)                                 \
+	op_##name##_acc: LD_BR_BODY((uint32_t)acc, width, c)
+LD_BR(ld32u_br, 4, U32(4))
+LD_BR(ld32u_br_i, 4, FLD(4))
+LD_BR(ld8u_br, 1, U32(4))
+LD_BR(ld8u_br_i, 1, FLD(4))
+#undef LD_BR_BODY
 #undef LD_BR
 
 	/* Binary ops with a loaded operand: dst, x, address. M32/M64 load the

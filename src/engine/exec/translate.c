@@ -91,11 +91,13 @@ struct xl {
 	bool straight;
 	uint64_t zero_locals;
 
-	/* The last two instructions emitted (ins[1] the most recent, nins of
-	 * them valid) and the position of the last label: an instruction may be
-	 * merged with the one before it only if no label lies between them. */
-	struct { size_t start; enum xop op; } ins[2];
-	uint32_t nins;
+	/* The last instructions emitted (hist, oldest first; deep enough that
+	 * rewriting the last two leaves two known), the last two of them as
+	 * ins[0], ins[1] (the most recent, nins of them valid), and the
+	 * position of the last label: an instruction may be merged with the one
+	 * before it only if no label lies between them. */
+	struct ins { size_t start; enum xop op; } hist[4], ins[2];
+	uint32_t nhist, nins;
 	size_t label_pos;
 
 	size_t last_start;
@@ -284,24 +286,35 @@ static void emit_bytes(struct xl *x, const void *p, size_t n)
 		fail(x, ENG_ERR_NOMEM, "out of memory");
 }
 
+static void sync_ins(struct xl *x)
+{
+	x->nins = x->nhist < 2 ? x->nhist : 2;
+	if (x->nhist >= 1)
+		x->ins[1] = x->hist[x->nhist - 1];
+	if (x->nhist >= 2)
+		x->ins[0] = x->hist[x->nhist - 2];
+}
+
 /* Records that an instruction op starts at the current position. */
 static void note_ins(struct xl *x, enum xop op)
 {
-	x->ins[0] = x->ins[1];
-	x->ins[1].start = x->code.len;
-	x->ins[1].op = op;
-	if (x->nins < 2)
-		x->nins++;
+	if (x->nhist == BASE_ARRAY_SIZE(x->hist)) {
+		memmove(x->hist, x->hist + 1, sizeof(x->hist) - sizeof(x->hist[0]));
+		x->nhist--;
+	}
+	x->hist[x->nhist].start = x->code.len;
+	x->hist[x->nhist].op = op;
+	x->nhist++;
+	sync_ins(x);
 }
 
 /* Drops the code from pos on (instructions being rewritten). */
 static void cut(struct xl *x, size_t pos)
 {
 	x->code.len = pos;
-	while (x->nins > 0 && x->ins[1].start >= pos) {
-		x->ins[1] = x->ins[0];
-		x->nins--;
-	}
+	while (x->nhist > 0 && x->hist[x->nhist - 1].start >= pos)
+		x->nhist--;
+	sync_ins(x);
 }
 
 static void emit_op(struct xl *x, enum xop op)
@@ -804,18 +817,17 @@ static bool is_store(enum xop op)
 }
 
 /* Instructions that leave their result (field 0) in acc: those with an
- * _acc variant except the stores, the compares, select, the add-and-branch and
- * load-and-branch instructions (for the instruction after them when they
- * fall through). */
+ * _acc variant except the stores and moves (the add-and-branch and
+ * load-and-branch instructions for the instruction after them when they
+ * fall through), the compares, select and copy. */
 static bool sets_acc(enum xop op)
 {
 	if (acc_of[op])
-		return !is_store(op);
+		return !is_store(op) && !(op >= XOP_mov32 && op <= XOP_mov8);
 	return (op >= XOP_i32_eqz && op <= XOP_i64_ge_u) ||
 	       (op >= XOP_i32_eq_i && op <= XOP_i32_ge_u_i) ||
 	       (op >= XOP_i64_eq_i && op <= XOP_i64_ge_u_i) ||
-	       (op >= XOP_i32_add_br && op <= XOP_ld8u_br_i) ||
-	       (op >= XOP_select && op <= XOP_select_i2);
+	       (op >= XOP_select && op <= XOP_select_i2) || op == XOP_copy;
 }
 
 /* True if the instruction just emitted (ends at the current position, no
@@ -834,6 +846,7 @@ static bool commutes(enum xop op)
 {
 	switch (op) {
 	case XOP_i32_add: case XOP_i32_mul: case XOP_i32_and: case XOP_i32_or: case XOP_i32_xor:
+	case XOP_i32_add_br: case XOP_i32_add_br_i:
 	case XOP_i64_add: case XOP_i64_mul: case XOP_i64_and: case XOP_i64_or: case XOP_i64_xor:
 		return true;
 	default:
@@ -851,7 +864,7 @@ static void acc_forward(struct xl *x)
 {
 	size_t at = x->ins[1].start, prev = x->ins[0].start;
 	enum xop op = x->ins[1].op;
-	uint32_t k = is_store(op) ? 0 : 1, dst, a, b;
+	uint32_t k = is_store(op) ? 0 : op >= XOP_mov32 && op <= XOP_mov8 ? 3 : 1, dst, a, b;
 	const void *h;
 
 	if (x->fail || x->nins < 2 || !acc_of[op] || x->label_pos == at ||
@@ -1006,6 +1019,7 @@ static bool prev_branch_fuse(struct xl *x, const struct cmp_fuse *c, uint32_t *f
 	emit_u32(x, other);
 	emit_u32(x, mask);
 	*field = emit_u32(x, 0);
+	acc_forward(x);
 	return true;
 }
 
@@ -1330,6 +1344,7 @@ static void store(struct xl *x, enum xop op)
 		emit_addr(x, ia, off);
 		for (k = 0; k < 3; k++)
 			emit_u32(x, src[k]);
+		acc_forward(x);
 		x->vh -= 2;
 		return;
 	}

@@ -841,10 +841,14 @@ static bool acc_holds(const struct xl *x, uint32_t off)
 	       get_u32(x, at + sizeof(void *)) == off;
 }
 
-/* Integer ops whose operands may be swapped (floats keep Wasm's order). */
-static bool commutes(enum xop op)
+/* Ops whose operands may be swapped: the integer ones, and f64 add/mul in
+ * the PVF profile, where every NaN result is canonical (otherwise floats
+ * keep Wasm's operand order, which decides a NaN result's payload). */
+static bool commutes(const struct xl *x, enum xop op)
 {
 	switch (op) {
+	case XOP_f64_add: case XOP_f64_mul:
+		return x->m->config.profile == ENG_PROFILE_PVF;
 	case XOP_i32_add: case XOP_i32_mul: case XOP_i32_and: case XOP_i32_or: case XOP_i32_xor:
 	case XOP_i32_add_br: case XOP_i32_add_br_i:
 	case XOP_i64_add: case XOP_i64_mul: case XOP_i64_and: case XOP_i64_or: case XOP_i64_xor:
@@ -874,7 +878,7 @@ static void acc_forward(struct xl *x)
 	a = get_u32(x, at + sizeof(void *) + 4 * k);
 	if (a != dst) {
 		b = get_u32(x, at + sizeof(void *) + 8);
-		if (!commutes(op) || b != dst)
+		if (!commutes(x, op) || b != dst)
 			return;
 		put_u32(x, (uint32_t)(at + sizeof(void *) + 4), b);
 		put_u32(x, (uint32_t)(at + sizeof(void *) + 8), a);

@@ -406,6 +406,16 @@ static void test_numeric(void)
 				bad += run(&t, "acc_chain", 2, A(vi32(v[i]), vi32(v[j]))) !=
 				       acc_chain_ref(v[i], v[j]);
 		ok(bad == 0, "chain of i32 ops through the last-result register (%u wrong)", bad);
+		{
+			volatile double fa = 10.5, fb = 3.25;
+
+			ok(run(&t, "rsub32", 2, A(vi32(7), vi32(3))) == (uint32_t)(7 - 9) &&
+			   run(&t, "rsub64", 2, A(vi64(7), vi64(0x100000000ull))) == 7 - 0ull &&
+			   run(&t, "rsub64", 2, A(vi64(100), vi64(3))) == 91 &&
+			   run(&t, "rsubf", 2, A(vf64(fa), vf64(fb))) == bits64(fa - fb * fb) &&
+			   run(&t, "rdivf", 2, A(vf64(fa), vf64(fb))) == bits64(fa / (fb + 1)),
+			   "sub and div whose right operand is the previous result");
+		}
 		ok(run(&t, "rsub", 2, A(vi32(101), vi64(1))) == 0xffffffffull + 0xffffffffull &&
 		   run(&t, "rsub", 2, A(vi32(3), vi64(0x100000005ull))) == 97 + (uint64_t)-5,
 		   "constant minus value (i32, i64)");

@@ -199,6 +199,9 @@ struct exec_module {
 	X(f64_abs) X(f64_neg) X(f64_ceil) X(f64_floor) X(f64_trunc)            \
 	X(f64_nearest) X(f64_sqrt) X(f64_add) X(f64_sub) X(f64_mul) X(f64_div) \
 	X(f64_min) X(f64_max) X(f64_copysign)                                  \
+	/* b - a, b / a (dst, a, b): the operands of sub/div swapped so that  \
+	 * the _acc variant can take the right one from acc */                  \
+	X(i32_rsub) X(i64_rsub) X(f64_rsub) X(f64_rdiv)                         \
 	X(i32_wrap_i64) X(i32_trunc_f32_s) X(i32_trunc_f32_u)                  \
 	X(i32_trunc_f64_s) X(i32_trunc_f64_u) X(i64_extend_i32_s)              \
 	X(i64_trunc_f32_s) X(i64_trunc_f32_u) X(i64_trunc_f64_s)               \
@@ -290,7 +293,7 @@ struct exec_module {
 	X(f64_sub_m) X(f64_rsub_m) X(f64_mul_m) X(f64_rmul_m) X(i32_rsub_i)    \
 	X(i64_rsub_i) X(mov32) X(mov64) X(mov8) X(i32_add_br) X(i32_add_br_i)  \
 	X(i32_add_i_br) X(i32_add_i_br_i) X(ld32u_br) X(ld32u_br_i) X(ld8u_br) \
-	X(ld8u_br_i)
+	X(ld8u_br_i) X(i32_rsub) X(i64_rsub) X(f64_rsub) X(f64_rdiv)
 
 enum xop {
 #define X_ENUM(name) XOP_##name,

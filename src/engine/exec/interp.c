@@ -758,6 +758,7 @@ op_i32_ctz: {
 op_i32_popcnt: SLOT(0) = (uint32_t)__builtin_popcount(U32(1)); goto *adv(&ip, 2);
 BIN32(i32_add, U32(2), 3, a + b)
 BIN32(i32_sub, U32(2), 3, a - b)
+BIN32(i32_rsub, U32(2), 3, b - a)
 BIN32(i32_mul, U32(2), 3, a * b)
 op_i32_div_s: {
 	int32_t a = S32(1), b = S32(2);
@@ -818,6 +819,7 @@ op_i64_ctz: {
 op_i64_popcnt: SLOT(0) = (uint64_t)__builtin_popcountll(U64(1)); goto *adv(&ip, 2);
 BIN64(i64_add, U64(2), 3, a + b)
 BIN64(i64_sub, U64(2), 3, a - b)
+BIN64(i64_rsub, U64(2), 3, b - a)
 BIN64(i64_mul, U64(2), 3, a * b)
 op_i64_div_s: {
 	int64_t a = S64(1), b = S64(2);
@@ -892,6 +894,8 @@ FBIN64(f64_add, F64(2), 3, a + b)
 FBIN64(f64_sub, F64(2), 3, a - b)
 FBIN64(f64_mul, F64(2), 3, a * b)
 FBIN64(f64_div, F64(2), 3, a / b)
+FBIN64(f64_rsub, F64(2), 3, b - a)
+FBIN64(f64_rdiv, F64(2), 3, b / a)
 op_f64_min: SLOT(0) = num_res64(num_fmin(F64(1), F64(2)), canon); goto *adv(&ip, 3);
 op_f64_max: SLOT(0) = num_res64(num_fmax(F64(1), F64(2)), canon); goto *adv(&ip, 3);
 op_f64_copysign:

@@ -858,6 +858,18 @@ static bool commutes(const struct xl *x, enum xop op)
 	}
 }
 
+/* The same subtraction or division with its operands swapped, if any. */
+static enum xop reversed(enum xop op)
+{
+	switch (op) {
+	case XOP_i32_sub: return XOP_i32_rsub;
+	case XOP_i64_sub: return XOP_i64_rsub;
+	case XOP_f64_sub: return XOP_f64_rsub;
+	case XOP_f64_div: return XOP_f64_rdiv;
+	default: return (enum xop)0;
+	}
+}
+
 /* The instruction just emitted reads, through its first operand field
  * (stores: the value, field 0; others: field 1), the slot that the
  * instruction before it wrote, with no label between them: only that
@@ -878,10 +890,18 @@ static void acc_forward(struct xl *x)
 	a = get_u32(x, at + sizeof(void *) + 4 * k);
 	if (a != dst) {
 		b = get_u32(x, at + sizeof(void *) + 8);
-		if (!commutes(x, op) || b != dst)
+		if (b != dst || (!commutes(x, op) && !reversed(op)))
 			return;
 		put_u32(x, (uint32_t)(at + sizeof(void *) + 4), b);
 		put_u32(x, (uint32_t)(at + sizeof(void *) + 8), a);
+		if (!commutes(x, op)) {
+			/* a - b becomes rsub(b, a): the instruction is now that op */
+			op = reversed(op);
+			x->hist[x->nhist - 1].op = op;
+			sync_ins(x);
+			if (x->last_start == at)
+				x->last_op = op;
+		}
 	}
 	/* ins[1].op stays the base op: merging it with what follows (fields
 	 * only, reading the slot the producer wrote) drops the variant */

@@ -45,6 +45,15 @@
   (func (export "f64.sqrt") (param f64) (result f64) (f64.sqrt (local.get 0)))
   (func (export "f32.copysign") (param f32 f32) (result f32) (f32.copysign (local.get 0) (local.get 1)))
   (func (export "f64.add") (param f64 f64) (result f64) (f64.add (local.get 0) (local.get 1)))
+  ;; subtraction and division whose right operand is the previous result
+  (func (export "rsub32") (param i32 i32) (result i32)
+    (i32.sub (local.get 0) (i32.mul (local.get 1) (local.get 1))))
+  (func (export "rsub64") (param i64 i64) (result i64)
+    (i64.sub (local.get 0) (i64.mul (local.get 1) (local.get 1))))
+  (func (export "rsubf") (param f64 f64) (result f64)
+    (f64.sub (local.get 0) (f64.mul (local.get 1) (local.get 1))))
+  (func (export "rdivf") (param f64 f64) (result f64)
+    (f64.div (local.get 0) (f64.add (local.get 1) (f64.const 1))))
   ;; a constant on the left of a subtraction; select with constant values
   (func (export "rsub") (param i32 i64) (result i64)
     (i64.add (i64.extend_i32_u (i32.sub (i32.const 100) (local.get 0)))

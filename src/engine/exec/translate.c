@@ -817,9 +817,9 @@ static bool is_store(enum xop op)
 }
 
 /* Instructions that leave their result (field 0) in acc: those with an
- * _acc variant except the stores and moves (the add-and-branch and
- * load-and-branch instructions for the instruction after them when they
- * fall through), the compares, select and copy. */
+ * _acc variant except the stores and moves (this includes the add-and-branch
+ * and load-and-branch instructions, for the instruction after them when they
+ * fall through), and the compares, select and copy. */
 static bool sets_acc(enum xop op)
 {
 	if (acc_of[op])
@@ -871,11 +871,12 @@ static enum xop reversed(enum xop op)
 }
 
 /* The instruction just emitted reads, through its first operand field
- * (stores: the value, field 0; others: field 1), the slot that the
- * instruction before it wrote, with no label between them: only that
- * instruction can have run just before, so the value is in acc. Switches
- * the handler to the _acc variant (commuting an integer op if its other
- * operand is the one). */
+ * (stores: the value, field 0; moves: the source address slot, field 3;
+ * others: field 1), the slot that the instruction before it wrote, with no
+ * label between them: only that instruction can have run just before, so
+ * the value is in acc. Switches the handler to the _acc variant. If it is
+ * the second operand of a binary op instead, the operands are swapped first
+ * (commutes()), or the op is replaced by its reversed form (reversed()). */
 static void acc_forward(struct xl *x)
 {
 	size_t at = x->ins[1].start, prev = x->ins[0].start;

@@ -406,6 +406,22 @@ static void test_numeric(void)
 				bad += run(&t, "acc_chain", 2, A(vi32(v[i]), vi32(v[j]))) !=
 				       acc_chain_ref(v[i], v[j]);
 		ok(bad == 0, "chain of i32 ops through the last-result register (%u wrong)", bad);
+		{
+			volatile double fa = 10.5, fb = 3.25;
+
+			ok(run(&t, "rsub32", 2, A(vi32(7), vi32(3))) == (uint32_t)(7 - 9) &&
+			   run(&t, "rsub64", 2, A(vi64(7), vi64(0x100000000ull))) == 7 - 0ull &&
+			   run(&t, "rsub64", 2, A(vi64(100), vi64(3))) == 91 &&
+			   run(&t, "rsubf", 2, A(vf64(fa), vf64(fb))) == bits64(fa - fb * fb) &&
+			   run(&t, "rdivf", 2, A(vf64(fa), vf64(fb))) == bits64(fa / (fb + 1)),
+			   "sub and div whose right operand is the previous result");
+		}
+		ok(run(&t, "rsub", 2, A(vi32(101), vi64(1))) == 0xffffffffull + 0xffffffffull &&
+		   run(&t, "rsub", 2, A(vi32(3), vi64(0x100000005ull))) == 97 + (uint64_t)-5,
+		   "constant minus value (i32, i64)");
+		ok(run(&t, "select_c", 2, A(vi32(5), vi32(1))) == 7 + 5 + 1000 + 0x500000000ull &&
+		   run(&t, "select_c", 2, A(vi32(5), vi32(0))) == 5 + (uint32_t)(-3 + 2000) + 5,
+		   "select with constant values");
 		bad = 0;
 		for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
 			for (j = 0; j < BASE_ARRAY_SIZE(v); j++) {
@@ -525,6 +541,20 @@ static uint32_t conds_ref(uint32_t x, uint32_t y)
 	return r;
 }
 
+/* acc_br of control.wat in C. */
+static uint32_t acc_br_ref(uint32_t a, uint32_t b)
+{
+	uint32_t r = 0;
+
+	r |= (a & 0xff) < 10 ? 1 : 0;
+	r |= b >= a - b ? 2 : 0;
+	r |= (a | b) ? 0 : 4;
+	r |= (int32_t)(a ^ b) > (int32_t)b ? 8 : 0;
+	r |= (a << 3) == 0 ? 16 : 0;
+	r |= (int32_t)(a * b) <= -7 ? 0 : 32;
+	return r;
+}
+
 /* add_br_* of control.wat: bits 0-9 the conditions, bit 15 the stored sum. */
 static void test_add_branch(struct t *t)
 {
@@ -547,6 +577,11 @@ static void test_add_branch(struct t *t)
 				       ((~conds_ref(a - 7, 5) & 0x3ff));
 			}
 	ok(bad == 0 && n > 0, "add-and-branch: %u of %u results differ from C", bad, n);
+	bad = 0;
+	for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
+		for (j = 0; j < BASE_ARRAY_SIZE(v); j++)
+			bad += run(t, "acc_br", 2, A(vi32(v[i]), vi32(v[j]))) != acc_br_ref(v[i], v[j]);
+	ok(bad == 0, "branches on the previous result: %u wrong", bad);
 	ok_eq(run(t, "add_br_if", 3, A(vi32(5), vi32(100), vi32(-5))),
 	      1u | 2u | 4u | (4u << 8), "br_if/if on a sum (zero, then 1, then 4 < 100)");
 	ok_eq(run(t, "add_br_if", 3, A(vi32(5), vi32(-1), vi32(-6))),
@@ -639,6 +674,25 @@ static void test_load_ops(struct t *t)
 	ok(trapped(t, ENG_TRAP_MEMORY_OOB), "a loaded f64 operand past the end traps");
 }
 
+/* acc_fused of memory.wat in C, over the module's memory mem (1 page). */
+static uint32_t acc_fused_ref(const uint8_t *mem, uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t r = 0, t, w32, m8 = mem[(uint32_t)(a + b)];
+	uint64_t w64;
+
+	memcpy(&w32, mem + (uint32_t)(a * c), 4);
+	memcpy(&w64, mem + (a ^ c), 8);
+	t = a * b + c;
+	r |= t < b ? 1 : 0;
+	t = c + a * b;
+	r |= (int32_t)t > 40 ? 2 : 0;
+	r |= a * b + 5 <= c ? 4 : 0;
+	r |= a * b + 5 != 17 ? 8 : 0;
+	r |= mem[(uint32_t)(a * c)] ? 16 : 0;
+	r |= w32 == b ? 32 : 0;
+	return r + (m8 << 8) + w32 + (uint32_t)w64 + (t << 16);
+}
+
 static void test_memory(void)
 {
 	struct eng_store_config small = {.max_memory_pages = 2};
@@ -646,6 +700,10 @@ static void test_memory(void)
 	uint8_t buf[4];
 	struct t t;
 
+	if (ok(t_open(&t, "memory", ENG_PROFILE_FULL, NULL, NULL), "memory: instantiate (grow)"))
+		ok_eq(run(&t, "grow_in_callee", 0, NULL), 77,
+		      "memory grown by a callee is usable by the caller after the return");
+	t_close(&t);
 	if (!ok(t_open(&t, "memory", ENG_PROFILE_FULL, NULL, NULL), "memory: instantiate"))
 		return;
 	ok_eq(run(&t, "load8_s", 1, A(vi32(24))), 0xfffffff0u, "i32.load8_s");
@@ -693,6 +751,31 @@ static void test_memory(void)
 	ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "i64.store of a constant past the end traps");
 	ok_eq(run(&t, "load32", 1, A(vi32(65528))), 0x11223344, "the store before the trap happened");
 	test_load_ops(&t);
+	{
+		/* addresses a + b, a * c, (a ^ c) + 8 stay below 64 */
+		static const uint32_t v[][3] = {{4, 12, 4}, {2, 6, 9}, {3, 4, 7}, {0, 0, 0},
+						{5, 7, 1}, {1, 40, 16}, {6, 2, 3}};
+		uint64_t size;
+		const uint8_t *img = eng_memory_data(eng_instance_memory(t.inst), &size);
+		uint32_t bad = 0;
+		size_t i;
+
+		for (i = 0; i < BASE_ARRAY_SIZE(v); i++)
+			bad += run(&t, "acc_fused", 3, A(vi32(v[i][0]), vi32(v[i][1]), vi32(v[i][2]))) !=
+			       acc_fused_ref(img, v[i][0], v[i][1], v[i][2]);
+		for (i = 0; i < BASE_ARRAY_SIZE(v); i++) {
+			uint32_t m = v[i][0] * v[i][2], w32;
+			uint64_t w64;
+
+			memcpy(&w32, img + m, 4);
+			memcpy(&w64, img + m, 8);
+			bad += run(&t, "acc_mov", 3, A(vi32(v[i][0]), vi32(v[i][2]), vi32(6100))) !=
+			       w64 + w32 + img[m];
+		}
+		ok(bad == 0, "moves, add- and load-and-branch fed by the previous result (%u wrong)", bad);
+		run(&t, "acc_fused", 3, A(vi32(65535), vi32(1), vi32(1)));
+		ok(trapped(&t, ENG_TRAP_MEMORY_OOB), "... and their traps");
+	}
 	{
 		volatile double fm, x = 1.75;
 		uint64_t m64 = 0x0807060504030201ull;

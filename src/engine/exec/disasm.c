@@ -39,7 +39,8 @@ unsigned exec__op_fields(enum xop op)
 	case XOP_call: case XOP_const64: case XOP_memory_fill: case XOP_memory_copy:
 	case XOP_table_get: case XOP_table_set:
 		return 3;
-	case XOP_call_indirect: case XOP_select: case XOP_memory_init: case XOP_table_grow:
+	case XOP_call_indirect: case XOP_select: case XOP_select_i1: case XOP_select_i2:
+	case XOP_memory_init: case XOP_table_grow:
 	case XOP_table_fill:
 		return 4;
 	case XOP_table_copy: case XOP_table_init:
@@ -67,6 +68,8 @@ unsigned exec__op_fields(enum xop op)
 		return 6;
 	if (op >= XOP_ld32u_br && op <= XOP_ld8u_br_i)
 		return 7;
+	if (op == XOP_br_acc || op == XOP_br_acc_i)
+		return 3;
 	if (op >= XOP_i32_add_m && op <= XOP_f64_rmul_m)
 		return 5;
 	if ((op >= XOP_i64_add_i && op <= XOP_i64_ge_u_i) || (op >= XOP_f64_add_i && op <= XOP_f64_div_ri))

@@ -175,6 +175,9 @@ struct exec_module {
 	X(unreachable) X(br) X(br_if) X(br_unless) X(br_table) X(ret) X(exit)   \
 	X(call) X(call_import) X(call_indirect)                                 \
 	X(copy) X(const32) X(const64) X(select)                                \
+	/* select with a 32-bit constant: dst, imm|a, b|imm, cond (_i1: the    \
+	 * first value is the constant, _i2 the second) */                      \
+	X(select_i1) X(select_i2)                                               \
 	X(global_get) X(global_set)                                            \
 	/* i32 globals plus a constant: global_get_add dst, g, c (dst = g + c);  \
 	 * global_set_add src, g, c (g = src + c); global_add_to dst, g, c      \
@@ -206,6 +209,9 @@ struct exec_module {
 	X(f64_abs) X(f64_neg) X(f64_ceil) X(f64_floor) X(f64_trunc)            \
 	X(f64_nearest) X(f64_sqrt) X(f64_add) X(f64_sub) X(f64_mul) X(f64_div) \
 	X(f64_min) X(f64_max) X(f64_copysign)                                  \
+	/* b - a, b / a (dst, a, b): the operands of sub/div swapped so that  \
+	 * the _acc variant can take the right one from acc */                  \
+	X(i32_rsub) X(i64_rsub) X(f64_rsub) X(f64_rdiv)                         \
 	X(i32_wrap_i64) X(i32_trunc_f32_s) X(i32_trunc_f32_u)                  \
 	X(i32_trunc_f64_s) X(i32_trunc_f64_u) X(i64_extend_i32_s)              \
 	X(i64_trunc_f32_s) X(i64_trunc_f32_u) X(i64_trunc_f64_s)               \
@@ -221,12 +227,14 @@ struct exec_module {
 	/* binary ops with an immediate right operand */                      \
 	X(i32_add_i) X(i32_sub_i) X(i32_mul_i) X(i32_and_i) X(i32_or_i)         \
 	X(i32_xor_i) X(i32_shl_i) X(i32_shr_s_i) X(i32_shr_u_i) X(i32_rotl_i)   \
-	X(i32_rotr_i) X(i32_eq_i) X(i32_ne_i) X(i32_lt_s_i) X(i32_lt_u_i)       \
+	X(i32_rotr_i) X(i32_rsub_i) X(i32_eq_i) X(i32_ne_i) X(i32_lt_s_i)      \
+	X(i32_lt_u_i)                                                          \
 	X(i32_gt_s_i) X(i32_gt_u_i) X(i32_le_s_i) X(i32_le_u_i) X(i32_ge_s_i)   \
 	X(i32_ge_u_i)                                                          \
 	X(i64_add_i) X(i64_sub_i) X(i64_mul_i) X(i64_and_i) X(i64_or_i)         \
 	X(i64_xor_i) X(i64_shl_i) X(i64_shr_s_i) X(i64_shr_u_i) X(i64_rotl_i)   \
-	X(i64_rotr_i) X(i64_eq_i) X(i64_ne_i) X(i64_lt_s_i) X(i64_lt_u_i)       \
+	X(i64_rotr_i) X(i64_rsub_i) X(i64_eq_i) X(i64_ne_i) X(i64_lt_s_i)      \
+	X(i64_lt_u_i)                                                          \
 	X(i64_gt_s_i) X(i64_gt_u_i) X(i64_le_s_i) X(i64_le_u_i) X(i64_ge_s_i)   \
 	X(i64_ge_u_i)                                                          \
 	/* float arithmetic with a constant: dst, a, bits (f64: two fields); \
@@ -243,6 +251,9 @@ struct exec_module {
 	X(bri32_gt_s_i) X(bri32_gt_u_i) X(bri32_le_s_i) X(bri32_le_u_i)         \
 	X(bri32_ge_s_i) X(bri32_ge_u_i)                                        \
 	X(bri64_eqz) X(bri64_nez)                                              \
+	/* branch on acc, the previous instruction's i32 result: c|imm, mask,   \
+	 * displacement */                                                      \
+	X(br_acc) X(br_acc_i)                                                   \
 	/* i32.add, then branch on the sum: d, a, b|imm, c|imm, condition mask, \
 	 * displacement (d = a + b; branch if d COND c) */                      \
 	X(i32_add_br) X(i32_add_br_i) X(i32_add_i_br) X(i32_add_i_br_i)         \
@@ -270,9 +281,10 @@ struct exec_module {
 	X(loop_mov)
 
 /* Instructions with an _acc variant (same fields): the value named by their
- * first operand field (loads: the address slot; stores: the value; binary
- * ops: a) is taken from the interpreter's acc, which holds the result of the
- * instruction just before (the translator's acc_forward). */
+ * first operand field (loads: the address slot; stores: the value; moves:
+ * the source address slot; binary ops: a) is taken from the interpreter's
+ * acc, which holds the result of the instruction just before (the
+ * translator's acc_forward). */
 #define EXEC_ACC_OPS(X)                                                        \
 	X(ld8u) X(ld32u) X(ld64) X(st8) X(st16) X(st32) X(st64) X(i32_add)     \
 	X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl)       \
@@ -288,7 +300,10 @@ struct exec_module {
 	X(f64_sub_ri) X(f64_mul_ri) X(f64_div_ri) X(i32_add_m) X(i32_sub_m)    \
 	X(i32_rsub_m) X(i32_and_m) X(i32_or_m) X(i32_xor_m) X(i64_add_m32)     \
 	X(i64_mul_m32) X(i64_add_m) X(i64_mul_m) X(f64_add_m) X(f64_radd_m)    \
-	X(f64_sub_m) X(f64_rsub_m) X(f64_mul_m) X(f64_rmul_m)
+	X(f64_sub_m) X(f64_rsub_m) X(f64_mul_m) X(f64_rmul_m) X(i32_rsub_i)    \
+	X(i64_rsub_i) X(mov32) X(mov64) X(mov8) X(i32_add_br) X(i32_add_br_i)  \
+	X(i32_add_i_br) X(i32_add_i_br_i) X(ld32u_br) X(ld32u_br_i) X(ld8u_br) \
+	X(ld8u_br_i) X(i32_rsub) X(i64_rsub) X(f64_rsub) X(f64_rdiv)
 
 enum xop {
 #define X_ENUM(name) XOP_##name,

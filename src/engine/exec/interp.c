@@ -290,6 +290,10 @@ op_br_table: {
 	goto *handler_at(ip);
 }
 op_ret:
+	/* mem and msize are those of the caller's instance already unless the
+	 * instance changes: memory.grow updates them and host calls reload
+	 * them, and a callee in another instance that reaches ours again
+	 * returns through an instance change that reloads them. */
 	depth--;
 	sl -= frames[depth].cost;
 	ip = frames[depth].ret_ip;
@@ -297,9 +301,9 @@ op_ret:
 	if (frames[depth].inst != inst) {
 		inst = frames[depth].inst;
 		canon = inst->canon;
+		mem = inst->rt_mem->base;
+		msize = inst->rt_mem->size;
 	}
-	mem = inst->rt_mem->base;
-	msize = inst->rt_mem->size;
 	goto *handler_at(ip);
 op_exit:
 	s->sl_counter = sl;
@@ -342,7 +346,7 @@ op_call_indirect: {
 
 	/* ---- moves --------------------------------------------------------- */
 op_copy:
-	SLOT(0) = SLOT(1);
+	SLOT(0) = acc = SLOT(1);
 	goto *adv(&ip, 2);
 op_copy2:
 	SLOT(0) = SLOT(1);
@@ -355,7 +359,13 @@ op_const64:
 	SLOT(0) = IMM64(1);
 	goto *adv(&ip, 3);
 op_select:
-	SLOT(0) = U32(3) ? SLOT(1) : SLOT(2);
+	SLOT(0) = acc = U32(3) ? SLOT(1) : SLOT(2);
+	goto *adv(&ip, 4);
+op_select_i1:
+	SLOT(0) = acc = U32(3) ? FLD(1) : SLOT(2);
+	goto *adv(&ip, 4);
+op_select_i2:
+	SLOT(0) = acc = U32(3) ? SLOT(1) : FLD(2);
 	goto *adv(&ip, 4);
 op_global_get:
 	SLOT(0) = inst->globals[FLD(1)]->bits;
@@ -486,34 +496,27 @@ op_st64_i: {
 	goto *adv(&ip, 5);
 }
 	/* Memory-to-memory moves: dst address, src address. The load is
-	 * checked (and may trap) before the store. */
-op_mov32: {
-	uint64_t dst = EA(0), src = EA(3);
-	uint32_t v;
-
-	if (src + 4 > msize || dst + 4 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + src, 4);
-	memcpy(mem + dst, &v, 4);
-	goto *adv(&ip, 6);
-}
-op_mov64: {
-	uint64_t dst = EA(0), src = EA(3), v;
-
-	if (src + 8 > msize || dst + 8 > msize)
-		goto trap_mem;
-	memcpy(&v, mem + src, 8);
-	memcpy(mem + dst, &v, 8);
-	goto *adv(&ip, 6);
-}
-op_mov8: {
-	uint64_t dst = EA(0), src = EA(3);
-
-	if (src + 1 > msize || dst + 1 > msize)
-		goto trap_mem;
-	mem[dst] = mem[src];
-	goto *adv(&ip, 6);
-}
+	 * checked (and may trap) before the store. _acc: the source address
+	 * slot is acc. */
+#define MOV_BODY(src_slot, width)                                               \
+	{                                                                       \
+		uint64_t dst = EA(0), v = 0;                                    \
+		uint64_t src = (uint64_t)(uint32_t)((src_slot) + FLD(4)) + FLD(5); \
+                                                                                \
+		if (src + (width) > msize || dst + (width) > msize)             \
+			goto trap_mem;                                          \
+		memcpy(&v, mem + src, (width));                                 \
+		memcpy(mem + dst, &v, (width));                                 \
+		goto *adv(&ip, 6);                                              \
+	}
+#define MOV(name, width)                                                        \
+	op_##name: MOV_BODY(U32(3), width)                                      \
+	op_##name##_acc: MOV_BODY((uint32_t)acc, width)
+MOV(mov32, 4)
+MOV(mov64, 8)
+MOV(mov8, 1)
+#undef MOV
+#undef MOV_BODY
 op_loop_mov: {
 	/* Runs `movN; i32_add_i2; bri32_lt_u|ne back` until the branch falls
 	 * through; each step exactly as its own handler would. */
@@ -689,28 +692,28 @@ op_ref_func:
 	goto *adv(&ip, 2);
 
 	/* ---- integer compares -------------------------------------------------- */
-op_i32_eqz: SLOT(0) = U32(1) == 0; goto *adv(&ip, 2);
-op_i32_eq: SLOT(0) = U32(1) == U32(2); goto *adv(&ip, 3);
-op_i32_ne: SLOT(0) = U32(1) != U32(2); goto *adv(&ip, 3);
-op_i32_lt_s: SLOT(0) = S32(1) < S32(2); goto *adv(&ip, 3);
-op_i32_lt_u: SLOT(0) = U32(1) < U32(2); goto *adv(&ip, 3);
-op_i32_gt_s: SLOT(0) = S32(1) > S32(2); goto *adv(&ip, 3);
-op_i32_gt_u: SLOT(0) = U32(1) > U32(2); goto *adv(&ip, 3);
-op_i32_le_s: SLOT(0) = S32(1) <= S32(2); goto *adv(&ip, 3);
-op_i32_le_u: SLOT(0) = U32(1) <= U32(2); goto *adv(&ip, 3);
-op_i32_ge_s: SLOT(0) = S32(1) >= S32(2); goto *adv(&ip, 3);
-op_i32_ge_u: SLOT(0) = U32(1) >= U32(2); goto *adv(&ip, 3);
-op_i64_eqz: SLOT(0) = U64(1) == 0; goto *adv(&ip, 2);
-op_i64_eq: SLOT(0) = U64(1) == U64(2); goto *adv(&ip, 3);
-op_i64_ne: SLOT(0) = U64(1) != U64(2); goto *adv(&ip, 3);
-op_i64_lt_s: SLOT(0) = S64(1) < S64(2); goto *adv(&ip, 3);
-op_i64_lt_u: SLOT(0) = U64(1) < U64(2); goto *adv(&ip, 3);
-op_i64_gt_s: SLOT(0) = S64(1) > S64(2); goto *adv(&ip, 3);
-op_i64_gt_u: SLOT(0) = U64(1) > U64(2); goto *adv(&ip, 3);
-op_i64_le_s: SLOT(0) = S64(1) <= S64(2); goto *adv(&ip, 3);
-op_i64_le_u: SLOT(0) = U64(1) <= U64(2); goto *adv(&ip, 3);
-op_i64_ge_s: SLOT(0) = S64(1) >= S64(2); goto *adv(&ip, 3);
-op_i64_ge_u: SLOT(0) = U64(1) >= U64(2); goto *adv(&ip, 3);
+op_i32_eqz: SLOT(0) = acc = U32(1) == 0; goto *adv(&ip, 2);
+op_i32_eq: SLOT(0) = acc = U32(1) == U32(2); goto *adv(&ip, 3);
+op_i32_ne: SLOT(0) = acc = U32(1) != U32(2); goto *adv(&ip, 3);
+op_i32_lt_s: SLOT(0) = acc = S32(1) < S32(2); goto *adv(&ip, 3);
+op_i32_lt_u: SLOT(0) = acc = U32(1) < U32(2); goto *adv(&ip, 3);
+op_i32_gt_s: SLOT(0) = acc = S32(1) > S32(2); goto *adv(&ip, 3);
+op_i32_gt_u: SLOT(0) = acc = U32(1) > U32(2); goto *adv(&ip, 3);
+op_i32_le_s: SLOT(0) = acc = S32(1) <= S32(2); goto *adv(&ip, 3);
+op_i32_le_u: SLOT(0) = acc = U32(1) <= U32(2); goto *adv(&ip, 3);
+op_i32_ge_s: SLOT(0) = acc = S32(1) >= S32(2); goto *adv(&ip, 3);
+op_i32_ge_u: SLOT(0) = acc = U32(1) >= U32(2); goto *adv(&ip, 3);
+op_i64_eqz: SLOT(0) = acc = U64(1) == 0; goto *adv(&ip, 2);
+op_i64_eq: SLOT(0) = acc = U64(1) == U64(2); goto *adv(&ip, 3);
+op_i64_ne: SLOT(0) = acc = U64(1) != U64(2); goto *adv(&ip, 3);
+op_i64_lt_s: SLOT(0) = acc = S64(1) < S64(2); goto *adv(&ip, 3);
+op_i64_lt_u: SLOT(0) = acc = U64(1) < U64(2); goto *adv(&ip, 3);
+op_i64_gt_s: SLOT(0) = acc = S64(1) > S64(2); goto *adv(&ip, 3);
+op_i64_gt_u: SLOT(0) = acc = U64(1) > U64(2); goto *adv(&ip, 3);
+op_i64_le_s: SLOT(0) = acc = S64(1) <= S64(2); goto *adv(&ip, 3);
+op_i64_le_u: SLOT(0) = acc = U64(1) <= U64(2); goto *adv(&ip, 3);
+op_i64_ge_s: SLOT(0) = acc = S64(1) >= S64(2); goto *adv(&ip, 3);
+op_i64_ge_u: SLOT(0) = acc = U64(1) >= U64(2); goto *adv(&ip, 3);
 
 	/* ---- float compares ----------------------------------------------------- */
 op_f32_eq: SLOT(0) = F32(1) == F32(2); goto *adv(&ip, 3);
@@ -755,6 +758,7 @@ op_i32_ctz: {
 op_i32_popcnt: SLOT(0) = (uint32_t)__builtin_popcount(U32(1)); goto *adv(&ip, 2);
 BIN32(i32_add, U32(2), 3, a + b)
 BIN32(i32_sub, U32(2), 3, a - b)
+BIN32(i32_rsub, U32(2), 3, b - a)
 BIN32(i32_mul, U32(2), 3, a * b)
 op_i32_div_s: {
 	int32_t a = S32(1), b = S32(2);
@@ -815,6 +819,7 @@ op_i64_ctz: {
 op_i64_popcnt: SLOT(0) = (uint64_t)__builtin_popcountll(U64(1)); goto *adv(&ip, 2);
 BIN64(i64_add, U64(2), 3, a + b)
 BIN64(i64_sub, U64(2), 3, a - b)
+BIN64(i64_rsub, U64(2), 3, b - a)
 BIN64(i64_mul, U64(2), 3, a * b)
 op_i64_div_s: {
 	int64_t a = S64(1), b = S64(2);
@@ -889,6 +894,8 @@ FBIN64(f64_add, F64(2), 3, a + b)
 FBIN64(f64_sub, F64(2), 3, a - b)
 FBIN64(f64_mul, F64(2), 3, a * b)
 FBIN64(f64_div, F64(2), 3, a / b)
+FBIN64(f64_rsub, F64(2), 3, b - a)
+FBIN64(f64_rdiv, F64(2), 3, b / a)
 op_f64_min: SLOT(0) = num_res64(num_fmin(F64(1), F64(2)), canon); goto *adv(&ip, 3);
 op_f64_max: SLOT(0) = num_res64(num_fmax(F64(1), F64(2)), canon); goto *adv(&ip, 3);
 op_f64_copysign:
@@ -1014,16 +1021,16 @@ BIN32(i32_shr_s_i, FLD(2), 3, (int32_t)a >> (b & 31))
 BIN32(i32_shr_u_i, FLD(2), 3, a >> (b & 31))
 BIN32(i32_rotl_i, FLD(2), 3, num_rotl32(a, b))
 BIN32(i32_rotr_i, FLD(2), 3, num_rotr32(a, b))
-op_i32_eq_i: SLOT(0) = U32(1) == FLD(2); goto *adv(&ip, 3);
-op_i32_ne_i: SLOT(0) = U32(1) != FLD(2); goto *adv(&ip, 3);
-op_i32_lt_s_i: SLOT(0) = S32(1) < (int32_t)FLD(2); goto *adv(&ip, 3);
-op_i32_lt_u_i: SLOT(0) = U32(1) < FLD(2); goto *adv(&ip, 3);
-op_i32_gt_s_i: SLOT(0) = S32(1) > (int32_t)FLD(2); goto *adv(&ip, 3);
-op_i32_gt_u_i: SLOT(0) = U32(1) > FLD(2); goto *adv(&ip, 3);
-op_i32_le_s_i: SLOT(0) = S32(1) <= (int32_t)FLD(2); goto *adv(&ip, 3);
-op_i32_le_u_i: SLOT(0) = U32(1) <= FLD(2); goto *adv(&ip, 3);
-op_i32_ge_s_i: SLOT(0) = S32(1) >= (int32_t)FLD(2); goto *adv(&ip, 3);
-op_i32_ge_u_i: SLOT(0) = U32(1) >= FLD(2); goto *adv(&ip, 3);
+op_i32_eq_i: SLOT(0) = acc = U32(1) == FLD(2); goto *adv(&ip, 3);
+op_i32_ne_i: SLOT(0) = acc = U32(1) != FLD(2); goto *adv(&ip, 3);
+op_i32_lt_s_i: SLOT(0) = acc = S32(1) < (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_lt_u_i: SLOT(0) = acc = U32(1) < FLD(2); goto *adv(&ip, 3);
+op_i32_gt_s_i: SLOT(0) = acc = S32(1) > (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_gt_u_i: SLOT(0) = acc = U32(1) > FLD(2); goto *adv(&ip, 3);
+op_i32_le_s_i: SLOT(0) = acc = S32(1) <= (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_le_u_i: SLOT(0) = acc = U32(1) <= FLD(2); goto *adv(&ip, 3);
+op_i32_ge_s_i: SLOT(0) = acc = S32(1) >= (int32_t)FLD(2); goto *adv(&ip, 3);
+op_i32_ge_u_i: SLOT(0) = acc = U32(1) >= FLD(2); goto *adv(&ip, 3);
 BIN64(i64_add_i, IMM64(2), 4, a + b)
 BIN64(i64_sub_i, IMM64(2), 4, a - b)
 BIN64(i64_mul_i, IMM64(2), 4, a * b)
@@ -1035,16 +1042,18 @@ BIN64(i64_shr_s_i, IMM64(2), 4, (uint64_t)((int64_t)a >> (b & 63)))
 BIN64(i64_shr_u_i, IMM64(2), 4, a >> (b & 63))
 BIN64(i64_rotl_i, IMM64(2), 4, num_rotl64(a, b))
 BIN64(i64_rotr_i, IMM64(2), 4, num_rotr64(a, b))
-op_i64_eq_i: SLOT(0) = U64(1) == IMM64(2); goto *adv(&ip, 4);
-op_i64_ne_i: SLOT(0) = U64(1) != IMM64(2); goto *adv(&ip, 4);
-op_i64_lt_s_i: SLOT(0) = S64(1) < (int64_t)IMM64(2); goto *adv(&ip, 4);
-op_i64_lt_u_i: SLOT(0) = U64(1) < IMM64(2); goto *adv(&ip, 4);
-op_i64_gt_s_i: SLOT(0) = S64(1) > (int64_t)IMM64(2); goto *adv(&ip, 4);
-op_i64_gt_u_i: SLOT(0) = U64(1) > IMM64(2); goto *adv(&ip, 4);
-op_i64_le_s_i: SLOT(0) = S64(1) <= (int64_t)IMM64(2); goto *adv(&ip, 4);
-op_i64_le_u_i: SLOT(0) = U64(1) <= IMM64(2); goto *adv(&ip, 4);
-op_i64_ge_s_i: SLOT(0) = S64(1) >= (int64_t)IMM64(2); goto *adv(&ip, 4);
-op_i64_ge_u_i: SLOT(0) = U64(1) >= IMM64(2); goto *adv(&ip, 4);
+BIN32(i32_rsub_i, FLD(2), 3, b - a)
+BIN64(i64_rsub_i, IMM64(2), 4, b - a)
+op_i64_eq_i: SLOT(0) = acc = U64(1) == IMM64(2); goto *adv(&ip, 4);
+op_i64_ne_i: SLOT(0) = acc = U64(1) != IMM64(2); goto *adv(&ip, 4);
+op_i64_lt_s_i: SLOT(0) = acc = S64(1) < (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_lt_u_i: SLOT(0) = acc = U64(1) < IMM64(2); goto *adv(&ip, 4);
+op_i64_gt_s_i: SLOT(0) = acc = S64(1) > (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_gt_u_i: SLOT(0) = acc = U64(1) > IMM64(2); goto *adv(&ip, 4);
+op_i64_le_s_i: SLOT(0) = acc = S64(1) <= (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_le_u_i: SLOT(0) = acc = U64(1) <= IMM64(2); goto *adv(&ip, 4);
+op_i64_ge_s_i: SLOT(0) = acc = S64(1) >= (int64_t)IMM64(2); goto *adv(&ip, 4);
+op_i64_ge_u_i: SLOT(0) = acc = U64(1) >= IMM64(2); goto *adv(&ip, 4);
 #define F32I num_f32(FLD(2))
 #define F64I num_f64(IMM64(2))
 op_f32_add_i: SLOT(0) = num_res32(F32(1) + F32I, canon); goto *adv(&ip, 3);
@@ -1094,54 +1103,52 @@ op_bri32_ge_s_i: BR_IF(S32(0) >= (int32_t)FLD(1), 3); goto *handler_at(ip);
 op_bri32_ge_u_i: BR_IF(U32(0) >= FLD(1), 3); goto *handler_at(ip);
 op_bri64_eqz: BR_IF(U64(0) == 0, 2); goto *handler_at(ip);
 op_bri64_nez: BR_IF(U64(0) != 0, 2); goto *handler_at(ip);
+	/* Branch on the previous instruction's i32 result (acc): c|imm, mask,
+	 * displacement (cond_holds). */
+op_br_acc: BR_IF(cond_holds((uint32_t)acc, U32(0), FLD(1)), 3); goto *handler_at(ip);
+op_br_acc_i: BR_IF(cond_holds((uint32_t)acc, FLD(0), FLD(1)), 3); goto *handler_at(ip);
 	/* i32.add then a branch on the sum: d, a, b|imm, c|imm, mask, displacement.
 	 * The sum is stored first (c may be d itself). */
-op_i32_add_br: {
-	uint32_t v = U32(1) + U32(2);
-
-	SLOT(0) = v;
-	BR_IF(cond_holds(v, U32(3), FLD(4)), 6);
-	goto *handler_at(ip);
-}
-op_i32_add_br_i: {
-	uint32_t v = U32(1) + U32(2);
-
-	SLOT(0) = v;
-	BR_IF(cond_holds(v, FLD(3), FLD(4)), 6);
-	goto *handler_at(ip);
-}
-op_i32_add_i_br: {
-	uint32_t v = U32(1) + FLD(2);
-
-	SLOT(0) = v;
-	BR_IF(cond_holds(v, U32(3), FLD(4)), 6);
-	goto *handler_at(ip);
-}
-op_i32_add_i_br_i: {
-	uint32_t v = U32(1) + FLD(2);
-
-	SLOT(0) = v;
-	BR_IF(cond_holds(v, FLD(3), FLD(4)), 6);
-	goto *handler_at(ip);
-}
-	/* A load, then a branch on the value: d, address, c|imm, mask, displacement.
-	 * The value is stored first (c may be d itself). */
-#define LD_BR(width, c)                                                         \
+#define ADD_BR(name, B, C)                                                      \
+	op_##name: ADD_BR_BODY(U32(1), B, C)                                    \
+	op_##name##_acc: ADD_BR_BODY((uint32_t)acc, B, C)
+#define ADD_BR_BODY(a, B, C)                                                    \
 	{                                                                       \
-		uint64_t ea = EA(1);                                            \
+		uint32_t v = (a) + (B);                                         \
+                                                                                \
+		SLOT(0) = acc = v;                                              \
+		BR_IF(cond_holds(v, (C), FLD(4)), 6);                           \
+		goto *handler_at(ip);                                           \
+	}
+ADD_BR(i32_add_br, U32(2), U32(3))
+ADD_BR(i32_add_br_i, U32(2), FLD(3))
+ADD_BR(i32_add_i_br, FLD(2), U32(3))
+ADD_BR(i32_add_i_br_i, FLD(2), FLD(3))
+#undef ADD_BR
+#undef ADD_BR_BODY
+	/* A load, then a branch on the value: d, address, c|imm, mask, displacement.
+	 * The value is stored first (c may be d itself); _acc: the address
+	 * slot is acc. */
+#define LD_BR_BODY(a, width, c)                                                 \
+	{                                                                       \
+		uint64_t ea = (uint64_t)(uint32_t)((a) + FLD(2)) + FLD(3);      \
 		uint32_t v = 0;                                                 \
                                                                                 \
 		if (ea + (width) > msize)                                       \
 			goto trap_mem;                                          \
 		memcpy(&v, mem + ea, (width));                                  \
-		SLOT(0) = v;                                                    \
+		SLOT(0) = acc = v;                                              \
 		BR_IF(cond_holds(v, (c), FLD(5)), 7);                           \
 		goto *handler_at(ip);                                           \
 	}
-op_ld32u_br: LD_BR(4, U32(4))
-op_ld32u_br_i: LD_BR(4, FLD(4))
-op_ld8u_br: LD_BR(1, U32(4))
-op_ld8u_br_i: LD_BR(1, FLD(4))
+#define LD_BR(name, width, c)                                                   \
+	op_##name: LD_BR_BODY(U32(1), width, c)                                 \
+	op_##name##_acc: LD_BR_BODY((uint32_t)acc, width, c)
+LD_BR(ld32u_br, 4, U32(4))
+LD_BR(ld32u_br_i, 4, FLD(4))
+LD_BR(ld8u_br, 1, U32(4))
+LD_BR(ld8u_br_i, 1, FLD(4))
+#undef LD_BR_BODY
 #undef LD_BR
 
 	/* Binary ops with a loaded operand: dst, x, address. M32/M64 load the

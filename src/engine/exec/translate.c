@@ -91,11 +91,13 @@ struct xl {
 	bool straight;
 	uint64_t zero_locals;
 
-	/* The last two instructions emitted (ins[1] the most recent, nins of
-	 * them valid) and the position of the last label: an instruction may be
-	 * merged with the one before it only if no label lies between them. */
-	struct { size_t start; enum xop op; } ins[2];
-	uint32_t nins;
+	/* The last instructions emitted (hist, oldest first; deep enough that
+	 * rewriting the last two leaves two known), the last two of them as
+	 * ins[0], ins[1] (the most recent, nins of them valid), and the
+	 * position of the last label: an instruction may be merged with the one
+	 * before it only if no label lies between them. */
+	struct ins { size_t start; enum xop op; } hist[4], ins[2];
+	uint32_t nhist, nins;
 	size_t label_pos;
 
 	size_t last_start;
@@ -284,24 +286,35 @@ static void emit_bytes(struct xl *x, const void *p, size_t n)
 		fail(x, ENG_ERR_NOMEM, "out of memory");
 }
 
+static void sync_ins(struct xl *x)
+{
+	x->nins = x->nhist < 2 ? x->nhist : 2;
+	if (x->nhist >= 1)
+		x->ins[1] = x->hist[x->nhist - 1];
+	if (x->nhist >= 2)
+		x->ins[0] = x->hist[x->nhist - 2];
+}
+
 /* Records that an instruction op starts at the current position. */
 static void note_ins(struct xl *x, enum xop op)
 {
-	x->ins[0] = x->ins[1];
-	x->ins[1].start = x->code.len;
-	x->ins[1].op = op;
-	if (x->nins < 2)
-		x->nins++;
+	if (x->nhist == BASE_ARRAY_SIZE(x->hist)) {
+		memmove(x->hist, x->hist + 1, sizeof(x->hist) - sizeof(x->hist[0]));
+		x->nhist--;
+	}
+	x->hist[x->nhist].start = x->code.len;
+	x->hist[x->nhist].op = op;
+	x->nhist++;
+	sync_ins(x);
 }
 
 /* Drops the code from pos on (instructions being rewritten). */
 static void cut(struct xl *x, size_t pos)
 {
 	x->code.len = pos;
-	while (x->nins > 0 && x->ins[1].start >= pos) {
-		x->ins[1] = x->ins[0];
-		x->nins--;
-	}
+	while (x->nhist > 0 && x->hist[x->nhist - 1].start >= pos)
+		x->nhist--;
+	sync_ins(x);
 }
 
 static void emit_op(struct xl *x, enum xop op)
@@ -785,6 +798,118 @@ static void resolve_patches(struct xl *x, struct cframe *f)
 	f->patches = 0;
 }
 
+/* ---- forwarding the last result in acc --------------------------------------- */
+
+/* Forwarding of the last result in a register (docs/interpreter.md §3):
+ * the instructions of EXEC_ACC_OPS except the stores leave their result in
+ * the interpreter's acc as well as in their destination slot (field 0),
+ * and each has an _acc variant with the same fields that takes the value
+ * named by its first operand field from acc instead. */
+static const uint16_t acc_of[XOP__COUNT] = {
+#define X_ACC(name) [XOP_##name] = XOP_##name##_acc,
+	EXEC_ACC_OPS(X_ACC)
+#undef X_ACC
+};
+
+static bool is_store(enum xop op)
+{
+	return op == XOP_st8 || op == XOP_st16 || op == XOP_st32 || op == XOP_st64;
+}
+
+/* Instructions that leave their result (field 0) in acc: those with an
+ * _acc variant except the stores and moves (this includes the add-and-branch
+ * and load-and-branch instructions, for the instruction after them when they
+ * fall through), and the compares, select and copy. */
+static bool sets_acc(enum xop op)
+{
+	if (acc_of[op])
+		return !is_store(op) && !(op >= XOP_mov32 && op <= XOP_mov8);
+	return (op >= XOP_i32_eqz && op <= XOP_i64_ge_u) ||
+	       (op >= XOP_i32_eq_i && op <= XOP_i32_ge_u_i) ||
+	       (op >= XOP_i64_eq_i && op <= XOP_i64_ge_u_i) ||
+	       (op >= XOP_select && op <= XOP_select_i2) || op == XOP_copy;
+}
+
+/* True if the instruction just emitted (ends at the current position, no
+ * label after it) left in acc the value of slot off. */
+static bool acc_holds(const struct xl *x, uint32_t off)
+{
+	size_t at = x->ins[1].start;
+
+	return x->nins > 0 && sets_acc(x->ins[1].op) && x->label_pos != x->code.len &&
+	       at + sizeof(void *) + 4 * exec__op_fields(x->ins[1].op) == x->code.len &&
+	       get_u32(x, at + sizeof(void *)) == off;
+}
+
+/* Ops whose operands may be swapped: the integer ones, and f64 add/mul in
+ * the PVF profile, where every NaN result is canonical (otherwise floats
+ * keep Wasm's operand order, which decides a NaN result's payload). */
+static bool commutes(const struct xl *x, enum xop op)
+{
+	switch (op) {
+	case XOP_f64_add: case XOP_f64_mul:
+		return x->m->config.profile == ENG_PROFILE_PVF;
+	case XOP_i32_add: case XOP_i32_mul: case XOP_i32_and: case XOP_i32_or: case XOP_i32_xor:
+	case XOP_i32_add_br: case XOP_i32_add_br_i:
+	case XOP_i64_add: case XOP_i64_mul: case XOP_i64_and: case XOP_i64_or: case XOP_i64_xor:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The same subtraction or division with its operands swapped, if any. */
+static enum xop reversed(enum xop op)
+{
+	switch (op) {
+	case XOP_i32_sub: return XOP_i32_rsub;
+	case XOP_i64_sub: return XOP_i64_rsub;
+	case XOP_f64_sub: return XOP_f64_rsub;
+	case XOP_f64_div: return XOP_f64_rdiv;
+	default: return (enum xop)0;
+	}
+}
+
+/* The instruction just emitted reads, through its first operand field
+ * (stores: the value, field 0; moves: the source address slot, field 3;
+ * others: field 1), the slot that the instruction before it wrote, with no
+ * label between them: only that instruction can have run just before, so
+ * the value is in acc. Switches the handler to the _acc variant. If it is
+ * the second operand of a binary op instead, the operands are swapped first
+ * (commutes()), or the op is replaced by its reversed form (reversed()). */
+static void acc_forward(struct xl *x)
+{
+	size_t at = x->ins[1].start, prev = x->ins[0].start;
+	enum xop op = x->ins[1].op;
+	uint32_t k = is_store(op) ? 0 : op >= XOP_mov32 && op <= XOP_mov8 ? 3 : 1, dst, a, b;
+	const void *h;
+
+	if (x->fail || x->nins < 2 || !acc_of[op] || x->label_pos == at ||
+	    !sets_acc(x->ins[0].op) || prev + sizeof(void *) + 4 * exec__op_fields(x->ins[0].op) != at)
+		return;
+	dst = get_u32(x, prev + sizeof(void *));
+	a = get_u32(x, at + sizeof(void *) + 4 * k);
+	if (a != dst) {
+		b = get_u32(x, at + sizeof(void *) + 8);
+		if (b != dst || (!commutes(x, op) && !reversed(op)))
+			return;
+		put_u32(x, (uint32_t)(at + sizeof(void *) + 4), b);
+		put_u32(x, (uint32_t)(at + sizeof(void *) + 8), a);
+		if (!commutes(x, op)) {
+			/* a - b becomes rsub(b, a): the instruction is now that op */
+			op = reversed(op);
+			x->hist[x->nhist - 1].op = op;
+			sync_ins(x);
+			if (x->last_start == at)
+				x->last_op = op;
+		}
+	}
+	/* ins[1].op stays the base op: merging it with what follows (fields
+	 * only, reading the slot the producer wrote) drops the variant */
+	h = x->h[acc_of[op]];
+	memcpy(x->code.data + at, &h, sizeof(h));
+}
+
 /* ---- fused compare-and-branch ----------------------------------------------- */
 
 struct cmp_fuse {
@@ -919,16 +1044,32 @@ static bool prev_branch_fuse(struct xl *x, const struct cmp_fuse *c, uint32_t *f
 	emit_u32(x, other);
 	emit_u32(x, mask);
 	*field = emit_u32(x, 0);
+	acc_forward(x);
 	return true;
 }
 
 /* Emits the fused branch; returns the displacement field. */
 static uint32_t emit_fused(struct xl *x, const struct cmp_fuse *c)
 {
-	uint32_t field;
+	uint32_t field, mask = cond_mask(c->op);
 
 	if (prev_branch_fuse(x, c, &field))
 		return field;
+	if (mask && (acc_holds(x, c->a) || (!c->imm && !c->unary && acc_holds(x, c->b)))) {
+		/* the tested value is the previous instruction's result */
+		uint32_t other = c->unary ? 0 : c->b;
+		bool imm = c->imm || c->unary;
+
+		if (!acc_holds(x, c->a)) {
+			other = c->a;
+			mask = (mask & ~(uint32_t)(CM_LT | CM_GT)) | (mask & CM_LT ? CM_GT : 0) |
+			       (mask & CM_GT ? CM_LT : 0);
+		}
+		emit_op(x, imm ? XOP_br_acc_i : XOP_br_acc);
+		emit_u32(x, other);
+		emit_u32(x, mask);
+		return emit_u32(x, 0);
+	}
 	emit_op(x, c->op);
 	emit_u32(x, c->a);
 	if (!c->unary)
@@ -965,66 +1106,6 @@ struct binop_desc {
 	enum xop op_imm_rev;  /* imm variant when the constant is on the left */
 	bool is64;
 };
-
-/* Forwarding of the last result in a register (docs/interpreter.md §3):
- * the instructions of EXEC_ACC_OPS except the stores leave their result in
- * the interpreter's acc as well as in their destination slot (field 0),
- * and each has an _acc variant with the same fields that takes the value
- * named by its first operand field from acc instead. */
-static const uint16_t acc_of[XOP__COUNT] = {
-#define X_ACC(name) [XOP_##name] = XOP_##name##_acc,
-	EXEC_ACC_OPS(X_ACC)
-#undef X_ACC
-};
-
-static bool is_store(enum xop op)
-{
-	return op == XOP_st8 || op == XOP_st16 || op == XOP_st32 || op == XOP_st64;
-}
-
-/* Integer ops whose operands may be swapped (floats keep Wasm's order). */
-static bool commutes(enum xop op)
-{
-	switch (op) {
-	case XOP_i32_add: case XOP_i32_mul: case XOP_i32_and: case XOP_i32_or: case XOP_i32_xor:
-	case XOP_i64_add: case XOP_i64_mul: case XOP_i64_and: case XOP_i64_or: case XOP_i64_xor:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* The instruction just emitted reads, through its first operand field
- * (stores: the value, field 0; others: field 1), the slot that the
- * instruction before it wrote, with no label between them: only that
- * instruction can have run just before, so the value is in acc. Switches
- * the handler to the _acc variant (commuting an integer op if its other
- * operand is the one). */
-static void acc_forward(struct xl *x)
-{
-	size_t at = x->ins[1].start, prev = x->ins[0].start;
-	enum xop op = x->ins[1].op;
-	uint32_t k = is_store(op) ? 0 : 1, dst, a, b;
-	const void *h;
-
-	if (x->fail || x->nins < 2 || !acc_of[op] || x->label_pos == at ||
-	    !acc_of[x->ins[0].op] || is_store(x->ins[0].op) ||
-	    prev + sizeof(void *) + 4 * exec__op_fields(x->ins[0].op) != at)
-		return;
-	dst = get_u32(x, prev + sizeof(void *));
-	a = get_u32(x, at + sizeof(void *) + 4 * k);
-	if (a != dst) {
-		b = get_u32(x, at + sizeof(void *) + 8);
-		if (!commutes(op) || b != dst)
-			return;
-		put_u32(x, (uint32_t)(at + sizeof(void *) + 4), b);
-		put_u32(x, (uint32_t)(at + sizeof(void *) + 8), a);
-	}
-	/* ins[1].op stays the base op: merging it with what follows (fields
-	 * only, reading the slot the producer wrote) drops the variant */
-	h = x->h[acc_of[op]];
-	memcpy(x->code.data + at, &h, sizeof(h));
-}
 
 /* True if entry i is readable without emitting anything. */
 static bool in_place(const struct xl *x, uint32_t i)
@@ -1288,6 +1369,7 @@ static void store(struct xl *x, enum xop op)
 		emit_addr(x, ia, off);
 		for (k = 0; k < 3; k++)
 			emit_u32(x, src[k]);
+		acc_forward(x);
 		x->vh -= 2;
 		return;
 	}
@@ -1976,7 +2058,7 @@ static const struct binop_desc binops[] = {
 	[0x63] = {XOP_f64_lt, NO, NO, false}, [0x64] = {XOP_f64_gt, NO, NO, false},
 	[0x65] = {XOP_f64_le, NO, NO, false}, [0x66] = {XOP_f64_ge, NO, NO, false},
 	[0x6a] = {XOP_i32_add, XOP_i32_add_i, XOP_i32_add_i, false},
-	[0x6b] = {XOP_i32_sub, XOP_i32_sub_i, NO, false},
+	[0x6b] = {XOP_i32_sub, XOP_i32_sub_i, XOP_i32_rsub_i, false},
 	[0x6c] = {XOP_i32_mul, XOP_i32_mul_i, XOP_i32_mul_i, false},
 	[0x6d] = {XOP_i32_div_s, NO, NO, false}, [0x6e] = {XOP_i32_div_u, NO, NO, false},
 	[0x6f] = {XOP_i32_rem_s, NO, NO, false}, [0x70] = {XOP_i32_rem_u, NO, NO, false},
@@ -1989,7 +2071,7 @@ static const struct binop_desc binops[] = {
 	[0x77] = {XOP_i32_rotl, XOP_i32_rotl_i, NO, false},
 	[0x78] = {XOP_i32_rotr, XOP_i32_rotr_i, NO, false},
 	[0x7c] = {XOP_i64_add, XOP_i64_add_i, XOP_i64_add_i, true},
-	[0x7d] = {XOP_i64_sub, XOP_i64_sub_i, NO, true},
+	[0x7d] = {XOP_i64_sub, XOP_i64_sub_i, XOP_i64_rsub_i, true},
 	[0x7e] = {XOP_i64_mul, XOP_i64_mul_i, XOP_i64_mul_i, true},
 	[0x7f] = {XOP_i64_div_s, NO, NO, true}, [0x80] = {XOP_i64_div_u, NO, NO, true},
 	[0x81] = {XOP_i64_rem_s, NO, NO, true}, [0x82] = {XOP_i64_rem_u, NO, NO, true},
@@ -2176,10 +2258,23 @@ static void translate_body(struct xl *x)
 			if (!can_pop(x, 3))
 				break;
 			i = x->vh - 3;
-			oa = operand(x, i);
-			ob = operand(x, i + 1);
-			oc = operand(x, i + 2);
-			emit_op(x, XOP_select);
+			if (x->vs[i].kind == V_CONST && x->vs[i].value >> 32 == 0 &&
+			    (x->vs[i + 1].kind != V_CONST || x->vs[i + 1].value >> 32 != 0)) {
+				oa = (uint32_t)x->vs[i].value;
+				ob = operand(x, i + 1);
+				oc = operand(x, i + 2);
+				emit_op(x, XOP_select_i1);
+			} else if (x->vs[i + 1].kind == V_CONST && x->vs[i + 1].value >> 32 == 0) {
+				oa = operand(x, i);
+				ob = (uint32_t)x->vs[i + 1].value;
+				oc = operand(x, i + 2);
+				emit_op(x, XOP_select_i2);
+			} else {
+				oa = operand(x, i);
+				ob = operand(x, i + 1);
+				oc = operand(x, i + 2);
+				emit_op(x, XOP_select);
+			}
 			f = emit_u32(x, home(x, i));
 			emit_u32(x, oa);
 			emit_u32(x, ob);

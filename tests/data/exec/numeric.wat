@@ -45,6 +45,26 @@
   (func (export "f64.sqrt") (param f64) (result f64) (f64.sqrt (local.get 0)))
   (func (export "f32.copysign") (param f32 f32) (result f32) (f32.copysign (local.get 0) (local.get 1)))
   (func (export "f64.add") (param f64 f64) (result f64) (f64.add (local.get 0) (local.get 1)))
+  ;; subtraction and division whose right operand is the previous result
+  (func (export "rsub32") (param i32 i32) (result i32)
+    (i32.sub (local.get 0) (i32.mul (local.get 1) (local.get 1))))
+  (func (export "rsub64") (param i64 i64) (result i64)
+    (i64.sub (local.get 0) (i64.mul (local.get 1) (local.get 1))))
+  (func (export "rsubf") (param f64 f64) (result f64)
+    (f64.sub (local.get 0) (f64.mul (local.get 1) (local.get 1))))
+  (func (export "rdivf") (param f64 f64) (result f64)
+    (f64.div (local.get 0) (f64.add (local.get 1) (f64.const 1))))
+  ;; a constant on the left of a subtraction; select with constant values
+  (func (export "rsub") (param i32 i64) (result i64)
+    (i64.add (i64.extend_i32_u (i32.sub (i32.const 100) (local.get 0)))
+      (i64.sub (i64.const 0x100000000) (local.get 1))))
+  (func (export "select_c") (param i32 i32) (result i64)
+    (i64.add
+      (i64.extend_i32_u
+        (i32.add (select (i32.const 7) (local.get 0) (local.get 1))
+          (i32.add (select (local.get 0) (i32.const -3) (local.get 1))
+            (select (i32.const 1000) (i32.const 2000) (local.get 1)))))
+      (select (i64.const 0x500000000) (i64.extend_i32_u (local.get 0)) (local.get 1))))
   ;; a chain of i32 ops, each reading the previous result (the _acc forms)
   (func (export "acc_chain") (param i32 i32) (result i32)
     (i32.xor (local.get 1) (i32.or (local.get 1) (i32.and (local.get 1) (i32.mul (local.get 1) (i32.add (local.get 1) (i32.rotr (i32.rotl (i32.shr_u (i32.shr_s (i32.shl (i32.xor (i32.or (i32.and (i32.mul (i32.sub (i32.add (i32.rotr (i32.rotl (i32.shr_u (i32.shr_s (i32.shl (i32.and (i32.or (i32.xor (i32.mul (i32.sub (i32.add (local.get 0) (local.get 1)) (local.get 1)) (local.get 1)) (local.get 1)) (local.get 1)) (local.get 1)) (local.get 1)) (local.get 1)) (local.get 1)) (local.get 1)) (local.get 1)) (i32.const 7)) (i32.const 9)) (i32.const 5)) (i32.const 0xff00ff)) (i32.const 0x10)) (i32.const 0x5555)) (i32.const 3)) (i32.const 2)) (i32.const 1)) (i32.const 5)) (i32.const 11))))))))

@@ -58,10 +58,14 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* With --no-sandbox the host's warnings about the missing layers are the
+ * point of the run: only errors are shown then. */
+static enum pvf_log_level show_level = PVF_LOG_WARN;
+
 static void quiet_log(void *ctx, enum pvf_log_level level, const char *subsys, const char *msg)
 {
 	(void)ctx;
-	if (level <= PVF_LOG_WARN)
+	if (level <= show_level)
 		fprintf(stderr, "host_bench: %s: %s\n", subsys, msg);
 }
 
@@ -405,8 +409,10 @@ int main(int argc, char **argv)
 	int ret = 1;
 
 	for (int i = 4; i < argc; i++) {
-		if (strcmp(argv[i], "--no-sandbox") == 0)
+		if (strcmp(argv[i], "--no-sandbox") == 0) {
 			sandbox = false;
+			show_level = PVF_LOG_ERROR;
+		}
 		else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
 			reps = (size_t)atol(argv[++i]);
 	}

@@ -5,6 +5,7 @@
  * out-of-bounds trap, and every other SIGSEGV still reaches the handler that
  * was there before, or kills the process. Each case runs in a child process.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/exec/exec_int.h"
 #include "engine/native/native_int.h"
 #include "tap.h"
 #include "wasm_builder.h"
@@ -145,6 +147,36 @@ static bool died_of_segv(int status)
 	return status == 1000 + SIGSEGV || (SANITIZED && status == 1);
 }
 
+/* A thread runs two stores one after the other, then exits. It records
+ * where each store's value stack and native stack were: the second store
+ * must reuse the first's, and after the thread exits they must be unmapped. */
+struct thread_stacks {
+	int runs;
+	void *values[2], *native[2];
+};
+
+static void *store_thread(void *arg)
+{
+	struct thread_stacks *ts = arg;
+	struct env te;
+
+	for (int i = 0; i < 2; i++) {
+		if (!env_new(&te, false))
+			return NULL;
+		ts->runs += load_at(&te, 0) == 0 && load_at(&te, 70000) == 1;
+		ts->values[i] = te.s->stack;
+		ts->native[i] = te.s->native ? ((struct nat_ctx *)te.s->native)->stack : NULL;
+		eng_store_free(te.s);
+		eng_module_free(te.m);
+	}
+	return NULL;
+}
+
+static bool mapped(void *p)
+{
+	return p && msync(p, 4096, MS_ASYNC) == 0;
+}
+
 static void on_user_segv(int sig)
 {
 	(void)sig;
@@ -187,6 +219,20 @@ int main(void)
 			      "%s: every out-of-bounds trap came from the fault handler", mode);
 		eng_store_free(e.s);
 		eng_module_free(e.m);
+	}
+
+	{
+		pthread_t t;
+		struct thread_stacks ts;
+
+		memset(&ts, 0, sizeof(ts));
+		ok(pthread_create(&t, NULL, store_thread, &ts) == 0 &&
+		   pthread_join(t, NULL) == 0 && ts.runs == 2, "a thread ran two stores");
+		ok(ts.values[0] && ts.values[0] == ts.values[1] && ts.native[0] &&
+		   ts.native[0] == ts.native[1],
+		   "the second store reused the first's value and native stacks");
+		ok(!mapped(ts.values[0]) && !mapped(ts.native[0]),
+		   "after the thread exited its spare stacks are unmapped");
 	}
 
 	/* a fault outside compiled code kills the process as before */

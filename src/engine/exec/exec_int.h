@@ -349,6 +349,13 @@ enum eng_status exec__call_error(struct eng_store *s, enum eng_trap trap, struct
 enum eng_trap exec__stack_ensure(struct eng_store *s);
 
 void exec__store_link(struct eng_store *s, struct obj_hdr *h, enum obj_kind kind);
+
+/* Spare mappings of freed stores, one per kind and thread (store.c). take:
+ * the spare of exactly this size, or NULL. put: false if the caller must
+ * unmap it itself. */
+enum exec_spare { EXEC_SPARE_VALUES, EXEC_SPARE_FRAMES, EXEC_SPARE_NATIVE, EXEC_SPARE__COUNT };
+void *exec__spare_take(enum exec_spare kind, size_t size);
+bool exec__spare_put(enum exec_spare kind, void *p, size_t size);
 struct eng_memory *exec__memory_new(struct eng_store *s, const struct eng__limits *l,
 				    struct eng_error *err);
 struct eng_table *exec__table_new(struct eng_store *s, uint8_t elem_type,

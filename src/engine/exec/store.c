@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include "exec_int.h"
@@ -92,6 +93,8 @@ static void free_object(struct obj_hdr *h)
 	free(h);
 }
 
+static void stacks_release(struct eng_store *s);
+
 void eng_store_free(struct eng_store *s)
 {
 	struct obj_hdr *h, *next;
@@ -104,9 +107,7 @@ void eng_store_free(struct eng_store *s)
 	}
 	nat__store_free(s);
 	if (s->stack)
-		munmap(s->stack, s->stack_reserved);
-	if (s->frames)
-		munmap(s->frames, ((size_t)s->cfg.max_call_depth + 1) * sizeof(struct frame));
+		stacks_release(s);
 	free(s);
 }
 
@@ -125,6 +126,73 @@ static void *reserve(size_t bytes, int prot)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* ---- spare stacks ------------------------------------------------------------ */
+
+/* One spare mapping of each kind per thread, from a freed store: stores
+ * created one after another on a thread (a runtime call each) reuse them
+ * instead of mapping and unmapping hundreds of MiB every time (a third of an
+ * adder validation's time). The contents are scratch, as within one store:
+ * every value slot, frame record and native stack word is written before it
+ * is read. A thread's spares are unmapped when it exits. */
+struct spare {
+	void *p;
+	size_t size;
+};
+
+static __thread struct spare spares[EXEC_SPARE__COUNT];
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static bool spare_key_ok;
+
+static void spares_unmap(void *arg)
+{
+	struct spare *sp = arg;
+
+	for (unsigned k = 0; k < EXEC_SPARE__COUNT; k++)
+		if (sp[k].p)
+			munmap(sp[k].p, sp[k].size);
+}
+
+static void spare_key_init(void)
+{
+	spare_key_ok = pthread_key_create(&spare_key, spares_unmap) == 0;
+}
+
+void *exec__spare_take(enum exec_spare kind, size_t size)
+{
+	struct spare *sp = &spares[kind];
+	void *p = sp->p;
+
+	if (!p || sp->size != size)
+		return NULL;
+	sp->p = NULL;
+	return p;
+}
+
+bool exec__spare_put(enum exec_spare kind, void *p, size_t size)
+{
+	struct spare *sp = &spares[kind];
+
+	if (sp->p)
+		return false;
+	pthread_once(&spare_once, spare_key_init);
+	if (!spare_key_ok || pthread_setspecific(spare_key, spares) != 0)
+		return false;
+	sp->p = p;
+	sp->size = size;
+	return true;
+}
+
+static void stacks_release(struct eng_store *s)
+{
+	size_t fbytes = ((size_t)s->cfg.max_call_depth + 1) * sizeof(struct frame);
+
+	if (!exec__spare_put(EXEC_SPARE_VALUES, s->stack, s->stack_reserved))
+		munmap(s->stack, s->stack_reserved);
+	if (!exec__spare_put(EXEC_SPARE_FRAMES, s->frames, fbytes))
+		munmap(s->frames, fbytes);
+}
+
 enum eng_trap exec__stack_ensure(struct eng_store *s)
 {
 	size_t fbytes;
@@ -132,11 +200,15 @@ enum eng_trap exec__stack_ensure(struct eng_store *s)
 	if (s->stack)
 		return ENG_TRAP_NONE;
 	s->stack_reserved = (size_t)s->cfg.max_value_slots * 8;
-	s->stack = reserve(s->stack_reserved, PROT_READ | PROT_WRITE);
+	fbytes = ((size_t)s->cfg.max_call_depth + 1) * sizeof(struct frame);
+	s->stack = exec__spare_take(EXEC_SPARE_VALUES, s->stack_reserved);
+	if (!s->stack)
+		s->stack = reserve(s->stack_reserved, PROT_READ | PROT_WRITE);
 	if (!s->stack)
 		return ENG_TRAP_NOMEM;
-	fbytes = ((size_t)s->cfg.max_call_depth + 1) * sizeof(struct frame);
-	s->frames = reserve(fbytes, PROT_READ | PROT_WRITE);
+	s->frames = exec__spare_take(EXEC_SPARE_FRAMES, fbytes);
+	if (!s->frames)
+		s->frames = reserve(fbytes, PROT_READ | PROT_WRITE);
 	if (!s->frames) {
 		munmap(s->stack, s->stack_reserved);
 		s->stack = NULL;

@@ -180,6 +180,14 @@ static struct nat_ctx *store_ctx(struct eng_store *s)
 	 * address space only (MAP_NORESERVE), pages are committed on use */
 	size = (size_t)s->cfg.max_call_depth * NAT_FRAME_BYTES + NAT_C_RESERVE;
 	size = (size + 4095) & ~(size_t)4095;
+	/* a freed store's native stack, guard page included (exec__spare_*) */
+	p = exec__spare_take(EXEC_SPARE_NATIVE, size + 4096);
+	if (p) {
+		ctx->stack = p;
+		ctx->stack_size = size + 4096;
+		s->native = ctx;
+		return ctx;
+	}
 	p = mmap(NULL, size + 4096, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
@@ -221,7 +229,8 @@ void nat__store_free(struct eng_store *s)
 
 	if (!ctx)
 		return;
-	munmap(ctx->stack, ctx->stack_size);
+	if (!exec__spare_put(EXEC_SPARE_NATIVE, ctx->stack, ctx->stack_size))
+		munmap(ctx->stack, ctx->stack_size);
 	free(ctx);
 	s->native = NULL;
 }

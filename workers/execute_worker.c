@@ -14,12 +14,14 @@
  * worker watches its CPU clock and kills it at the request's timeout.
  *
  * Job processes are created ahead of time, off the request path: the next
- * job is cloned (into fresh namespaces) and confined right after a reply was
+ * job is cloned (into fresh namespaces; the worker's private network namespace
+ * is shared) and confined right after a reply was
  * sent, and waits on its request pipe.
  *
  * Loaded-artifact cache: the worker keeps the last few artifacts it ran
- * loaded (decoded, validated, compiled and link-checked: an rt_runtime, never
- * instantiated, so no guest code ever runs in the worker), keyed by their
+ * loaded (wk_artifact_load: decoded, validated, link-checked, native code
+ * installed without compiling; an rt_runtime, never instantiated, so no guest
+ * code ever runs in the worker), keyed by their
  * XXH3-128. A job cloned after a load inherits the loaded module in its copy
  * of the worker's memory, so for a cached artifact the request carries only
  * the parameters and the job goes straight to instantiation and
@@ -27,7 +29,7 @@
  * and checks the file, loads it into the cache and, if the waiting job was
  * cloned before, replaces it by one cloned now; if the worker cannot load it,
  * the bytes go to the job, which loads them itself and reports the failure
- * as before. docs/host.md "Execute worker".
+ * as before. docs/host.md "Loaded-artifact cache".
  */
 #include "worker.h"
 

@@ -392,6 +392,11 @@ struct host_worker *host_worker_new(struct pvf_host *h, enum host_flavor flavor)
 /* Starts the process now; on failure the worker is put in W_SPAWN_WAIT for
  * a retry after spawn_retry_delay_ms. */
 void host_worker_spawn(struct host_worker *w);
+/* In a forked child before execve (worker.c; async-signal-safe): every
+ * signal back to its default action and unblocked; and the failure path,
+ * which writes errno to failw and exits 127. */
+void host_child_reset_signals(void);
+_Noreturn void host_child_fail(int failw);
 /* Queues an encoded frame (taking nothing: the bytes are copied). */
 int host_worker_send(struct host_worker *w, const struct buf *frame);
 /* Kills (if running) and buries the worker; metric `retired` if counted. */

@@ -130,28 +130,14 @@ static void close_fd(int *fd)
 static _Noreturn void child_exec(const char *prog, char *const argv[], char *const envp[],
 				 int devnull, int outw, int errw, int failw)
 {
-	struct sigaction sa;
-	sigset_t none;
-	int e, s;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (s = 1; s < NSIG; s++)
-		if (s != SIGKILL && s != SIGSTOP)
-			sigaction(s, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	host_child_reset_signals();
 	if (dup2(devnull, 0) < 0 || dup2(outw, 1) < 0 || dup2(errw, 2) < 0)
 		goto fail;
 	close_range(3, (unsigned)failw - 1, 0);
 	close_range((unsigned)failw + 1, ~0u, 0);
 	execve(prog, argv, envp);
 fail:
-	e = errno;
-	if (write(failw, &e, sizeof(e)) < 0) {
-		/* nothing left to report to */
-	}
-	_exit(127);
+	host_child_fail(failw);
 }
 
 /* Reads what is there into b (at most CHECK_OUT_MAX bytes kept); *eof on EOF

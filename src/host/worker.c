@@ -73,21 +73,35 @@ static int move_high(int fd)
 	return nfd;
 }
 
-/* In the child between fork and exec: async-signal-safe calls only. */
-static _Noreturn void child_exec(const char *prog, char *const argv[], char *const envp[],
-				 pid_t parent, int sock, int devnull, int errw)
+void host_child_reset_signals(void)
 {
 	struct sigaction sa;
 	sigset_t none;
-	int e, s;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
-	for (s = 1; s < NSIG; s++)
+	for (int s = 1; s < NSIG; s++)
 		if (s != SIGKILL && s != SIGSTOP)
 			sigaction(s, &sa, NULL); /* reserved signals fail: fine */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+_Noreturn void host_child_fail(int failw)
+{
+	int e = errno;
+
+	if (write(failw, &e, sizeof(e)) < 0) {
+		/* nothing left to report to */
+	}
+	_exit(127);
+}
+
+/* In the child between fork and exec: async-signal-safe calls only. */
+static _Noreturn void child_exec(const char *prog, char *const argv[], char *const envp[],
+				 pid_t parent, int sock, int devnull, int errw)
+{
+	host_child_reset_signals();
 	/* a worker must not outlive the host */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		goto fail;
@@ -103,11 +117,7 @@ static _Noreturn void child_exec(const char *prog, char *const argv[], char *con
 	close_range((unsigned)errw + 1, ~0u, 0);
 	execve(prog, argv, envp);
 fail:
-	e = errno;
-	if (write(errw, &e, sizeof(e)) < 0) {
-		/* nothing left to report to */
-	}
-	_exit(127);
+	host_child_fail(errw);
 }
 
 static int epoll_add(struct pvf_host *h, int fd, uint32_t events, struct host_src *src)

@@ -29,6 +29,11 @@ struct cli_cmd {
  * returns non-zero on failure. *out is malloc'd. */
 int cli_read_code(const char *path, uint8_t **out, size_t *out_len);
 
+/* Prints a JSON value (jansson's json_dumps flags) and a newline on stdout,
+ * then drops the reference (NULL: prints nothing). */
+struct json_t;
+void cli_print_json(struct json_t *j, size_t flags);
+
 /* Parses "pvf" / "full". Returns false if unknown. */
 bool cli_parse_profile(const char *s, enum eng_profile *out);
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/base.h"
 #include "cli.h"
 #include "runtime/runtime.h"
@@ -259,4 +261,14 @@ int cli_main(const struct cli_prog *p, int argc, char **argv)
 		return CLI_EXIT_OK;
 	}
 	return dispatch(p, p->name, p->cmds, p->ncmds, argc, argv);
+}
+
+void cli_print_json(json_t *j, size_t flags)
+{
+	char *text = j ? json_dumps(j, flags) : NULL;
+
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(j);
 }

@@ -124,7 +124,7 @@ static int print_json(const uint8_t *out, size_t len, const char *hex, bool deco
 	struct rt_runtime_version rv;
 	enum scale_status st;
 	uint32_t core = 0, i;
-	char *text, id[17];
+	char id[17];
 	int rc = CLI_EXIT_OK;
 
 	json_object_set_new(root, "output", json_sprintf("0x%s", hex));
@@ -163,11 +163,7 @@ static int print_json(const uint8_t *out, size_t len, const char *hex, bool deco
 			json_object_set_new(root, "version", v);
 		}
 	}
-	text = json_dumps(root, JSON_INDENT(2));
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(root);
+	cli_print_json(root, JSON_INDENT(2));
 	return rc;
 }
 

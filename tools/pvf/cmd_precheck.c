@@ -242,9 +242,7 @@ static void emit(const struct precheck_out *o, bool json, bool in_process)
 		json_object_set_new(j, "cpu_time_ms", json_real(o->cpu_ms));
 		json_object_set_new(j, "wall_time_ms", json_real(o->wall_ms));
 		json_object_set_new(j, "peak_memory_kib", json_integer(o->peak_kib));
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(j);
+		cli_print_json(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		return;
 	}
 	if (o->accepted)

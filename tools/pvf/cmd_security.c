@@ -47,7 +47,6 @@ static int parse_break(const char *s, unsigned *out)
 static void print_json(const struct sbx_status *st, bool secure, const char *why)
 {
 	json_t *root = json_object(), *layers = json_array();
-	char *text;
 	int l;
 
 	for (l = 0; l < SBX_LAYER_COUNT; l++) {
@@ -66,11 +65,7 @@ static void print_json(const struct sbx_status *st, bool secure, const char *why
 	json_object_set_new(root, "secure_validator_mode_possible", json_boolean(secure));
 	if (!secure)
 		json_object_set_new(root, "why", json_string(why));
-	text = json_dumps(root, JSON_INDENT(2));
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(root);
+	cli_print_json(root, JSON_INDENT(2));
 }
 
 static void usage(FILE *f)

@@ -219,9 +219,7 @@ static json_t *failure_json(bool invalid, const struct rt_error *err)
 
 static void emit_json(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	putchar('\n');
-	json_decref(j);
+	cli_print_json(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 static void print_stats(bool json, json_t *j, double cpu_ms, double wall_ms, long peak_kib)

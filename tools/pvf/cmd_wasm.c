@@ -219,12 +219,7 @@ static enum eng_status decode(const uint8_t *bytes, size_t len, enum eng_profile
 /* --json of validate and run: one object on stdout. */
 static void emit_json(json_t *j)
 {
-	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	json_decref(j);
+	cli_print_json(j, JSON_COMPACT);
 }
 
 static json_t *error_json(const struct eng_error *err)
@@ -821,7 +816,6 @@ static void info_json(const char *path, size_t len, const struct section *secs, 
 	const uint8_t *data;
 	size_t mlen, nlen, dlen, i;
 	char msg[320];
-	char *text;
 
 	json_object_set_new(root, "file", json_string(path));
 	json_object_set_new(root, "size", json_integer((json_int_t)len));
@@ -896,11 +890,7 @@ static void info_json(const char *path, size_t len, const struct section *secs, 
 		fmt_eng_error(full_err, msg, sizeof(msg));
 		json_object_set_new(root, "full_profile_error", json_string(msg));
 	}
-	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	json_decref(root);
+	cli_print_json(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 }
 
 static void info_text(const char *path, size_t len, const struct section *secs, size_t nsecs,

@@ -1542,7 +1542,6 @@ int cmd_wasm_spectest(int argc, char **argv)
 	if (json) {
 		static const struct st_counts zero = {0, 0, 0, 0};
 		json_t *j = counts_json(NULL, &counts, &zero, opts.profile);
-		char *text;
 
 		fflush(stdout);
 		dup2(saved_stdout, STDOUT_FILENO);
@@ -1552,11 +1551,7 @@ int cmd_wasm_spectest(int argc, char **argv)
 		json_object_set_new(j, "engine", json_string(opts.backend == ENG_BACKEND_NATIVE ?
 							       "native" : "interp"));
 		json_object_set_new(j, "files", jfiles);
-		text = json_dumps(j, JSON_COMPACT);
-		if (text)
-			printf("%s\n", text);
-		free(text);
-		json_decref(j);
+		cli_print_json(j, JSON_COMPACT);
 	}
 	diffs_free(&diffs);
 	diffs_free(&fixes);

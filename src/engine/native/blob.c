@@ -103,17 +103,12 @@ static uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static bool canon_of(const struct eng_module *m, bool nan_canonicalize)
-{
-	return nan_canonicalize || m->config.profile == ENG_PROFILE_PVF;
-}
-
 enum eng_status eng_module_native_export(const struct eng_module *m, bool nan_canonicalize,
 					 struct buf *out, struct eng_error *err)
 {
 	const struct nat_module *nm = m->native;
 	const struct exec_module *em = m->exec;
-	bool canon = canon_of(m, nan_canonicalize);
+	bool canon = nat__canon(m, nan_canonicalize);
 	/* the guarded variant, which a default store uses, if it exists */
 	const struct nat_code *c = !nm ? NULL : nm->code[canon][1] ? nm->code[canon][1]
 						      : nm->code[canon][0];
@@ -280,7 +275,7 @@ static enum eng_status install_frames(struct eng_module *m, const uint8_t *recs,
 enum eng_status eng_module_native_import(struct eng_module *m, bool nan_canonicalize,
 					 const uint8_t *data, size_t len, struct eng_error *err)
 {
-	bool canon = canon_of(m, nan_canonicalize), guard;
+	bool canon = nat__canon(m, nan_canonicalize), guard;
 	struct nat_module *nm = m->native;
 	struct nat_code *c = NULL;
 	const uint8_t *recs, *rels, *code;

@@ -11,9 +11,8 @@
 
 #include "cg.h"
 
-static const uint8_t gpin_order[6] = {RBP, R10, R9, R8, RDI, RSI};
-/* guarded code does not need the memory size in r12 */
-static const uint8_t gpin_order_guard[7] = {R12, RBP, R10, R9, R8, RDI, RSI};
+/* r12 first: only guarded code, which needs no memory size in r12, uses it */
+static const uint8_t gpin_order[7] = {R12, RBP, R10, R9, R8, RDI, RSI};
 static const uint8_t xpin_order[12] = {14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3};
 
 static uint64_t weight(uint32_t loops)
@@ -123,10 +122,8 @@ void cg_scan(struct cg *c)
 	 * the prologue and its save/restore around helpers */
 	/* rax rcx rdx stay for the operand stack (enough for any single
 	 * instruction); a deep operand stack keeps rsi too */
-	if (c->g->guard)
-		pick(c, w, false, 2 * calls + 2, gpin_order_guard, c->fn->max_height > 6 ? 6 : 7);
-	else
-		pick(c, w, false, 2 * calls + 2, gpin_order, c->fn->max_height > 6 ? 5 : 6);
+	pick(c, w, false, 2 * calls + 2, gpin_order + !c->g->guard,
+	     (c->fn->max_height > 6 ? 5u : 6u) + c->g->guard);
 	/* floats: xmm0..xmm2 always stay for the operand stack (results come
 	 * back in xmm0); a shallow operand stack leaves more to pin, up to 12
 	 * (float-heavy code is often many f64 locals: unrolled loops, SROA'd

@@ -66,7 +66,7 @@ enum eng_status eng_module_prepare_native(struct eng_module *m, bool nan_canonic
 		return eng__error(err, ENG_ERR_ARGS, UINT32_MAX,
 				  "native backend not supported on this machine");
 	/* the variant a store with default settings uses */
-	return module_code(m, nan_canonicalize || m->config.profile == ENG_PROFILE_PVF,
+	return module_code(m, nat__canon(m, nan_canonicalize),
 			   nat__guard_init(), &c, err);
 }
 
@@ -80,7 +80,7 @@ void eng_module_native_stats(const struct eng_module *m, bool nan_canonicalize,
 	memset(st, 0, sizeof(*st));
 	if (!nm)
 		return;
-	canon = nan_canonicalize || m->config.profile == ENG_PROFILE_PVF;
+	canon = nat__canon(m, nan_canonicalize);
 	c = nm->code[canon][1] ? nm->code[canon][1] : nm->code[canon][0];
 	if (!c)
 		return;

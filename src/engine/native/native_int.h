@@ -120,6 +120,13 @@ extern __thread struct eng_store *nat__tls_store __attribute__((tls_model("initi
 extern uint64_t nat__guard_faults;
 void nat__code_free(struct nat_code *c);
 
+/* The NaN mode code of m is compiled in: canonicalising when asked or in the
+ * PVF profile (which always canonicalises). */
+static inline bool nat__canon(const struct eng_module *m, bool nan_canonicalize)
+{
+	return nan_canonicalize || m->config.profile == ENG_PROFILE_PVF;
+}
+
 /* Modules compiled by nat__compile in this process (statistics, tests;
  * incremented atomically). */
 extern uint64_t nat__compilations;

@@ -54,11 +54,34 @@ static bool run_new(struct run *r, struct eng_module *m, bool canon, enum eng_ba
 /* Returns the number of differences for one module. PVF: MVP instructions,
  * the PVF profile (canonicalisation always on) and a small logical stack
  * limit, so the limiter trips in some call chains. */
-static unsigned one_module(uint64_t seed, bool pvf, unsigned *ncalls, unsigned *ntraps,
-			   unsigned *nlimit)
+/* Calls export f<f> on both backends with argument pair x of the fixed
+ * table (every test calls f0..f5 with x = 0..3, in that order). */
+static void call_both(struct run r[2], unsigned f, unsigned x, struct eng_val res[2],
+		      struct eng_error e[2], enum eng_status st[2])
 {
 	static const uint64_t a32[] = {0, 1, 0x80000000, 12345};
 	static const uint64_t a64[] = {0, 7, 0xffffffffffffffff, 0x8000000000000000};
+	char name[3] = {'f', (char)('0' + f), 0};
+	struct eng_val a[2];
+
+	a[0].type = ENG_I32;
+	a[0].of.i64 = 0;
+	a[0].of.i32 = (uint32_t)a32[x];
+	a[1].type = ENG_I64;
+	a[1].of.i64 = a64[(x + f) & 3];
+	memset(res, 0, 2 * sizeof(*res));
+	memset(e, 0, 2 * sizeof(*e));
+	for (int k = 0; k < 2; k++) {
+		struct eng_extern ex;
+
+		eng_instance_export(r[k].inst, name, 2, &ex);
+		st[k] = eng_func_call(r[k].s, ex.of.func, a, 2, &res[k], 1, &e[k]);
+	}
+}
+
+static unsigned one_module(uint64_t seed, bool pvf, unsigned *ncalls, unsigned *ntraps,
+			   unsigned *nlimit)
+{
 	struct wb bytes = random_module(seed, pvf, false);
 	uint32_t sl_max = pvf ? 40 + (uint32_t)(seed % 160) : 0;
 	struct eng_module_config mc;
@@ -84,29 +107,14 @@ static unsigned one_module(uint64_t seed, bool pvf, unsigned *ncalls, unsigned *
 			goto next;
 		}
 		for (f = 0; f < NFUNC; f++) {
-			char name[3] = {'f', (char)('0' + f), 0};
-			struct eng_extern ex[2];
-
-			eng_instance_export(r[0].inst, name, 2, &ex[0]);
-			eng_instance_export(r[1].inst, name, 2, &ex[1]);
 			for (x = 0; x < 4; x++) {
-				struct eng_val a[2], res[2];
+				struct eng_val res[2];
 				struct eng_error e[2];
 				enum eng_status st[2];
 				uint64_t n0, n1;
 				uint8_t *m0, *m1;
-				int k;
 
-				a[0].type = ENG_I32;
-				a[0].of.i64 = 0;
-				a[0].of.i32 = (uint32_t)a32[x];
-				a[1].type = ENG_I64;
-				a[1].of.i64 = a64[(x + f) & 3];
-				memset(res, 0, sizeof(res));
-				memset(e, 0, sizeof(e));
-				for (k = 0; k < 2; k++)
-					st[k] = eng_func_call(r[k].s, ex[k].of.func, a, 2, &res[k], 1,
-							      &e[k]);
+				call_both(r, f, x, res, e, st);
 				(*ncalls)++;
 				if (st[0] != ENG_OK)
 					(*ntraps)++;
@@ -156,6 +164,21 @@ static const char *trap_class(enum eng_trap t)
 	}
 }
 
+/* DIR/SEED.EXT with these bytes; false if it cannot be written. */
+static bool write_to(const char *dir, uint64_t seed, const char *ext, const void *p, size_t len)
+{
+	char path[4096];
+	FILE *fp;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%llu.%s", dir, (unsigned long long)seed, ext);
+	fp = fopen(path, "wb");
+	if (!fp)
+		return false;
+	ok = fwrite(p, 1, len, fp) == len;
+	return fclose(fp) == 0 && ok;
+}
+
 /* Writes DIR/SEED.wasm (full profile, no visible NaN bits) and DIR/SEED.expect:
  * one line per call in the order the test makes them ("f2 1 ok 0x..." or
  * "f2 1 trap memory"), then "memory <FNV-1a 64 of the final memory>". Both
@@ -163,16 +186,12 @@ static const char *trap_class(enum eng_trap t)
  * invisible here). Returns the number of disagreements. */
 static unsigned emit_module(const char *dir, uint64_t seed)
 {
-	static const uint64_t a32[] = {0, 1, 0x80000000, 12345};
-	static const uint64_t a64[] = {0, 7, 0xffffffffffffffff, 0x8000000000000000};
 	struct wb bytes = random_module(seed, false, true);
 	struct eng_module_config mc;
 	struct eng_module *m = NULL;
 	struct eng_error err;
 	struct buf out = BUF_INIT;
 	unsigned bad = 0, canon, f, x;
-	char path[4096];
-	FILE *fp;
 
 	memset(&mc, 0, sizeof(mc));
 	mc.profile = ENG_PROFILE_FULL;
@@ -195,26 +214,12 @@ static unsigned emit_module(const char *dir, uint64_t seed)
 			goto next;
 		}
 		for (f = 0; f < NFUNC; f++) {
-			char name[3] = {'f', (char)('0' + f), 0};
-			struct eng_extern ex[2];
-
-			eng_instance_export(r[0].inst, name, 2, &ex[0]);
-			eng_instance_export(r[1].inst, name, 2, &ex[1]);
 			for (x = 0; x < 4; x++) {
-				struct eng_val a[2], res[2];
+				struct eng_val res[2];
 				struct eng_error e[2];
 				enum eng_status st[2];
 
-				a[0].type = ENG_I32;
-				a[0].of.i64 = 0;
-				a[0].of.i32 = (uint32_t)a32[x];
-				a[1].type = ENG_I64;
-				a[1].of.i64 = a64[(x + f) & 3];
-				memset(res, 0, sizeof(res));
-				memset(e, 0, sizeof(e));
-				for (int k = 0; k < 2; k++)
-					st[k] = eng_func_call(r[k].s, ex[k].of.func, a, 2, &res[k], 1,
-							      &e[k]);
+				call_both(r, f, x, res, e, st);
 				if (st[0] != st[1] || e[0].trap != e[1].trap ||
 				    (st[0] == ENG_OK && res[0].of.i64 != res[1].of.i64))
 					bad++;
@@ -242,18 +247,8 @@ next:
 		eng_store_free(r[0].s);
 		eng_store_free(r[1].s);
 	}
-	snprintf(path, sizeof(path), "%s/%llu.wasm", dir, (unsigned long long)seed);
-	fp = fopen(path, "wb");
-	if (!fp || fwrite(bytes.p, 1, bytes.len, fp) != bytes.len)
-		bad++;
-	if (fp)
-		fclose(fp);
-	snprintf(path, sizeof(path), "%s/%llu.expect", dir, (unsigned long long)seed);
-	fp = fopen(path, "wb");
-	if (!fp || fwrite(out.data, 1, out.len, fp) != out.len)
-		bad++;
-	if (fp)
-		fclose(fp);
+	bad += !write_to(dir, seed, "wasm", bytes.p, bytes.len);
+	bad += !write_to(dir, seed, "expect", out.data, out.len);
 	buf_deinit(&out);
 	eng_module_free(m);
 	free(bytes.p);

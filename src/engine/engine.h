@@ -208,6 +208,7 @@ struct eng_native_stats {
 	uint64_t code_bytes;
 	uint32_t relocations;
 	uint32_t pinned_locals;   /* locals kept in registers (all functions) */
+	uint32_t optimised;       /* functions of the optimising tier (LLVM) */
 	bool imported;            /* installed by eng_module_native_import */
 	uint32_t translated;      /* functions translated for the interpreter (any
 				   * mode; 0 after an import of fully compiled code) */
@@ -323,6 +324,20 @@ enum eng_backend {
 /* True when this build and CPU can run ENG_BACKEND_NATIVE (x86-64 Linux with
  * SSE4.1; everything else fails eng_store_new with ENG_ERR_ARGS). */
 bool eng_native_supported(void);
+
+/* Which functions the native compiler also compiles with its optimising tier
+ * (LLVM, docs/compiler.md §1a), for modules compiled from now on in this
+ * process. AUTO: its deterministic selection (default). ALL: every function
+ * it can translate, selected or not (tests). SINGLE: none, single-pass code
+ * only. Results never depend on it. */
+enum eng_native_tiers {
+	ENG_TIERS_AUTO = 0,
+	ENG_TIERS_ALL = 1,
+	ENG_TIERS_SINGLE = 2,
+};
+void eng_native_set_tiers(enum eng_native_tiers t);
+/* Parses "auto", "all" or "single"; false for anything else. */
+bool eng_native_parse_tiers(const char *s, enum eng_native_tiers *t);
 
 struct eng_store_config {
 	/* Hard maximum of any memory in pages (64 KiB); 0 = 65536. Growth

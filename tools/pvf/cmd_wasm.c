@@ -81,6 +81,16 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed,
 				fprintf(stderr, "pvf wasm %s: --engine needs interp or native\n", cmd);
 				return -1;
 			}
+		} else if ((allowed & OPT_ENGINE) &&
+			   (strcmp(a, "--tiers") == 0 || strncmp(a, "--tiers=", 8) == 0)) {
+			const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+			enum eng_native_tiers tiers;
+
+			if (!v || !eng_native_parse_tiers(v, &tiers)) {
+				fprintf(stderr, "pvf wasm %s: --tiers needs auto, all or single\n", cmd);
+				return -1;
+			}
+			eng_native_set_tiers(tiers);
 		} else if ((allowed & OPT_JSON) && strcmp(a, "--json") == 0) {
 			o->json = true;
 		} else if ((allowed & OPT_MAX_PAGES) &&

@@ -1429,6 +1429,8 @@ static void usage(FILE *f)
 		"options:\n"
 		"  --profile full|pvf    engine profile (default full)\n"
 		"  --engine interp|native  execution backend (default interp)\n"
+		"  --tiers auto|all|single native: functions also compiled by the optimising\n"
+		"                        tier (default auto; all = every one it can)\n"
 		"  --differences FILE    listed deliberate PVF differences (`file.wast:LINE reason`)\n"
 		"  --converter-fixes FILE  assertions whose converted binary differs from the\n"
 		"                        script (`file.wast:LINE \"engine message\" reason`)\n"
@@ -1477,6 +1479,15 @@ int cmd_wasm_spectest(int argc, char **argv)
 				fprintf(stderr, "pvf wasm spectest: --engine needs interp or native\n");
 				return CLI_EXIT_USAGE;
 			}
+		} else if (strcmp(a, "--tiers") == 0 || strncmp(a, "--tiers=", 8) == 0) {
+			const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
+			enum eng_native_tiers tiers;
+
+			if (!v || !eng_native_parse_tiers(v, &tiers)) {
+				fprintf(stderr, "pvf wasm spectest: --tiers needs auto, all or single\n");
+				return CLI_EXIT_USAGE;
+			}
+			eng_native_set_tiers(tiers);
 		} else if (strcmp(a, "--differences") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "pvf wasm spectest: --differences needs a file\n");

@@ -148,6 +148,15 @@ static inline int32_t local_off(uint32_t i)
 	return (int32_t)(i * 8u);
 }
 
+/* ---- opt.c ---------------------------------------------------------------- */
+
+/* Compiles the optimising tier's selection of g's module with LLVM and
+ * appends its code to g->a. opt_off (one per defined function) gets the
+ * offset of each compiled function's LLVM code, UINT32_MAX for the others.
+ * Returns how many were compiled; 0 (and g->a as it was) when nothing was
+ * selected or anything failed: the single-pass code then runs alone. */
+uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off);
+
 /* ---- cg_core.c ------------------------------------------------------------ */
 
 uint8_t cg_byte(struct cg *c);

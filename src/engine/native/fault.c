@@ -76,6 +76,9 @@ static void on_fault(int sig, siginfo_t *si, void *uctx)
 			nat__guard_faults++;
 			uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)(code->base +
 									 code->oob_stub_off);
+			/* the stub unwinds through rbx = the store; code of the
+			 * optimising tier (opt.c) uses rbx for its own values */
+			uc->uc_mcontext.gregs[REG_RBX] = (greg_t)(uintptr_t)s;
 			return;
 		}
 	}

@@ -81,6 +81,7 @@ struct nat_code {
 	uint32_t *reloc_func;     /* defined function index */
 	uint32_t ncompiled;       /* statistics */
 	uint32_t npinned;
+	uint32_t nopt;            /* functions of the optimising tier (opt.c) */
 	bool guard;               /* memory accesses rely on guard regions */
 	uint32_t oob_stub_off;    /* the out-of-bounds trap stub (fault.c) */
 	bool imported;            /* from eng_module_native_import (blob.c) */
@@ -141,6 +142,15 @@ uint32_t nat__store_interp_ready(struct eng_store *s);
  * of it gets the interpreter stub instead of machine code (exercises the
  * fallback and mixed execution). Read at compile time. */
 extern uint32_t nat__test_fallback_every;
+
+/* The optimising tier (opt.c). nat__opt_mode, read at compile time: 0 =
+ * the default selection, 1 = every function it can translate (tests), 2 =
+ * off. nat__opt_functions counts the functions it compiled in this process;
+ * nat__opt_why says why the last module's attempt was dropped (NULL: it was
+ * not, or nothing was selected). */
+extern uint32_t nat__opt_mode;
+extern uint64_t nat__opt_functions;
+extern const char *nat__opt_why;
 
 /* The helper functions, indexed by enum nat_helper. */
 extern const void *const nat__helper_table[NH__COUNT];

@@ -1,0 +1,1463 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * native: the optimising tier (docs/compiler.md §1a). A deterministic
+ * selection of a module's functions (static features and a budget in Wasm
+ * bytes, never timing) is translated to LLVM IR, optimised at O2 and
+ * emitted as an ELF object that elf_link.c links into the module's code
+ * buffer, after the single-pass code. Each selected function keeps a
+ * single-pass entry (cg_module.c) that does the entry checks and calls the
+ * LLVM code as a C function:
+ *
+ *   uint32_t f(uint64_t *frame, struct nat_inst *ni, uint8_t *mem)
+ *
+ * reading its parameters from the frame's slots, writing its results over
+ * them and returning ENG_TRAP_NONE or a trap. Only what LLVM can express
+ * without our register convention is selected: no calls, no memory.grow,
+ * no tables or references, no bulk memory, and guarded memory only (an
+ * access is a plain load or store; a fault in a guard region becomes the
+ * out-of-bounds trap through fault.c, which also restores rbx).
+ *
+ * Semantics follow the interpreter: traps are explicit (division, integer
+ * overflow, conversions, unreachable) and checked in the interpreter's
+ * order; NaN results of the determinism.md §8 instructions are replaced by
+ * the canonical NaN in canonicalising code; min/max follow numeric.h.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "cg.h"
+#include "elf_link.h"
+
+uint32_t nat__opt_mode;
+uint64_t nat__opt_functions;
+const char *nat__opt_why;
+
+void eng_native_set_tiers(enum eng_native_tiers t)
+{
+	__atomic_store_n(&nat__opt_mode, (uint32_t)t, __ATOMIC_RELAXED);
+}
+
+bool eng_native_parse_tiers(const char *s, enum eng_native_tiers *t)
+{
+	if (strcmp(s, "auto") == 0)
+		*t = ENG_TIERS_AUTO;
+	else if (strcmp(s, "all") == 0)
+		*t = ENG_TIERS_ALL;
+	else if (strcmp(s, "single") == 0)
+		*t = ENG_TIERS_SINGLE;
+	else
+		return false;
+	return true;
+}
+
+/* At most this many bytes of Wasm bodies per module go to LLVM, functions
+ * larger than OPT_MAX_FUNC never (LLVM's time grows faster than linearly
+ * with a function's size). */
+#define OPT_BUDGET   (256u * 1024u)
+#define OPT_MAX_FUNC (32u * 1024u)
+
+/* ---- selection -------------------------------------------------------------- */
+
+static bool supported_op(struct cg *r, uint8_t op)
+{
+	if (op >= 0x45 && op <= 0xc4)
+		return true;                      /* numeric, incl. sign extension */
+	if (op >= 0x28 && op <= 0x3f)
+		return true;                      /* loads, stores, memory.size */
+	switch (op) {
+	case OP_UNREACHABLE: case OP_NOP: case OP_BLOCK: case OP_LOOP: case OP_IF:
+	case OP_ELSE: case OP_END: case OP_BR: case OP_BR_IF: case OP_BR_TABLE:
+	case OP_RETURN: case OP_DROP: case OP_SELECT: case OP_LOCAL_GET: case OP_LOCAL_SET:
+	case OP_LOCAL_TEE: case OP_GLOBAL_GET: case OP_GLOBAL_SET: case OP_I32_CONST:
+	case OP_I64_CONST: case OP_F32_CONST: case OP_F64_CONST:
+		return true;
+	case OP_SELECT_T:
+		return true;
+	default:
+		(void)r;
+		return false;
+	}
+}
+
+static bool num_type(int64_t t)
+{
+	return t == ENG_I32 || t == ENG_I64 || t == ENG_F32 || t == ENG_F64;
+}
+
+/* Whether function i can be translated; *weight: its instructions weighed
+ * by loop depth (4^depth), 0 when it has no loop. */
+static bool scan(const struct eng_module *m, uint32_t i, uint64_t *weight)
+{
+	const struct eng__func *fn = &m->funcs[i];
+	const struct eng__functype *ft = &m->types[fn->type_idx];
+	struct cg r;
+	uint32_t depth = 0, loops = 0, k;
+	uint32_t loopdepth[64];
+	bool any_loop = false;
+	uint64_t w = 0;
+	uint8_t op;
+
+	for (k = 0; k < ft->nparams + ft->nresults; k++)
+		if (!num_type(ft->types[k]))
+			return false;
+	for (k = 0; k < fn->nlocals; k++)
+		if (!num_type(fn->local_types[k]))
+			return false;
+	memset(&r, 0, sizeof(r));
+	r.p = fn->code;
+	r.end = fn->code + fn->code_len;
+	while (r.p < r.end && !r.fail) {
+		op = cg_byte(&r);
+		if (!supported_op(&r, op))
+			return false;
+		w += (uint64_t)1 << (2 * (loops < 8 ? loops : 8));
+		if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
+			int64_t bt = cg_sleb(&r, 33);
+
+			if (bt < 0 && bt != -64 && !num_type(bt & 0x7f))
+				return false;
+			if (depth >= 64)
+				return false;
+			loopdepth[depth++] = op == OP_LOOP;
+			if (op == OP_LOOP) {
+				loops++;
+				any_loop = true;
+			}
+			continue;
+		}
+		if (op == OP_END) {
+			if (depth > 0 && loopdepth[--depth])
+				loops--;
+			continue;
+		}
+		if (op == OP_SELECT_T) {
+			uint32_t n = cg_u32(&r);
+
+			if (n != 1 || !num_type(cg_byte(&r)))
+				return false;
+			continue;
+		}
+		if ((op >= 0x28 && op <= 0x3e)) {
+			uint32_t align = cg_u32(&r);
+
+			if (align >= 64)
+				return false;     /* multi-memory form */
+			cg_u32(&r);
+			continue;
+		}
+		cg_skip_imm(&r, op);
+	}
+	*weight = any_loop ? w : 0;
+	return !r.fail;
+}
+
+struct cand {
+	uint32_t idx;
+	uint64_t weight;
+};
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* ---- translation ------------------------------------------------------------ */
+
+struct lbl {
+	uint8_t kind;                 /* OP_BLOCK, OP_LOOP, OP_IF, 0 = function */
+	LLVMBasicBlockRef target;     /* loop: header; others: the end block */
+	LLVMBasicBlockRef else_bb;    /* if: the else block (NULL once used) */
+	uint32_t np, nr;
+	const uint8_t *pt, *rt;       /* param and result types */
+	LLVMValueRef *slots;          /* branch values: np (loop) or nr allocas */
+	LLVMValueRef *endv;           /* loop: nr allocas for the fallthrough */
+	LLVMValueRef *pv;             /* if: its params, for an implicit else */
+	uint32_t height;              /* operand height below the params */
+	bool reached;                 /* a branch targets the end block */
+};
+
+struct tr {
+	struct cg r;                  /* bytecode reader */
+	const struct eng_module *m;
+	bool canon;
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMValueRef fn, frame, ni, mem;
+	LLVMTypeRef ti8, ti16, ti32, ti64, tf32, tf64, tptr, ti1;
+	LLVMValueRef *locals;
+	uint8_t *ltypes;
+	uint32_t nlocals;
+	LLVMValueRef *vs;
+	uint8_t *vt;
+	uint32_t vh, vcap;
+	struct lbl *ls;
+	uint32_t ln, lcap;
+	LLVMBasicBlockRef trap_bb[ENG_TRAP__COUNT];
+	LLVMBasicBlockRef entry;
+	bool pd;                      /* the last pop()'s value was dirty */
+	bool dead;
+	bool fail;
+};
+
+static LLVMTypeRef lt(struct tr *t, uint8_t vt)
+{
+	switch (vt) {
+	case ENG_I32: return t->ti32;
+	case ENG_I64: return t->ti64;
+	case ENG_F32: return t->tf32;
+	default: return t->tf64;
+	}
+}
+
+static void push(struct tr *t, uint8_t type, LLVMValueRef v)
+{
+	if (t->vh == t->vcap) {
+		uint32_t cap = t->vcap ? t->vcap * 2 : 64;
+		LLVMValueRef *nv = realloc(t->vs, cap * sizeof(*nv));
+		uint8_t *nt;
+
+		if (nv)
+			t->vs = nv;
+		nt = nv ? realloc(t->vt, cap) : NULL;
+		if (!nt) {
+			t->fail = true;
+			return;
+		}
+		t->vt = nt;
+		t->vcap = cap;
+	}
+	t->vs[t->vh] = v;
+	t->vt[t->vh++] = type;
+}
+
+/* A result of a canonicalising instruction (determinism.md §8) whose NaN,
+ * if it is one, has not been made canonical yet: canonicalisation is lazy,
+ * done where the bits become observable (clean_top, popc), so it stays off
+ * the dependency chains of arithmetic. Exact: the other instructions'
+ * results depend only on whether an operand is a NaN, not on its bits. */
+#define DIRTY 0x80u
+
+static void push_d(struct tr *t, uint8_t type, LLVMValueRef v)
+{
+	push(t, (uint8_t)(t->canon ? type | DIRTY : type), v);
+}
+
+static LLVMValueRef pop(struct tr *t)
+{
+	if (t->vh == 0 || (t->ln > 0 && t->vh <= t->ls[t->ln - 1].height)) {
+		t->fail = true;
+		return LLVMGetUndef(t->ti32);
+	}
+	t->pd = (t->vt[--t->vh] & DIRTY) != 0;
+	return t->vs[t->vh];
+}
+
+/* LLVM 14 has typed pointers: byte pointers (i8*) are cast to the
+ * accessed type's pointer at each access. */
+static LLVMValueRef byte_ptr(struct tr *t, LLVMValueRef base, uint64_t off)
+{
+	LLVMValueRef o = LLVMConstInt(t->ti64, off, false);
+
+	return off ? LLVMBuildGEP2(t->b, t->ti8, base, &o, 1, "") : base;
+}
+
+static LLVMValueRef ld(struct tr *t, LLVMTypeRef ty, LLVMValueRef bp)
+{
+	return LLVMBuildLoad2(t->b, ty, LLVMBuildPointerCast(t->b, bp, LLVMPointerType(ty, 0), ""),
+			      "");
+}
+
+static LLVMValueRef st(struct tr *t, LLVMValueRef v, LLVMValueRef bp)
+{
+	return LLVMBuildStore(t->b, v, LLVMBuildPointerCast(t->b, bp,
+			      LLVMPointerType(LLVMTypeOf(v), 0), ""));
+}
+
+static LLVMValueRef entry_alloca(struct tr *t, LLVMTypeRef ty)
+{
+	LLVMBuilderRef eb = LLVMCreateBuilderInContext(t->ctx);
+	LLVMValueRef first = LLVMGetFirstInstruction(t->entry), v;
+
+	if (first)
+		LLVMPositionBuilderBefore(eb, first);
+	else
+		LLVMPositionBuilderAtEnd(eb, t->entry);
+	v = LLVMBuildAlloca(eb, ty, "");
+	LLVMDisposeBuilder(eb);
+	return v;
+}
+
+static LLVMBasicBlockRef new_bb(struct tr *t)
+{
+	return LLVMAppendBasicBlockInContext(t->ctx, t->fn, "");
+}
+
+static LLVMBasicBlockRef trap_block(struct tr *t, enum eng_trap k)
+{
+	if (!t->trap_bb[k]) {
+		LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b);
+
+		t->trap_bb[k] = new_bb(t);
+		LLVMPositionBuilderAtEnd(t->b, t->trap_bb[k]);
+		LLVMBuildRet(t->b, LLVMConstInt(t->ti32, k, false));
+		LLVMPositionBuilderAtEnd(t->b, cur);
+	}
+	return t->trap_bb[k];
+}
+
+/* Branch weights: the true side almost never taken. */
+static LLVMValueRef unlikely_md(struct tr *t)
+{
+	LLVMValueRef md[3];
+
+	md[0] = LLVMMDStringInContext(t->ctx, "branch_weights", 14);
+	md[1] = LLVMConstInt(t->ti32, 1, false);
+	md[2] = LLVMConstInt(t->ti32, 1u << 20, false);
+	return LLVMMDNodeInContext(t->ctx, md, 3);
+}
+
+/* Traps with k when cond (i1) holds; marked unlikely. */
+static void trap_if(struct tr *t, LLVMValueRef cond, enum eng_trap k)
+{
+	LLVMBasicBlockRef cont = new_bb(t);
+	LLVMValueRef br = LLVMBuildCondBr(t->b, cond, trap_block(t, k), cont);
+
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
+	LLVMPositionBuilderAtEnd(t->b, cont);
+}
+
+static LLVMValueRef intrinsic(struct tr *t, const char *name, LLVMTypeRef ty,
+			      LLVMValueRef *args, unsigned n, LLVMTypeRef ret)
+{
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	LLVMTypeRef over[1] = {ty};
+	LLVMValueRef f = LLVMGetIntrinsicDeclaration(t->mod, id, over, 1);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(t->ctx, id, over, 1);
+
+	(void)ret;
+	return LLVMBuildCall2(t->b, fty, f, args, n, "");
+}
+
+static LLVMValueRef canon(struct tr *t, LLVMValueRef v, bool dbl)
+{
+	LLVMValueRef nan, isnan, sel;
+
+	if (!t->canon)
+		return v;
+	nan = dbl ? LLVMConstBitCast(LLVMConstInt(t->ti64, UINT64_C(0x7ff8000000000000), false),
+				     t->tf64)
+		  : LLVMConstBitCast(LLVMConstInt(t->ti32, 0x7fc00000u, false), t->tf32);
+	isnan = LLVMBuildFCmp(t->b, LLVMRealUNO, v, v, "");
+	sel = LLVMBuildSelect(t->b, isnan, nan, v, "");
+	/* NaNs are rare: the weights make LLVM emit a predictable branch
+	 * instead of a blend on the value's dependency chain */
+	LLVMSetMetadata(sel, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
+	return sel;
+}
+
+/* Pops a value with its final bits (canonicalised if dirty). */
+static LLVMValueRef popc(struct tr *t)
+{
+	LLVMValueRef v = pop(t);
+
+	return t->pd ? canon(t, v, LLVMTypeOf(v) == t->tf64) : v;
+}
+
+/* Gives the top n values their final bits in place. */
+static void clean_top(struct tr *t, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = t->vh - n; i < t->vh; i++) {
+		if (!(t->vt[i] & DIRTY))
+			continue;
+		t->vs[i] = canon(t, t->vs[i], LLVMTypeOf(t->vs[i]) == t->tf64);
+		t->vt[i] &= (uint8_t)~DIRTY;
+	}
+}
+
+/* Block type -> params/results. */
+static bool block_type(struct tr *t, int64_t bt, struct lbl *l)
+{
+	static const uint8_t one[4] = {ENG_I32, ENG_I64, ENG_F32, ENG_F64};
+
+	l->np = 0;
+	l->nr = 0;
+	l->pt = NULL;
+	l->rt = NULL;
+	if (bt == -64)
+		return true;
+	if (bt < 0) {
+		uint8_t v = (uint8_t)(bt & 0x7f);
+
+		l->nr = 1;
+		l->rt = v == ENG_I32 ? &one[0] : v == ENG_I64 ? &one[1] : v == ENG_F32 ? &one[2] :
+										&one[3];
+		return true;
+	}
+	if ((uint64_t)bt >= t->m->ntypes)
+		return false;
+	l->np = t->m->types[bt].nparams;
+	l->nr = t->m->types[bt].nresults;
+	l->pt = t->m->types[bt].types;
+	l->rt = t->m->types[bt].types + l->np;
+	return true;
+}
+
+static LLVMValueRef *allocas(struct tr *t, uint32_t n, const uint8_t *types)
+{
+	LLVMValueRef *v = calloc(n ? n : 1, sizeof(*v));
+	uint32_t i;
+
+	if (!v) {
+		t->fail = true;
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = entry_alloca(t, lt(t, types[i]));
+	return v;
+}
+
+static struct lbl *push_lbl(struct tr *t)
+{
+	struct lbl *l;
+
+	if (t->ln == t->lcap) {
+		uint32_t cap = t->lcap ? t->lcap * 2 : 16;
+		struct lbl *n = realloc(t->ls, cap * sizeof(*n));
+
+		if (!n) {
+			t->fail = true;
+			return NULL;
+		}
+		t->ls = n;
+		t->lcap = cap;
+	}
+	l = &t->ls[t->ln++];
+	memset(l, 0, sizeof(*l));
+	return l;
+}
+
+static void free_lbl(struct lbl *l)
+{
+	free(l->slots);
+	free(l->endv);
+	free(l->pv);
+}
+
+/* Stores the top n values into slots (the branch's values), not popping. */
+static void store_top(struct tr *t, LLVMValueRef *slots, uint32_t n)
+{
+	uint32_t i;
+
+	if (n > t->vh) {
+		t->fail = true;
+		return;
+	}
+	clean_top(t, n);
+	for (i = 0; i < n; i++)
+		LLVMBuildStore(t->b, t->vs[t->vh - n + i], slots[i]);
+}
+
+static struct lbl *label(struct tr *t, uint32_t depth)
+{
+	if (depth >= t->ln) {
+		t->fail = true;
+		return NULL;
+	}
+	return &t->ls[t->ln - 1 - depth];
+}
+
+/* Values a branch to l carries, stored in its slots. */
+static void branch_values(struct tr *t, struct lbl *l)
+{
+	if (l->kind == OP_LOOP) {
+		store_top(t, l->slots, l->np);
+	} else {
+		store_top(t, l->slots, l->nr);
+		l->reached = true;
+	}
+}
+
+static void load_slots(struct tr *t, LLVMValueRef *slots, uint32_t n, const uint8_t *types)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		push(t, types[i], LLVMBuildLoad2(t->b, lt(t, types[i]), slots[i], ""));
+}
+
+static void go_dead(struct tr *t)
+{
+	t->dead = true;
+	cg_skip_dead(&t->r);
+}
+
+static void op_block(struct tr *t, uint8_t op)
+{
+	int64_t bt = cg_sleb(&t->r, 33);
+	uint32_t base;
+	struct lbl *l;
+	LLVMValueRef cond = NULL;
+
+	if (op == OP_IF)
+		cond = LLVMBuildICmp(t->b, LLVMIntNE, pop(t), LLVMConstInt(t->ti32, 0, false), "");
+	l = push_lbl(t);
+	if (!l || !block_type(t, bt, l) || l->np > t->vh) {
+		t->fail = true;
+		return;
+	}
+	base = t->vh - l->np;
+	l->kind = op;
+	l->height = 0;
+	if (op == OP_LOOP) {
+		l->slots = allocas(t, l->np, l->pt);
+		l->endv = NULL;
+		store_top(t, l->slots, l->np);
+		l->target = new_bb(t);
+		LLVMBuildBr(t->b, l->target);
+		LLVMPositionBuilderAtEnd(t->b, l->target);
+		t->vh = base;
+		l->height = base;
+		load_slots(t, l->slots, l->np, l->pt);
+		return;
+	}
+	l->slots = allocas(t, l->nr, l->rt);
+	l->target = new_bb(t);
+	if (op == OP_IF) {
+		LLVMBasicBlockRef then = new_bb(t);
+		uint32_t i;
+
+		l->else_bb = new_bb(t);
+		clean_top(t, l->np);
+		l->pv = calloc(l->np ? l->np : 1, sizeof(*l->pv));
+		if (!l->pv) {
+			t->fail = true;
+			return;
+		}
+		for (i = 0; i < l->np; i++)
+			l->pv[i] = t->vs[base + i];
+		LLVMBuildCondBr(t->b, cond, then, l->else_bb);
+		LLVMPositionBuilderAtEnd(t->b, then);
+	}
+	l->height = base;
+}
+
+/* Falls through into the end of l with its results (when reachable). */
+static void fall_to_end(struct tr *t, struct lbl *l)
+{
+	if (t->dead)
+		return;
+	if (t->vh != l->height + l->nr) {
+		t->fail = true;
+		return;
+	}
+	store_top(t, l->slots, l->nr);
+	l->reached = true;
+	LLVMBuildBr(t->b, l->target);
+}
+
+static void op_else(struct tr *t)
+{
+	struct lbl *l = t->ln ? &t->ls[t->ln - 1] : NULL;
+	uint32_t i;
+
+	if (!l || l->kind != OP_IF || !l->else_bb) {
+		t->fail = true;
+		return;
+	}
+	fall_to_end(t, l);
+	t->dead = false;
+	LLVMPositionBuilderAtEnd(t->b, l->else_bb);
+	l->else_bb = NULL;
+	t->vh = l->height;
+	for (i = 0; i < l->np; i++)
+		push(t, l->pt[i], l->pv[i]);
+}
+
+/* Results of the function's label: written over the parameters. */
+static void func_results(struct tr *t, struct lbl *l)
+{
+	uint32_t i;
+	LLVMValueRef v, p;
+
+	for (i = 0; i < l->nr; i++) {
+		p = byte_ptr(t, t->frame, i * 8u);
+		v = LLVMBuildLoad2(t->b, lt(t, l->rt[i]), l->slots[i], "");
+		if (l->rt[i] == ENG_F32)
+			v = LLVMBuildBitCast(t->b, v, t->ti32, "");
+		else if (l->rt[i] == ENG_F64)
+			v = LLVMBuildBitCast(t->b, v, t->ti64, "");
+		if (l->rt[i] == ENG_I32 || l->rt[i] == ENG_F32)
+			v = LLVMBuildZExt(t->b, v, t->ti64, "");
+		st(t, v, p);
+	}
+	LLVMBuildRet(t->b, LLVMConstInt(t->ti32, 0, false));
+}
+
+/* Returns false at the function's end. */
+static bool op_end(struct tr *t)
+{
+	struct lbl *l = t->ln ? &t->ls[t->ln - 1] : NULL;
+	struct lbl done;
+	uint32_t i;
+
+	if (!l) {
+		t->fail = true;
+		return false;
+	}
+	if (l->kind == OP_LOOP) {
+		/* the fallthrough carries the results on the stack as they are */
+		if (!t->dead && t->vh != l->height + l->nr)
+			t->fail = true;
+	} else {
+		fall_to_end(t, l);
+		if (l->kind == OP_IF && l->else_bb) {
+			/* no else: the params are the results */
+			LLVMPositionBuilderAtEnd(t->b, l->else_bb);
+			if (l->np != l->nr)
+				t->fail = true;
+			for (i = 0; i < l->nr && i < l->np; i++)
+				LLVMBuildStore(t->b, l->pv[i], l->slots[i]);
+			l->reached = true;
+			LLVMBuildBr(t->b, l->target);
+		}
+		LLVMPositionBuilderAtEnd(t->b, l->target);
+		t->vh = l->height;
+		if (!l->reached)
+			LLVMBuildUnreachable(t->b);     /* nothing arrives */
+		else if (l->kind == 0)
+			func_results(t, l);
+		else
+			load_slots(t, l->slots, l->nr, l->rt);
+		t->dead = !l->reached;
+	}
+	done = *l;
+	free_lbl(l);
+	t->ln--;
+	if (done.kind == 0)
+		return false;
+	if (t->dead) {
+		/* the code after an end nothing reaches is dead up to the
+		 * enclosing else or end */
+		t->vh = done.height;
+		cg_skip_dead(&t->r);
+	}
+	return true;
+}
+
+static void op_br(struct tr *t, uint32_t depth)
+{
+	struct lbl *l = label(t, depth);
+
+	if (!l)
+		return;
+	branch_values(t, l);
+	LLVMBuildBr(t->b, l->target);
+	go_dead(t);
+}
+
+static void op_br_if(struct tr *t, uint32_t depth)
+{
+	LLVMValueRef c = LLVMBuildICmp(t->b, LLVMIntNE, pop(t), LLVMConstInt(t->ti32, 0, false), "");
+	struct lbl *l = label(t, depth);
+	LLVMBasicBlockRef cont;
+
+	if (!l)
+		return;
+	branch_values(t, l);
+	cont = new_bb(t);
+	LLVMBuildCondBr(t->b, c, l->target, cont);
+	LLVMPositionBuilderAtEnd(t->b, cont);
+}
+
+static void op_br_table(struct tr *t)
+{
+	uint32_t n = cg_u32(&t->r), i, d;
+	uint32_t *ds = calloc((size_t)n + 1, sizeof(*ds));
+	LLVMValueRef idx, sw;
+	struct lbl *l;
+
+	if (!ds) {
+		t->fail = true;
+		return;
+	}
+	for (i = 0; i <= n && !t->r.fail; i++)
+		ds[i] = cg_u32(&t->r);
+	idx = pop(t);
+	for (i = 0; i <= n && !t->fail; i++) {
+		l = label(t, ds[i]);
+		if (l)
+			branch_values(t, l);
+	}
+	if (t->fail || t->r.fail) {
+		t->fail = true;
+		free(ds);
+		return;
+	}
+	d = ds[n];
+	sw = LLVMBuildSwitch(t->b, idx, label(t, d)->target, n);
+	for (i = 0; i < n; i++)
+		LLVMAddCase(sw, LLVMConstInt(t->ti32, i, false), label(t, ds[i])->target);
+	free(ds);
+	go_dead(t);
+}
+
+static LLVMValueRef mem_addr(struct tr *t, LLVMValueRef addr, uint32_t offset)
+{
+	LLVMValueRef ea = LLVMBuildZExt(t->b, addr, t->ti64, "");
+
+	if (offset)
+		ea = LLVMBuildAdd(t->b, ea, LLVMConstInt(t->ti64, offset, false), "");
+	return LLVMBuildGEP2(t->b, t->ti8, t->mem, &ea, 1, "");
+}
+
+static void op_load(struct tr *t, uint8_t op)
+{
+	/* 0x28..0x35: result type, memory type, signed */
+	static const uint8_t rtype[14] = {ENG_I32, ENG_I64, ENG_F32, ENG_F64, ENG_I32, ENG_I32,
+					  ENG_I32, ENG_I32, ENG_I64, ENG_I64, ENG_I64, ENG_I64,
+					  ENG_I64, ENG_I64};
+	static const uint8_t bits[14] = {0, 0, 0, 0, 8, 8, 16, 16, 8, 8, 16, 16, 32, 32};
+	unsigned k = op - 0x28u;
+	LLVMValueRef p, v;
+	LLVMTypeRef mt;
+
+	cg_u32(&t->r);
+	p = mem_addr(t, pop(t), cg_u32(&t->r));
+	mt = bits[k] == 8 ? t->ti8 : bits[k] == 16 ? t->ti16 : bits[k] == 32 ? t->ti32 :
+								    lt(t, rtype[k]);
+	v = ld(t, mt, p);
+	LLVMSetAlignment(v, 1);
+	if (bits[k]) {
+		bool sgn = (k - 4) % 2 == 0;
+
+		v = sgn ? LLVMBuildSExt(t->b, v, lt(t, rtype[k]), "")
+			: LLVMBuildZExt(t->b, v, lt(t, rtype[k]), "");
+	}
+	push(t, rtype[k], v);
+}
+
+static void op_store(struct tr *t, uint8_t op)
+{
+	/* 0x36..0x3e */
+	static const uint8_t bits[9] = {0, 0, 0, 0, 8, 16, 8, 16, 32};
+	unsigned k = op - 0x36u;
+	uint32_t off;
+	LLVMValueRef v, p;
+
+	cg_u32(&t->r);
+	off = cg_u32(&t->r);
+	v = popc(t);
+	p = mem_addr(t, pop(t), off);
+	if (bits[k])
+		v = LLVMBuildTrunc(t->b, v, LLVMIntTypeInContext(t->ctx, bits[k]), "");
+	LLVMSetAlignment(st(t, v, p), 1);
+}
+
+static LLVMValueRef gptr(struct tr *t, uint32_t idx)
+{
+	LLVMValueRef g = ld(t, t->tptr, byte_ptr(t, t->ni, offsetof(struct nat_inst, gbits) +
+						   idx * 8u));
+
+	LLVMSetMetadata(g, LLVMGetMDKindIDInContext(t->ctx, "invariant.load", 14),
+			LLVMMDNodeInContext(t->ctx, NULL, 0));
+	return g;
+}
+
+static void op_global(struct tr *t, bool set)
+{
+	uint32_t idx = cg_u32(&t->r);
+	uint8_t ty;
+	LLVMValueRef g, v;
+
+	if (idx >= t->m->nglobals_total) {
+		t->fail = true;
+		return;
+	}
+	ty = t->m->globals[idx].type.type;
+	if (!num_type(ty)) {
+		t->fail = true;
+		return;
+	}
+	g = gptr(t, idx);
+	if (!set) {
+		push(t, ty, ld(t, lt(t, ty), g));
+		return;
+	}
+	v = popc(t);
+	if (ty == ENG_F32)
+		v = LLVMBuildBitCast(t->b, v, t->ti32, "");
+	else if (ty == ENG_F64)
+		v = LLVMBuildBitCast(t->b, v, t->ti64, "");
+	if (ty == ENG_I32 || ty == ENG_F32)
+		v = LLVMBuildZExt(t->b, v, t->ti64, "");
+	st(t, v, g);
+}
+
+static LLVMValueRef ci(struct tr *t, bool w64, uint64_t v)
+{
+	return LLVMConstInt(w64 ? t->ti64 : t->ti32, v, false);
+}
+
+static void int_unop(struct tr *t, unsigned k, bool w64)
+{
+	LLVMValueRef a = pop(t), args[2] = {a, LLVMConstInt(t->ti1, 0, false)};
+	LLVMTypeRef ty = w64 ? t->ti64 : t->ti32;
+
+	if (k == 0)
+		push(t, w64 ? ENG_I64 : ENG_I32, intrinsic(t, "llvm.ctlz", ty, args, 2, ty));
+	else if (k == 1)
+		push(t, w64 ? ENG_I64 : ENG_I32, intrinsic(t, "llvm.cttz", ty, args, 2, ty));
+	else
+		push(t, w64 ? ENG_I64 : ENG_I32, intrinsic(t, "llvm.ctpop", ty, args, 1, ty));
+}
+
+static void int_binop(struct tr *t, unsigned k, bool w64)
+{
+	LLVMValueRef b = pop(t), a = pop(t), r = NULL, zero = ci(t, w64, 0);
+	LLVMValueRef mask = ci(t, w64, w64 ? 63 : 31), args[3];
+	LLVMTypeRef ty = w64 ? t->ti64 : t->ti32;
+	uint64_t min = w64 ? UINT64_C(1) << 63 : UINT64_C(1) << 31;
+
+	switch (k) {
+	case 0: r = LLVMBuildAdd(t->b, a, b, ""); break;
+	case 1: r = LLVMBuildSub(t->b, a, b, ""); break;
+	case 2: r = LLVMBuildMul(t->b, a, b, ""); break;
+	case 3:     /* div_s */
+		trap_if(t, LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
+		trap_if(t, LLVMBuildAnd(t->b, LLVMBuildICmp(t->b, LLVMIntEQ, a, ci(t, w64, min), ""),
+					LLVMBuildICmp(t->b, LLVMIntEQ, b, LLVMConstAllOnes(ty), ""), ""),
+			ENG_TRAP_INT_OVERFLOW);
+		r = LLVMBuildSDiv(t->b, a, b, "");
+		break;
+	case 4:
+		trap_if(t, LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
+		r = LLVMBuildUDiv(t->b, a, b, "");
+		break;
+	case 5: {   /* rem_s: x % -1 is 0 (and INT_MIN % -1 is not UB) */
+		LLVMValueRef m1 = LLVMBuildICmp(t->b, LLVMIntEQ, b, LLVMConstAllOnes(ty), "");
+
+		trap_if(t, LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
+		r = LLVMBuildSRem(t->b, a, LLVMBuildSelect(t->b, m1, ci(t, w64, 1), b, ""), "");
+		break;
+	}
+	case 6:
+		trap_if(t, LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
+		r = LLVMBuildURem(t->b, a, b, "");
+		break;
+	case 7: r = LLVMBuildAnd(t->b, a, b, ""); break;
+	case 8: r = LLVMBuildOr(t->b, a, b, ""); break;
+	case 9: r = LLVMBuildXor(t->b, a, b, ""); break;
+	case 10: r = LLVMBuildShl(t->b, a, LLVMBuildAnd(t->b, b, mask, ""), ""); break;
+	case 11: r = LLVMBuildAShr(t->b, a, LLVMBuildAnd(t->b, b, mask, ""), ""); break;
+	case 12: r = LLVMBuildLShr(t->b, a, LLVMBuildAnd(t->b, b, mask, ""), ""); break;
+	default:    /* rotl, rotr: funnel shifts take the count modulo the width */
+		args[0] = a;
+		args[1] = a;
+		args[2] = b;
+		r = intrinsic(t, k == 13 ? "llvm.fshl" : "llvm.fshr", ty, args, 3, ty);
+		break;
+	}
+	push(t, w64 ? ENG_I64 : ENG_I32, r);
+}
+
+static void int_cmp(struct tr *t, unsigned k, bool w64)
+{
+	static const LLVMIntPredicate pred[10] = {LLVMIntEQ, LLVMIntNE, LLVMIntSLT, LLVMIntULT,
+						  LLVMIntSGT, LLVMIntUGT, LLVMIntSLE, LLVMIntULE,
+						  LLVMIntSGE, LLVMIntUGE};
+	LLVMValueRef b = pop(t), a = pop(t);
+
+	(void)w64;
+	push(t, ENG_I32, LLVMBuildZExt(t->b, LLVMBuildICmp(t->b, pred[k], a, b, ""), t->ti32, ""));
+}
+
+static void float_cmp(struct tr *t, unsigned k)
+{
+	static const LLVMRealPredicate pred[6] = {LLVMRealOEQ, LLVMRealUNE, LLVMRealOLT,
+						  LLVMRealOGT, LLVMRealOLE, LLVMRealOGE};
+	LLVMValueRef b = pop(t), a = pop(t);
+
+	push(t, ENG_I32, LLVMBuildZExt(t->b, LLVMBuildFCmp(t->b, pred[k], a, b, ""), t->ti32, ""));
+}
+
+static LLVMValueRef fconst_bits(struct tr *t, bool dbl, uint64_t bits)
+{
+	return LLVMConstBitCast(LLVMConstInt(dbl ? t->ti64 : t->ti32, bits, false),
+				dbl ? t->tf64 : t->tf32);
+}
+
+static void float_op(struct tr *t, unsigned k, bool dbl)
+{
+	static const char *const unary[5] = {"llvm.ceil", "llvm.floor", "llvm.trunc",
+					     "llvm.nearbyint", "llvm.sqrt"};
+	LLVMTypeRef ft = dbl ? t->tf64 : t->tf32, it = dbl ? t->ti64 : t->ti32;
+	uint8_t vt = dbl ? ENG_F64 : ENG_F32;
+	LLVMValueRef a, b, r, args[2];
+
+	if (k <= 1) {                 /* abs, neg: bit operations */
+		a = popc(t);
+		push(t, vt, k == 0 ? intrinsic(t, "llvm.fabs", ft, &a, 1, ft) : LLVMBuildFNeg(t->b, a, ""));
+		return;
+	}
+	if (k <= 6) {
+		a = pop(t);
+		push_d(t, vt, intrinsic(t, unary[k - 2], ft, &a, 1, ft));
+		return;
+	}
+	b = pop(t);
+	a = pop(t);
+	switch (k) {
+	case 7: r = LLVMBuildFAdd(t->b, a, b, ""); break;
+	case 8: r = LLVMBuildFSub(t->b, a, b, ""); break;
+	case 9: r = LLVMBuildFMul(t->b, a, b, ""); break;
+	case 10: r = LLVMBuildFDiv(t->b, a, b, ""); break;
+	case 11: case 12: {
+		/* numeric.h: a NaN operand gives a + b; equal operands (zeros of
+		 * either sign) OR (min) or AND (max) the bits */
+		LLVMValueRef ia = LLVMBuildBitCast(t->b, a, it, ""), ib = LLVMBuildBitCast(t->b, b, it, "");
+		LLVMValueRef eqv = LLVMBuildBitCast(t->b, k == 11 ? LLVMBuildOr(t->b, ia, ib, "")
+								  : LLVMBuildAnd(t->b, ia, ib, ""), ft, "");
+		LLVMValueRef lt_ = LLVMBuildSelect(t->b, LLVMBuildFCmp(t->b, k == 11 ? LLVMRealOLT :
+								      LLVMRealOGT, a, b, ""), a, b, "");
+		LLVMValueRef eq = LLVMBuildFCmp(t->b, LLVMRealOEQ, a, b, "");
+		LLVMValueRef uno = LLVMBuildFCmp(t->b, LLVMRealUNO, a, b, "");
+
+		r = LLVMBuildSelect(t->b, uno, LLVMBuildFAdd(t->b, a, b, ""),
+				    LLVMBuildSelect(t->b, eq, eqv, lt_, ""), "");
+		break;
+	}
+	default:      /* copysign: bits of both operands */
+		args[0] = t->canon ? canon(t, a, dbl) : a;
+		args[1] = t->canon ? canon(t, b, dbl) : b;
+		push(t, vt, intrinsic(t, "llvm.copysign", ft, args, 2, ft));
+		return;
+	}
+	push_d(t, vt, r);
+}
+
+/* Trapping float -> int: NaN, then the range (exclusive bounds lo < x < hi). */
+static void trunc_op(struct tr *t, bool src64, bool dst64, bool sgn)
+{
+	LLVMValueRef a = pop(t), lo, hi;
+	double l, h;
+
+	if (sgn) {
+		h = dst64 ? 9223372036854775808.0 : 2147483648.0;
+		l = dst64 ? -9223372036854775808.0 : -2147483648.0;
+		/* the lowest valid value is exactly representable except as
+		 * f64 -> i32, where anything above -2^31 - 1 truncates into range */
+		if (!dst64 && src64)
+			l = -2147483649.0;
+	} else {
+		h = dst64 ? 18446744073709551616.0 : 4294967296.0;
+		l = -1.0;
+	}
+	trap_if(t, LLVMBuildFCmp(t->b, LLVMRealUNO, a, a, ""), ENG_TRAP_INVALID_CONVERSION);
+	lo = LLVMConstReal(src64 ? t->tf64 : t->tf32, l);
+	hi = LLVMConstReal(src64 ? t->tf64 : t->tf32, h);
+	if (sgn && !(!dst64 && src64))
+		trap_if(t, LLVMBuildOr(t->b, LLVMBuildFCmp(t->b, LLVMRealOLT, a, lo, ""),
+				       LLVMBuildFCmp(t->b, LLVMRealOGE, a, hi, ""), ""),
+			ENG_TRAP_INT_OVERFLOW);
+	else
+		trap_if(t, LLVMBuildOr(t->b, LLVMBuildFCmp(t->b, LLVMRealOLE, a, lo, ""),
+				       LLVMBuildFCmp(t->b, LLVMRealOGE, a, hi, ""), ""),
+			ENG_TRAP_INT_OVERFLOW);
+	push(t, dst64 ? ENG_I64 : ENG_I32,
+	     sgn ? LLVMBuildFPToSI(t->b, a, dst64 ? t->ti64 : t->ti32, "")
+		 : LLVMBuildFPToUI(t->b, a, dst64 ? t->ti64 : t->ti32, ""));
+}
+
+static void conv_op(struct tr *t, uint8_t op)
+{
+	LLVMValueRef a;
+
+	switch (op) {
+	case 0xa7: push(t, ENG_I32, LLVMBuildTrunc(t->b, pop(t), t->ti32, "")); return;
+	case 0xa8: trunc_op(t, false, false, true); return;
+	case 0xa9: trunc_op(t, false, false, false); return;
+	case 0xaa: trunc_op(t, true, false, true); return;
+	case 0xab: trunc_op(t, true, false, false); return;
+	case 0xac: push(t, ENG_I64, LLVMBuildSExt(t->b, pop(t), t->ti64, "")); return;
+	case 0xad: push(t, ENG_I64, LLVMBuildZExt(t->b, pop(t), t->ti64, "")); return;
+	case 0xae: trunc_op(t, false, true, true); return;
+	case 0xaf: trunc_op(t, false, true, false); return;
+	case 0xb0: trunc_op(t, true, true, true); return;
+	case 0xb1: trunc_op(t, true, true, false); return;
+	case 0xb2: case 0xb4: push(t, ENG_F32, LLVMBuildSIToFP(t->b, pop(t), t->tf32, "")); return;
+	case 0xb3: case 0xb5: push(t, ENG_F32, LLVMBuildUIToFP(t->b, pop(t), t->tf32, "")); return;
+	case 0xb6:
+		push_d(t, ENG_F32, LLVMBuildFPTrunc(t->b, pop(t), t->tf32, ""));
+		return;
+	case 0xb7: case 0xb9: push(t, ENG_F64, LLVMBuildSIToFP(t->b, pop(t), t->tf64, "")); return;
+	case 0xb8: case 0xba: push(t, ENG_F64, LLVMBuildUIToFP(t->b, pop(t), t->tf64, "")); return;
+	case 0xbb:
+		push_d(t, ENG_F64, LLVMBuildFPExt(t->b, pop(t), t->tf64, ""));
+		return;
+	case 0xbc: push(t, ENG_I32, LLVMBuildBitCast(t->b, popc(t), t->ti32, "")); return;
+	case 0xbd: push(t, ENG_I64, LLVMBuildBitCast(t->b, popc(t), t->ti64, "")); return;
+	case 0xbe: push(t, ENG_F32, LLVMBuildBitCast(t->b, pop(t), t->tf32, "")); return;
+	case 0xbf: push(t, ENG_F64, LLVMBuildBitCast(t->b, pop(t), t->tf64, "")); return;
+	default:    /* 0xc0..0xc4: sign extension in place */
+		a = pop(t);
+		{
+			static const unsigned from[5] = {8, 16, 8, 16, 32};
+			bool w64 = op >= 0xc2;
+			LLVMTypeRef ty = w64 ? t->ti64 : t->ti32;
+			LLVMValueRef n = LLVMBuildTrunc(t->b, a, LLVMIntTypeInContext(t->ctx,
+								from[op - 0xc0]), "");
+
+			push(t, w64 ? ENG_I64 : ENG_I32, LLVMBuildSExt(t->b, n, ty, ""));
+		}
+		return;
+	}
+}
+
+static void numeric(struct tr *t, uint8_t op)
+{
+	if (op == 0x45 || op == 0x50) {
+		bool w64 = op == 0x50;
+
+		push(t, ENG_I32, LLVMBuildZExt(t->b, LLVMBuildICmp(t->b, LLVMIntEQ, pop(t),
+								   ci(t, w64, 0), ""), t->ti32, ""));
+	} else if (op >= 0x46 && op <= 0x4f) {
+		int_cmp(t, op - 0x46u, false);
+	} else if (op >= 0x51 && op <= 0x5a) {
+		int_cmp(t, op - 0x51u, true);
+	} else if (op >= 0x5b && op <= 0x60) {
+		float_cmp(t, op - 0x5bu);
+	} else if (op >= 0x61 && op <= 0x66) {
+		float_cmp(t, op - 0x61u);
+	} else if (op >= 0x67 && op <= 0x69) {
+		int_unop(t, op - 0x67u, false);
+	} else if (op >= 0x6a && op <= 0x78) {
+		int_binop(t, op - 0x6au, false);
+	} else if (op >= 0x79 && op <= 0x7b) {
+		int_unop(t, op - 0x79u, true);
+	} else if (op >= 0x7c && op <= 0x8a) {
+		int_binop(t, op - 0x7cu, true);
+	} else if (op >= 0x8b && op <= 0x98) {
+		float_op(t, op - 0x8bu, false);
+	} else if (op >= 0x99 && op <= 0xa6) {
+		float_op(t, op - 0x99u, true);
+	} else {
+		conv_op(t, op);
+	}
+}
+
+static void body(struct tr *t)
+{
+	uint8_t op, ty;
+	uint32_t idx;
+	LLVMValueRef a, b, c;
+	bool bd;
+
+	while (!t->fail && !t->r.fail) {
+		if (t->r.p >= t->r.end) {
+			t->fail = true;
+			return;
+		}
+		op = cg_byte(&t->r);
+		switch (op) {
+		case OP_UNREACHABLE:
+			LLVMBuildBr(t->b, trap_block(t, ENG_TRAP_UNREACHABLE));
+			go_dead(t);
+			break;
+		case OP_NOP:
+			break;
+		case OP_BLOCK: case OP_LOOP: case OP_IF:
+			op_block(t, op);
+			break;
+		case OP_ELSE:
+			op_else(t);
+			break;
+		case OP_END:
+			if (!op_end(t))
+				return;
+			break;
+		case OP_BR:
+			op_br(t, cg_u32(&t->r));
+			break;
+		case OP_BR_IF:
+			op_br_if(t, cg_u32(&t->r));
+			break;
+		case OP_BR_TABLE:
+			op_br_table(t);
+			break;
+		case OP_RETURN:
+			op_br(t, t->ln - 1);
+			break;
+		case OP_DROP:
+			pop(t);
+			break;
+		case OP_SELECT: case OP_SELECT_T:
+			if (op == OP_SELECT_T) {
+				cg_u32(&t->r);
+				cg_byte(&t->r);
+			}
+			c = pop(t);
+			b = pop(t);
+			bd = t->pd;
+			if (t->vh == 0) {
+				t->fail = true;
+				break;
+			}
+			a = pop(t);
+			ty = t->vt[t->vh];
+			if (t->pd != bd) {
+				/* one side dirty: both get their final bits */
+				if (bd)
+					b = canon(t, b, LLVMTypeOf(b) == t->tf64);
+				else
+					a = canon(t, a, LLVMTypeOf(a) == t->tf64);
+				ty &= (uint8_t)~DIRTY;
+			}
+			push(t, ty, LLVMBuildSelect(t->b, LLVMBuildICmp(t->b, LLVMIntNE, c,
+						LLVMConstInt(t->ti32, 0, false), ""), a, b, ""));
+			break;
+		case OP_LOCAL_GET:
+			idx = cg_u32(&t->r);
+			if (idx >= t->nlocals) {
+				t->fail = true;
+				break;
+			}
+			push(t, t->ltypes[idx], LLVMBuildLoad2(t->b, lt(t, t->ltypes[idx]),
+							       t->locals[idx], ""));
+			break;
+		case OP_LOCAL_SET: case OP_LOCAL_TEE:
+			idx = cg_u32(&t->r);
+			if (idx >= t->nlocals) {
+				t->fail = true;
+				break;
+			}
+			a = popc(t);
+			LLVMBuildStore(t->b, a, t->locals[idx]);
+			if (op == OP_LOCAL_TEE)
+				push(t, t->ltypes[idx], a);
+			break;
+		case OP_GLOBAL_GET: case OP_GLOBAL_SET:
+			op_global(t, op == OP_GLOBAL_SET);
+			break;
+		case OP_I32_CONST:
+			push(t, ENG_I32, LLVMConstInt(t->ti32, (uint32_t)cg_sleb(&t->r, 32), false));
+			break;
+		case OP_I64_CONST:
+			push(t, ENG_I64, LLVMConstInt(t->ti64, (uint64_t)cg_sleb(&t->r, 64), false));
+			break;
+		case OP_F32_CONST:
+			push(t, ENG_F32, fconst_bits(t, false, cg_fixed(&t->r, 4)));
+			break;
+		case OP_F64_CONST:
+			push(t, ENG_F64, fconst_bits(t, true, cg_fixed(&t->r, 8)));
+			break;
+		case 0x3f: {      /* memory.size */
+			LLVMValueRef mp = ld(t, t->tptr, byte_ptr(t, t->ni,
+							offsetof(struct nat_inst, mem)));
+			LLVMValueRef sz = ld(t, t->ti64, byte_ptr(t, mp,
+							offsetof(struct eng_memory, size)));
+
+			cg_byte(&t->r);
+			push(t, ENG_I32, LLVMBuildTrunc(t->b, LLVMBuildLShr(t->b, sz,
+					LLVMConstInt(t->ti64, 16, false), ""), t->ti32, ""));
+			break;
+		}
+		default:
+			if (op >= 0x28 && op <= 0x35)
+				op_load(t, op);
+			else if (op >= 0x36 && op <= 0x3e)
+				op_store(t, op);
+			else if (op >= 0x45 && op <= 0xc4)
+				numeric(t, op);
+			else
+				t->fail = true;
+			break;
+		}
+	}
+	t->fail = true;
+}
+
+static void add_attr(struct tr *t, LLVMValueRef f, unsigned idx, const char *name)
+{
+	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+
+	LLVMAddAttributeAtIndex(f, idx, LLVMCreateEnumAttribute(t->ctx, kind, 0));
+}
+
+/* Adds the translation of defined function i to t->mod as "f<i>". */
+static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty)
+{
+	const struct eng__func *fn = &t->m->funcs[i];
+	const struct eng__functype *ft = &t->m->types[fn->type_idx];
+	char name[24];
+	uint32_t k;
+	struct lbl *l;
+	LLVMBasicBlockRef start;
+	bool ok;
+
+	snprintf(name, sizeof(name), "f%u", i);
+	t->fn = LLVMAddFunction(t->mod, name, fty);
+	LLVMSetVisibility(t->fn, LLVMHiddenVisibility);
+	add_attr(t, t->fn, LLVMAttributeFunctionIndex, "nounwind");
+	add_attr(t, t->fn, LLVMAttributeFunctionIndex, "nofree");
+	add_attr(t, t->fn, 1, "noalias");
+	add_attr(t, t->fn, 3, "noalias");
+	LLVMAddTargetDependentFunctionAttr(t->fn, "no-builtins", "");
+	LLVMAddTargetDependentFunctionAttr(t->fn, "frame-pointer", "none");
+	t->frame = LLVMGetParam(t->fn, 0);
+	t->ni = LLVMGetParam(t->fn, 1);
+	t->mem = LLVMGetParam(t->fn, 2);
+	t->entry = new_bb(t);
+	LLVMPositionBuilderAtEnd(t->b, t->entry);
+	memset(t->trap_bb, 0, sizeof(t->trap_bb));
+	t->nlocals = ft->nparams + fn->nlocals;
+	t->ltypes = malloc(t->nlocals ? t->nlocals : 1);
+	t->locals = calloc(t->nlocals ? t->nlocals : 1, sizeof(*t->locals));
+	t->vh = 0;
+	t->ln = 0;
+	t->dead = false;
+	t->fail = false;
+	memset(&t->r, 0, sizeof(t->r));
+	t->r.p = fn->code;
+	t->r.end = fn->code + fn->code_len;
+	if (!t->ltypes || !t->locals) {
+		t->fail = true;
+		goto out;
+	}
+	for (k = 0; k < t->nlocals; k++) {
+		LLVMValueRef v;
+
+		t->ltypes[k] = k < ft->nparams ? ft->types[k] : fn->local_types[k - ft->nparams];
+		t->locals[k] = LLVMBuildAlloca(t->b, lt(t, t->ltypes[k]), "");
+		if (k < ft->nparams) {
+			v = ld(t, lt(t, t->ltypes[k]), byte_ptr(t, t->frame, k * 8u));
+		} else {
+			v = LLVMConstNull(lt(t, t->ltypes[k]));
+		}
+		LLVMBuildStore(t->b, v, t->locals[k]);
+	}
+	l = push_lbl(t);
+	if (!l)
+		goto out;
+	l->kind = 0;
+	l->nr = ft->nresults;
+	l->rt = ft->types + ft->nparams;
+	l->slots = allocas(t, l->nr, l->rt);
+	l->target = new_bb(t);
+	l->height = 0;
+	/* the entry block holds the allocas; the body starts after it */
+	start = new_bb(t);
+	LLVMBuildBr(t->b, start);
+	LLVMPositionBuilderAtEnd(t->b, start);
+	body(t);
+	/* body() leaves fail set unless it returned at the function's end */
+out:
+	ok = !t->fail && t->ln == 0 && t->r.p == t->r.end && !t->r.fail;
+	while (t->ln > 0)
+		free_lbl(&t->ls[--t->ln]);
+	free(t->ltypes);
+	free(t->locals);
+	t->ltypes = NULL;
+	t->locals = NULL;
+	if (!ok)
+		LLVMDeleteFunction(t->fn);
+	return ok;
+}
+
+/* ---- the module ------------------------------------------------------------- */
+
+static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
+static LLVMTargetRef llvm_target;
+
+static void llvm_init(void)
+{
+	char *msg = NULL;
+
+	LLVMInitializeX86TargetInfo();
+	LLVMInitializeX86Target();
+	LLVMInitializeX86TargetMC();
+	LLVMInitializeX86AsmPrinter();
+	if (LLVMGetTargetFromTriple("x86_64-unknown-linux-gnu", &llvm_target, &msg) != 0)
+		llvm_target = NULL;
+	LLVMDisposeMessage(msg);
+}
+
+/* Chooses the functions (deterministically: supported, with a loop or with
+ * nat__opt_mode == 1 any supported one, by weight then index, within the
+ * budget). Returns how many; sel[] gets their indices in that order. */
+static uint32_t choose(const struct eng_module *m, uint32_t *sel)
+{
+	uint32_t n = m->nfuncs_total - m->nfunc_imports, i, k = 0, nsel = 0;
+	uint64_t budget = OPT_BUDGET, w;
+	struct cand *c = malloc((n ? n : 1) * sizeof(*c));
+
+	if (!c)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (m->funcs[i].code_len > OPT_MAX_FUNC || !scan(m, i, &w))
+			continue;
+		if (w == 0 && __atomic_load_n(&nat__opt_mode, __ATOMIC_RELAXED) != ENG_TIERS_ALL)
+			continue;
+		c[k].idx = i;
+		c[k].weight = w;
+		k++;
+	}
+	qsort(c, k, sizeof(*c), cand_cmp);
+	for (i = 0; i < k; i++) {
+		if (m->funcs[c[i].idx].code_len > budget)
+			continue;
+		budget -= m->funcs[c[i].idx].code_len;
+		sel[nsel++] = c[i].idx;
+	}
+	free(c);
+	return nsel;
+}
+
+uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off)
+{
+	const struct eng_module *m = g->m;
+	uint32_t n = m->nfuncs_total - m->nfunc_imports, nsel = 0, i, ndone = 0;
+	uint32_t *sel = NULL, *offs = NULL;
+	char **names = NULL;
+	char *msg = NULL;
+	struct tr t;
+	LLVMTargetMachineRef tm = NULL;
+	LLVMMemoryBufferRef obj = NULL;
+	LLVMPassBuilderOptionsRef po = NULL;
+	LLVMTypeRef fty, args[3];
+	LLVMErrorRef perr;
+	size_t len0 = g->a.len;
+	const char *why = NULL;
+
+	for (i = 0; i < n; i++)
+		opt_off[i] = UINT32_MAX;
+	if (__atomic_load_n(&nat__opt_mode, __ATOMIC_RELAXED) == ENG_TIERS_SINGLE || !g->guard || m->nmems_total > 1 || n == 0)
+		return 0;
+	pthread_once(&llvm_once, llvm_init);
+	if (!llvm_target)
+		return 0;
+	memset(&t, 0, sizeof(t));
+	sel = malloc(n * sizeof(*sel));
+	if (!sel)
+		goto out;
+	nsel = choose(m, sel);
+	if (nsel == 0)
+		goto out;
+	t.m = m;
+	t.canon = g->canon;
+	t.ctx = LLVMContextCreate();
+	t.mod = LLVMModuleCreateWithNameInContext("wasm", t.ctx);
+	t.b = LLVMCreateBuilderInContext(t.ctx);
+	t.ti1 = LLVMInt1TypeInContext(t.ctx);
+	t.ti8 = LLVMInt8TypeInContext(t.ctx);
+	t.ti16 = LLVMInt16TypeInContext(t.ctx);
+	t.ti32 = LLVMInt32TypeInContext(t.ctx);
+	t.ti64 = LLVMInt64TypeInContext(t.ctx);
+	t.tf32 = LLVMFloatTypeInContext(t.ctx);
+	t.tf64 = LLVMDoubleTypeInContext(t.ctx);
+	t.tptr = LLVMPointerType(t.ti8, 0);
+	tm = LLVMCreateTargetMachine(llvm_target, "x86_64-unknown-linux-gnu", "x86-64",
+				     "+sse4.1,+popcnt", LLVMCodeGenLevelDefault, LLVMRelocPIC,
+				     LLVMCodeModelSmall);
+	if (!tm)
+		goto out;
+	LLVMSetTarget(t.mod, "x86_64-unknown-linux-gnu");
+	{
+		LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+
+		LLVMSetModuleDataLayout(t.mod, td);
+		LLVMDisposeTargetData(td);
+	}
+	args[0] = t.tptr;
+	args[1] = t.tptr;
+	args[2] = t.tptr;
+	fty = LLVMFunctionType(t.ti32, args, 3, false);
+	names = calloc(nsel, sizeof(*names));
+	offs = calloc(nsel, sizeof(*offs));
+	if (!names || !offs)
+		goto out;
+	for (i = 0; i < nsel; i++) {
+		if (!translate(&t, sel[i], fty))
+			continue;
+		names[ndone] = malloc(24);
+		if (!names[ndone])
+			goto out;
+		snprintf(names[ndone], 24, "f%u", sel[i]);
+		sel[ndone++] = sel[i];
+	}
+	if (ndone == 0)
+		goto out;
+	if (LLVMVerifyModule(t.mod, LLVMReturnStatusAction, &msg) != 0) {
+		why = "the translation does not verify";
+		if (getenv("OPT_DEBUG")) { fprintf(stderr, "%s\n", msg); LLVMDumpModule(t.mod); }
+		ndone = 0;
+		goto out;
+	}
+	po = LLVMCreatePassBuilderOptions();
+	perr = LLVMRunPasses(t.mod, "default<O2>", tm, po);
+	if (perr) {
+		why = "LLVM's optimisation failed";
+		LLVMConsumeError(perr);
+		ndone = 0;
+		goto out;
+	}
+	if (LLVMTargetMachineEmitToMemoryBuffer(tm, t.mod, LLVMObjectFile, &msg, &obj) != 0) {
+		why = "LLVM could not emit the object";
+		ndone = 0;
+		goto out;
+	}
+	if (getenv("OPT_OBJ")) { FILE *df = fopen(getenv("OPT_OBJ"), "wb"); fwrite(LLVMGetBufferStart(obj), 1, LLVMGetBufferSize(obj), df); fclose(df); }
+	if (nat__elf_link(&g->a, (const uint8_t *)LLVMGetBufferStart(obj), LLVMGetBufferSize(obj),
+			  (const char *const *)names, ndone, offs, &why) != 0) {
+		ndone = 0;
+		goto out;
+	}
+	for (i = 0; i < ndone; i++)
+		opt_off[sel[i]] = offs[i];
+out:
+	if (ndone == 0) {
+		for (i = 0; i < n; i++)
+			opt_off[i] = UINT32_MAX;
+		if (!g->a.oom)
+			g->a.len = len0;
+	}
+	nat__opt_why = why;
+	if (obj)
+		LLVMDisposeMemoryBuffer(obj);
+	if (po)
+		LLVMDisposePassBuilderOptions(po);
+	LLVMDisposeMessage(msg);
+	if (tm)
+		LLVMDisposeTargetMachine(tm);
+	if (t.b)
+		LLVMDisposeBuilder(t.b);
+	if (t.mod)
+		LLVMDisposeModule(t.mod);
+	if (t.ctx)
+		LLVMContextDispose(t.ctx);
+	if (names)
+		for (i = 0; i < nsel; i++)
+			free(names[i]);
+	free(names);
+	free(offs);
+	free(sel);
+	free(t.vs);
+	free(t.vt);
+	free(t.ls);
+	__atomic_fetch_add(&nat__opt_functions, ndone, __ATOMIC_RELAXED);
+	return ndone;
+}

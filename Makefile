@@ -21,6 +21,8 @@ all: build
 deps:
 	@command -v meson >/dev/null 2>&1 && command -v ninja >/dev/null 2>&1 && \
 	 command -v wast2json >/dev/null 2>&1 && command -v clang >/dev/null 2>&1 && \
+	 command -v llvm-config-14 >/dev/null 2>&1 && \
+	 test -f "$$(llvm-config-14 --includedir)/llvm-c/Core.h" && \
 	 pkg-config --exists libzstd jansson libsodium libxxhash libsecp256k1 libseccomp 2>/dev/null || \
 	 scripts/install-deps.sh
 

@@ -126,11 +126,11 @@ static const char *place(struct elf_in *e, struct asmbuf *a)
 			return "bad section name";
 		if (sh.sh_flags & SHF_TLS)
 			return "TLS section";
+		if (sh.sh_type == SHT_NOBITS && sh.sh_size)
+			return "non-empty SHT_NOBITS section (.bss)";
 		if ((sh.sh_flags & SHF_WRITE) && (strncmp(name, ".data.rel.ro", 12) ||
 						 (name[12] && name[12] != '.')))
 			return "writable section";
-		if (sh.sh_type == SHT_NOBITS && sh.sh_size)
-			return "non-empty SHT_NOBITS section (.bss)";
 		if (sh.sh_type != SHT_PROGBITS && sh.sh_type != SHT_NOBITS)
 			return "unsupported allocated section type";
 		align = sh.sh_addralign ? sh.sh_addralign : 1;

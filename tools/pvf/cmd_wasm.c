@@ -328,7 +328,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pvf wasm run [--profile pvf|full] [--max-pages N] [--engine interp|native]\n"
-		"                    [--json] FILE EXPORT [ARGS...]\n"
+		"                    [--tiers auto|all|single] [--json] FILE EXPORT [ARGS...]\n"
 		"\n"
 		"Instantiates FILE and calls its exported function EXPORT. Arguments are\n"
 		"typed: i32:5 i64:-1 f32:1.5 f64:-0x1.8p3 (a float written 0xHEX with only\n"
@@ -341,6 +341,8 @@ static void run_usage(FILE *f)
 		"  --profile pvf|full   engine profile (default pvf)\n"
 		"  --max-pages N        hard maximum of any memory in 64 KiB pages\n"
 		"  --engine E           interp (default) or native (x86-64 compiler)\n"
+		"  --tiers T            native: functions also compiled by the optimising tier:\n"
+		"                       auto (default), all (every one it can), single (none)\n"
 		"  --json               {\"results\": [\"i32:5\", ...]} or {\"error\": {...}}\n"
 		"                       on stdout\n"
 		"  -h, --help           this text\n"

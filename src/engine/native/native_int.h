@@ -100,6 +100,7 @@ struct nat_inst {
 	struct eng_instance *inst;
 	const struct nat_code *code;
 	const void *helpers[NH__COUNT];
+	uint64_t opt_sink;                /* written by optimised code (opt.c) */
 	uint64_t *gbits[];                /* &globals[i]->bits */
 };
 

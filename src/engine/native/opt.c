@@ -94,7 +94,7 @@ static bool num_type(int64_t t)
 
 /* Whether function i can be translated; *weight: its instructions weighed
  * by loop depth (4^depth), 0 when it has no loop. */
-static bool scan(const struct eng_module *m, uint32_t i, uint64_t *weight)
+static bool scan(const struct eng_module *m, uint32_t i, bool canon, uint64_t *weight)
 {
 	const struct eng__func *fn = &m->funcs[i];
 	const struct eng__functype *ft = &m->types[fn->type_idx];
@@ -117,6 +117,12 @@ static bool scan(const struct eng_module *m, uint32_t i, uint64_t *weight)
 	while (r.p < r.end && !r.fail) {
 		op = cg_byte(&r);
 		if (!supported_op(&r, op))
+			return false;
+		/* without canonicalisation a NaN result must keep the hardware's
+		 * quieting, which LLVM's folds (x * 1.0 -> x) do not preserve: such
+		 * functions stay single-pass (the PVF profile always canonicalises) */
+		if (!canon && ((op >= 0x8d && op <= 0x97) || (op >= 0x9b && op <= 0xa5) ||
+			       op == 0xb6 || op == 0xbb))
 			return false;
 		w += (uint64_t)1 << (2 * (loops < 8 ? loops : 8));
 		if (op == OP_BLOCK || op == OP_LOOP || op == OP_IF) {
@@ -206,6 +212,7 @@ struct tr {
 	struct lbl *ls;
 	uint32_t ln, lcap;
 	LLVMBasicBlockRef trap_bb[ENG_TRAP__COUNT];
+	LLVMValueRef acc[4];          /* load sums by width: i8 i16 i32 i64 */
 	LLVMBasicBlockRef entry;
 	bool pd;                      /* the last pop()'s value was dirty */
 	bool dead;
@@ -305,6 +312,43 @@ static LLVMBasicBlockRef new_bb(struct tr *t)
 	return LLVMAppendBasicBlockInContext(t->ctx, t->fn, "");
 }
 
+/* Every load's value is added into t->acc, and every exit stores the sums
+ * to ni->opt_sink with a volatile store: so no load is dead for LLVM, and
+ * one that faults (the out-of-bounds trap, fault.c) runs before any exit
+ * of the paths it ran on in the Wasm code, whatever LLVM does with the
+ * value. LLVM may merge or forward loads of one address, which keeps the
+ * trap. */
+static void acc_add(struct tr *t, LLVMValueRef v)
+{
+	LLVMTypeRef ty = LLVMTypeOf(v);
+	unsigned k;
+
+	if (ty == t->tf32)
+		v = LLVMBuildBitCast(t->b, v, t->ti32, "");
+	else if (ty == t->tf64)
+		v = LLVMBuildBitCast(t->b, v, t->ti64, "");
+	ty = LLVMTypeOf(v);
+	k = ty == t->ti8 ? 0 : ty == t->ti16 ? 1 : ty == t->ti32 ? 2 : 3;
+	LLVMBuildStore(t->b, LLVMBuildAdd(t->b, LLVMBuildLoad2(t->b, ty, t->acc[k], ""), v, ""),
+		       t->acc[k]);
+}
+
+static void write_sink(struct tr *t)
+{
+	static const unsigned bits[4] = {8, 16, 32, 64};
+	LLVMValueRef sum = NULL, v, st_;
+	unsigned k;
+
+	for (k = 0; k < 4; k++) {
+		v = LLVMBuildLoad2(t->b, LLVMIntTypeInContext(t->ctx, bits[k]), t->acc[k], "");
+		if (k < 3)
+			v = LLVMBuildZExt(t->b, v, t->ti64, "");
+		sum = sum ? LLVMBuildAdd(t->b, sum, v, "") : v;
+	}
+	st_ = st(t, sum, byte_ptr(t, t->ni, offsetof(struct nat_inst, opt_sink)));
+	LLVMSetVolatile(st_, true);
+}
+
 static LLVMBasicBlockRef trap_block(struct tr *t, enum eng_trap k)
 {
 	if (!t->trap_bb[k]) {
@@ -312,6 +356,7 @@ static LLVMBasicBlockRef trap_block(struct tr *t, enum eng_trap k)
 
 		t->trap_bb[k] = new_bb(t);
 		LLVMPositionBuilderAtEnd(t->b, t->trap_bb[k]);
+		write_sink(t);
 		LLVMBuildRet(t->b, LLVMConstInt(t->ti32, k, false));
 		LLVMPositionBuilderAtEnd(t->b, cur);
 	}
@@ -605,6 +650,7 @@ static void func_results(struct tr *t, struct lbl *l)
 			v = LLVMBuildZExt(t->b, v, t->ti64, "");
 		st(t, v, p);
 	}
+	write_sink(t);
 	LLVMBuildRet(t->b, LLVMConstInt(t->ti32, 0, false));
 }
 
@@ -742,6 +788,8 @@ static void op_load(struct tr *t, uint8_t op)
 								    lt(t, rtype[k]);
 	v = ld(t, mt, p);
 	LLVMSetAlignment(v, 1);
+	if (!getenv("OPT_NOACC"))
+		acc_add(t, v);
 	if (bits[k]) {
 		bool sgn = (k - 4) % 2 == 0;
 
@@ -908,6 +956,7 @@ static void float_op(struct tr *t, unsigned k, bool dbl)
 	LLVMTypeRef ft = dbl ? t->tf64 : t->tf32, it = dbl ? t->ti64 : t->ti32;
 	uint8_t vt = dbl ? ENG_F64 : ENG_F32;
 	LLVMValueRef a, b, r, args[2];
+	bool ad, bd;
 
 	if (k <= 1) {                 /* abs, neg: bit operations */
 		a = popc(t);
@@ -920,7 +969,9 @@ static void float_op(struct tr *t, unsigned k, bool dbl)
 		return;
 	}
 	b = pop(t);
+	bd = t->pd;
 	a = pop(t);
+	ad = t->pd;
 	switch (k) {
 	case 7: r = LLVMBuildFAdd(t->b, a, b, ""); break;
 	case 8: r = LLVMBuildFSub(t->b, a, b, ""); break;
@@ -942,8 +993,8 @@ static void float_op(struct tr *t, unsigned k, bool dbl)
 		break;
 	}
 	default:      /* copysign: bits of both operands */
-		args[0] = t->canon ? canon(t, a, dbl) : a;
-		args[1] = t->canon ? canon(t, b, dbl) : b;
+		args[0] = ad ? canon(t, a, dbl) : a;
+		args[1] = bd ? canon(t, b, dbl) : b;
 		push(t, vt, intrinsic(t, "llvm.copysign", ft, args, 2, ft));
 		return;
 	}
@@ -1250,6 +1301,13 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty)
 		}
 		LLVMBuildStore(t->b, v, t->locals[k]);
 	}
+	for (k = 0; k < 4; k++) {
+		static const unsigned bits[4] = {8, 16, 32, 64};
+		LLVMTypeRef ty = LLVMIntTypeInContext(t->ctx, bits[k]);
+
+		t->acc[k] = LLVMBuildAlloca(t->b, ty, "");
+		LLVMBuildStore(t->b, LLVMConstNull(ty), t->acc[k]);
+	}
 	l = push_lbl(t);
 	if (!l)
 		goto out;
@@ -1299,7 +1357,7 @@ static void llvm_init(void)
 /* Chooses the functions (deterministically: supported, with a loop or with
  * nat__opt_mode == 1 any supported one, by weight then index, within the
  * budget). Returns how many; sel[] gets their indices in that order. */
-static uint32_t choose(const struct eng_module *m, uint32_t *sel)
+static uint32_t choose(const struct eng_module *m, bool canon, uint32_t *sel)
 {
 	uint32_t n = m->nfuncs_total - m->nfunc_imports, i, k = 0, nsel = 0;
 	uint64_t budget = OPT_BUDGET, w;
@@ -1308,7 +1366,7 @@ static uint32_t choose(const struct eng_module *m, uint32_t *sel)
 	if (!c)
 		return 0;
 	for (i = 0; i < n; i++) {
-		if (m->funcs[i].code_len > OPT_MAX_FUNC || !scan(m, i, &w))
+		if (m->funcs[i].code_len > OPT_MAX_FUNC || !scan(m, i, canon, &w))
 			continue;
 		if (w == 0 && __atomic_load_n(&nat__opt_mode, __ATOMIC_RELAXED) != ENG_TIERS_ALL)
 			continue;
@@ -1354,7 +1412,7 @@ uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off)
 	sel = malloc(n * sizeof(*sel));
 	if (!sel)
 		goto out;
-	nsel = choose(m, sel);
+	nsel = choose(m, g->canon, sel);
 	if (nsel == 0)
 		goto out;
 	t.m = m;

@@ -29,6 +29,7 @@
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -194,6 +195,16 @@ struct lbl {
 	bool reached;                 /* a branch targets the end block */
 };
 
+/* A load whose value is not in the sums yet: a later access to the same
+ * address value covering its bytes, in the same straight-line region with
+ * no trap check or control instruction in between, faults whenever it
+ * would, with nothing observable in between, so it needs no sum. */
+struct pend {
+	LLVMValueRef addr;            /* the i32 address operand */
+	uint64_t lo, hi;              /* offset range [lo, hi) */
+	LLVMValueRef val;
+};
+
 struct tr {
 	struct cg r;                  /* bytecode reader */
 	const struct eng_module *m;
@@ -213,6 +224,12 @@ struct tr {
 	uint32_t ln, lcap;
 	LLVMBasicBlockRef trap_bb[ENG_TRAP__COUNT];
 	LLVMValueRef acc[4];          /* load sums by width: i8 i16 i32 i64 */
+	LLVMValueRef sites[4096];
+	unsigned nsites;
+	LLVMValueRef *cur;            /* local -> its value in this straight-line
+				       * region (NULL: load it) */
+	struct pend *pend;            /* loads not yet added to the sums */
+	uint32_t npend, pcap;
 	LLVMBasicBlockRef entry;
 	bool pd;                      /* the last pop()'s value was dirty */
 	bool dead;
@@ -329,8 +346,64 @@ static void acc_add(struct tr *t, LLVMValueRef v)
 		v = LLVMBuildBitCast(t->b, v, t->ti64, "");
 	ty = LLVMTypeOf(v);
 	k = ty == t->ti8 ? 0 : ty == t->ti16 ? 1 : ty == t->ti32 ? 2 : 3;
+	if (getenv("OPT_SITE") && t->nsites < 4096) {
+		LLVMValueRef a = entry_alloca(t, ty);
+		LLVMBuilderRef eb = LLVMCreateBuilderInContext(t->ctx);
+		LLVMPositionBuilderBefore(eb, LLVMGetBasicBlockTerminator(t->entry));
+		LLVMBuildStore(eb, LLVMConstNull(ty), a);
+		LLVMDisposeBuilder(eb);
+		t->sites[t->nsites++] = a;
+		LLVMBuildStore(t->b, LLVMBuildAdd(t->b, LLVMBuildLoad2(t->b, ty, a, ""), v, ""), a);
+		return;
+	}
 	LLVMBuildStore(t->b, LLVMBuildAdd(t->b, LLVMBuildLoad2(t->b, ty, t->acc[k], ""), v, ""),
 		       t->acc[k]);
+}
+
+/* Adds every pending load to the sums (before a trap check or a control
+ * instruction). */
+static void flush(struct tr *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->npend; i++)
+		acc_add(t, t->pend[i].val);
+	t->npend = 0;
+}
+
+/* A memory access of size bytes at addr + off: discharges the pending
+ * loads it covers; a load (val != NULL) becomes pending itself. */
+static void access(struct tr *t, LLVMValueRef addr, uint32_t off, uint32_t size,
+		   LLVMValueRef val)
+{
+	uint64_t lo = off, hi = (uint64_t)off + size;
+	uint32_t i, j = 0;
+
+	for (i = 0; i < t->npend; i++) {
+		struct pend *q = &t->pend[i];
+
+		if (q->addr == addr && lo <= q->lo && q->hi <= hi)
+			continue;
+		t->pend[j++] = *q;
+	}
+	t->npend = j;
+	if (!val)
+		return;
+	if (t->npend == t->pcap) {
+		uint32_t cap = t->pcap ? t->pcap * 2 : 32;
+		struct pend *n = realloc(t->pend, cap * sizeof(*n));
+
+		if (!n) {
+			acc_add(t, val);
+			return;
+		}
+		t->pend = n;
+		t->pcap = cap;
+	}
+	t->pend[t->npend].addr = addr;
+	t->pend[t->npend].lo = lo;
+	t->pend[t->npend].hi = hi;
+	t->pend[t->npend++].val = val;
 }
 
 static void write_sink(struct tr *t)
@@ -344,6 +417,12 @@ static void write_sink(struct tr *t)
 		if (k < 3)
 			v = LLVMBuildZExt(t->b, v, t->ti64, "");
 		sum = sum ? LLVMBuildAdd(t->b, sum, v, "") : v;
+	}
+	for (k = 0; k < t->nsites; k++) {
+		v = LLVMBuildLoad2(t->b, LLVMGetAllocatedType(t->sites[k]), t->sites[k], "");
+		if (LLVMGetAllocatedType(t->sites[k]) != t->ti64)
+			v = LLVMBuildZExt(t->b, v, t->ti64, "");
+		sum = LLVMBuildAdd(t->b, sum, v, "");
 	}
 	st_ = st(t, sum, byte_ptr(t, t->ni, offsetof(struct nat_inst, opt_sink)));
 	LLVMSetVolatile(st_, true);
@@ -779,17 +858,21 @@ static void op_load(struct tr *t, uint8_t op)
 					  ENG_I64, ENG_I64};
 	static const uint8_t bits[14] = {0, 0, 0, 0, 8, 8, 16, 16, 8, 8, 16, 16, 32, 32};
 	unsigned k = op - 0x28u;
-	LLVMValueRef p, v;
+	LLVMValueRef p, v, addr;
 	LLVMTypeRef mt;
+	uint32_t off;
 
 	cg_u32(&t->r);
-	p = mem_addr(t, pop(t), cg_u32(&t->r));
+	off = cg_u32(&t->r);
+	addr = pop(t);
+	p = mem_addr(t, addr, off);
 	mt = bits[k] == 8 ? t->ti8 : bits[k] == 16 ? t->ti16 : bits[k] == 32 ? t->ti32 :
 								    lt(t, rtype[k]);
 	v = ld(t, mt, p);
 	LLVMSetAlignment(v, 1);
-	if (!getenv("OPT_NOACC"))
-		acc_add(t, v);
+	access(t, addr, off, (bits[k] ? bits[k] : LLVMGetIntTypeWidth(
+		LLVMTypeOf(v) == t->tf32 ? t->ti32 : LLVMTypeOf(v) == t->tf64 ? t->ti64 :
+		LLVMTypeOf(v))) / 8u, v);
 	if (bits[k]) {
 		bool sgn = (k - 4) % 2 == 0;
 
@@ -805,12 +888,15 @@ static void op_store(struct tr *t, uint8_t op)
 	static const uint8_t bits[9] = {0, 0, 0, 0, 8, 16, 8, 16, 32};
 	unsigned k = op - 0x36u;
 	uint32_t off;
-	LLVMValueRef v, p;
+	LLVMValueRef v, p, addr;
 
 	cg_u32(&t->r);
 	off = cg_u32(&t->r);
 	v = popc(t);
-	p = mem_addr(t, pop(t), off);
+	addr = pop(t);
+	p = mem_addr(t, addr, off);
+	access(t, addr, off, bits[k] ? bits[k] / 8u : (LLVMTypeOf(v) == t->ti32 ||
+				LLVMTypeOf(v) == t->tf32 ? 4u : 8u), NULL);
 	if (bits[k])
 		v = LLVMBuildTrunc(t->b, v, LLVMIntTypeInContext(t->ctx, bits[k]), "");
 	LLVMSetAlignment(st(t, v, p), 1);
@@ -881,6 +967,8 @@ static void int_binop(struct tr *t, unsigned k, bool w64)
 	LLVMTypeRef ty = w64 ? t->ti64 : t->ti32;
 	uint64_t min = w64 ? UINT64_C(1) << 63 : UINT64_C(1) << 31;
 
+	if (k >= 3 && k <= 6)
+		flush(t);         /* a trap check follows */
 	switch (k) {
 	case 0: r = LLVMBuildAdd(t->b, a, b, ""); break;
 	case 1: r = LLVMBuildSub(t->b, a, b, ""); break;
@@ -1018,6 +1106,7 @@ static void trunc_op(struct tr *t, bool src64, bool dst64, bool sgn)
 		h = dst64 ? 18446744073709551616.0 : 4294967296.0;
 		l = -1.0;
 	}
+	flush(t);
 	trap_if(t, LLVMBuildFCmp(t->b, LLVMRealUNO, a, a, ""), ENG_TRAP_INVALID_CONVERSION);
 	lo = LLVMConstReal(src64 ? t->tf64 : t->tf32, l);
 	hi = LLVMConstReal(src64 ? t->tf64 : t->tf32, h);
@@ -1124,6 +1213,13 @@ static void body(struct tr *t)
 			return;
 		}
 		op = cg_byte(&t->r);
+		if ((op <= OP_RETURN && op != OP_NOP) || op == OP_END) {
+			/* control: the pending loads go into the sums here, and a
+			 * merge point ends the region local values are known in */
+			flush(t);
+			if (op == OP_LOOP || op == OP_ELSE || op == OP_END)
+				memset(t->cur, 0, t->nlocals * sizeof(*t->cur));
+		}
 		switch (op) {
 		case OP_UNREACHABLE:
 			LLVMBuildBr(t->b, trap_block(t, ENG_TRAP_UNREACHABLE));
@@ -1187,8 +1283,10 @@ static void body(struct tr *t)
 				t->fail = true;
 				break;
 			}
-			push(t, t->ltypes[idx], LLVMBuildLoad2(t->b, lt(t, t->ltypes[idx]),
-							       t->locals[idx], ""));
+			if (!t->cur[idx])
+				t->cur[idx] = LLVMBuildLoad2(t->b, lt(t, t->ltypes[idx]),
+							     t->locals[idx], "");
+			push(t, t->ltypes[idx], t->cur[idx]);
 			break;
 		case OP_LOCAL_SET: case OP_LOCAL_TEE:
 			idx = cg_u32(&t->r);
@@ -1198,6 +1296,7 @@ static void body(struct tr *t)
 			}
 			a = popc(t);
 			LLVMBuildStore(t->b, a, t->locals[idx]);
+			t->cur[idx] = a;
 			if (op == OP_LOCAL_TEE)
 				push(t, t->ltypes[idx], a);
 			break;
@@ -1275,9 +1374,12 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty)
 	t->entry = new_bb(t);
 	LLVMPositionBuilderAtEnd(t->b, t->entry);
 	memset(t->trap_bb, 0, sizeof(t->trap_bb));
+	t->nsites = 0;
 	t->nlocals = ft->nparams + fn->nlocals;
 	t->ltypes = malloc(t->nlocals ? t->nlocals : 1);
 	t->locals = calloc(t->nlocals ? t->nlocals : 1, sizeof(*t->locals));
+	t->cur = calloc(t->nlocals ? t->nlocals : 1, sizeof(*t->cur));
+	t->npend = 0;
 	t->vh = 0;
 	t->ln = 0;
 	t->dead = false;
@@ -1285,7 +1387,7 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty)
 	memset(&t->r, 0, sizeof(t->r));
 	t->r.p = fn->code;
 	t->r.end = fn->code + fn->code_len;
-	if (!t->ltypes || !t->locals) {
+	if (!t->ltypes || !t->locals || !t->cur) {
 		t->fail = true;
 		goto out;
 	}
@@ -1329,6 +1431,8 @@ out:
 		free_lbl(&t->ls[--t->ln]);
 	free(t->ltypes);
 	free(t->locals);
+	free(t->cur);
+	t->cur = NULL;
 	t->ltypes = NULL;
 	t->locals = NULL;
 	if (!ok)
@@ -1349,6 +1453,10 @@ static void llvm_init(void)
 	LLVMInitializeX86Target();
 	LLVMInitializeX86TargetMC();
 	LLVMInitializeX86AsmPrinter();
+	if (getenv("OPT_LLVMARGS")) {
+		const char *argv[3] = {"pvf", getenv("OPT_LLVMARGS"), NULL};
+		LLVMParseCommandLineOptions(2, argv, NULL);
+	}
 	if (LLVMGetTargetFromTriple("x86_64-unknown-linux-gnu", &llvm_target, &msg) != 0)
 		llvm_target = NULL;
 	LLVMDisposeMessage(msg);
@@ -1466,6 +1574,8 @@ uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off)
 		goto out;
 	}
 	po = LLVMCreatePassBuilderOptions();
+	if (getenv("OPT_NOLV"))
+		LLVMPassBuilderOptionsSetLoopVectorization(po, false);
 	perr = LLVMRunPasses(t.mod, "default<O2>", tm, po);
 	if (perr) {
 		why = "LLVM's optimisation failed";
@@ -1516,6 +1626,7 @@ out:
 	free(t.vs);
 	free(t.vt);
 	free(t.ls);
+	free(t.pend);
 	__atomic_fetch_add(&nat__opt_functions, ndone, __ATOMIC_RELAXED);
 	return ndone;
 }

@@ -228,6 +228,10 @@ struct tr {
 	unsigned nsites;
 	LLVMValueRef *cur;            /* local -> its value in this straight-line
 				       * region (NULL: load it) */
+	bool *curd;                   /* and whether that value is dirty */
+	bool *ldirty;                 /* float local holding dirty values only
+				       * (reads are dirty): see translate_fn */
+	bool retry;                   /* a local lost that property */
 	struct pend *pend;            /* loads not yet added to the sums */
 	uint32_t npend, pcap;
 	LLVMBasicBlockRef entry;
@@ -479,7 +483,7 @@ static LLVMValueRef canon(struct tr *t, LLVMValueRef v, bool dbl)
 {
 	LLVMValueRef nan, isnan, sel;
 
-	if (!t->canon)
+	if (!t->canon || getenv("OPT_NOCANON"))
 		return v;
 	nan = dbl ? LLVMConstBitCast(LLVMConstInt(t->ti64, UINT64_C(0x7ff8000000000000), false),
 				     t->tf64)
@@ -488,8 +492,28 @@ static LLVMValueRef canon(struct tr *t, LLVMValueRef v, bool dbl)
 	sel = LLVMBuildSelect(t->b, isnan, nan, v, "");
 	/* NaNs are rare: the weights make LLVM emit a predictable branch
 	 * instead of a blend on the value's dependency chain */
-	LLVMSetMetadata(sel, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
+	if (!getenv("OPT_NOPROF"))
+		LLVMSetMetadata(sel, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
 	return sel;
+}
+
+/* Whether v is certainly not a NaN: a non-NaN constant or a conversion
+ * from an integer. */
+static bool no_nan(struct tr *t, LLVMValueRef v)
+{
+	LLVMOpcode op;
+	LLVMBool lost;
+	double d;
+
+	if (LLVMIsAConstantFP(v)) {
+		d = LLVMConstRealGetDouble(v, &lost);
+		return d == d;
+	}
+	if (!LLVMIsAInstruction(v))
+		return false;
+	op = LLVMGetInstructionOpcode(v);
+	(void)t;
+	return op == LLVMSIToFP || op == LLVMUIToFP;
 }
 
 /* Pops a value with its final bits (canonicalised if dirty). */
@@ -882,6 +906,12 @@ static void op_load(struct tr *t, uint8_t op)
 	push(t, rtype[k], v);
 }
 
+static LLVMValueRef fconst_bits(struct tr *t, bool dbl, uint64_t bits)
+{
+	return LLVMConstBitCast(LLVMConstInt(dbl ? t->ti64 : t->ti32, bits, false),
+				dbl ? t->tf64 : t->tf32);
+}
+
 static void op_store(struct tr *t, uint8_t op)
 {
 	/* 0x36..0x3e */
@@ -889,16 +919,38 @@ static void op_store(struct tr *t, uint8_t op)
 	unsigned k = op - 0x36u;
 	uint32_t off;
 	LLVMValueRef v, p, addr;
+	bool dirty;
 
 	cg_u32(&t->r);
 	off = cg_u32(&t->r);
-	v = popc(t);
+	v = pop(t);
+	dirty = t->pd;
 	addr = pop(t);
 	p = mem_addr(t, addr, off);
 	access(t, addr, off, bits[k] ? bits[k] / 8u : (LLVMTypeOf(v) == t->ti32 ||
 				LLVMTypeOf(v) == t->tf32 ? 4u : 8u), NULL);
 	if (bits[k])
 		v = LLVMBuildTrunc(t->b, v, LLVMIntTypeInContext(t->ctx, bits[k]), "");
+	if (dirty && t->canon) {
+		/* a dirty value is stored as it is and overwritten with the
+		 * canonical NaN in the rare case it is a NaN: a compare and an
+		 * untaken branch on the hot path */
+		LLVMBasicBlockRef fix = new_bb(t), cont = new_bb(t);
+		LLVMValueRef br;
+		bool dbl = LLVMTypeOf(v) == t->tf64;
+
+		LLVMSetAlignment(st(t, v, p), 1);
+		br = LLVMBuildCondBr(t->b, LLVMBuildFCmp(t->b, LLVMRealUNO, v, v, ""), fix, cont);
+		LLVMSetMetadata(br, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
+		LLVMPositionBuilderAtEnd(t->b, fix);
+		LLVMSetAlignment(st(t, fconst_bits(t, dbl, dbl ? UINT64_C(0x7ff8000000000000) :
+							 0x7fc00000u), p), 1);
+		LLVMBuildBr(t->b, cont);
+		LLVMPositionBuilderAtEnd(t->b, cont);
+		return;
+	}
+	if (dirty)
+		v = canon(t, v, LLVMTypeOf(v) == t->tf64);
 	LLVMSetAlignment(st(t, v, p), 1);
 }
 
@@ -1031,11 +1083,6 @@ static void float_cmp(struct tr *t, unsigned k)
 	push(t, ENG_I32, LLVMBuildZExt(t->b, LLVMBuildFCmp(t->b, pred[k], a, b, ""), t->ti32, ""));
 }
 
-static LLVMValueRef fconst_bits(struct tr *t, bool dbl, uint64_t bits)
-{
-	return LLVMConstBitCast(LLVMConstInt(dbl ? t->ti64 : t->ti32, bits, false),
-				dbl ? t->tf64 : t->tf32);
-}
 
 static void float_op(struct tr *t, unsigned k, bool dbl)
 {
@@ -1283,10 +1330,15 @@ static void body(struct tr *t)
 				t->fail = true;
 				break;
 			}
-			if (!t->cur[idx])
+			if (!t->cur[idx]) {
 				t->cur[idx] = LLVMBuildLoad2(t->b, lt(t, t->ltypes[idx]),
 							     t->locals[idx], "");
-			push(t, t->ltypes[idx], t->cur[idx]);
+				t->curd[idx] = t->ldirty[idx];
+			}
+			if (t->curd[idx])
+				push_d(t, t->ltypes[idx], t->cur[idx]);
+			else
+				push(t, t->ltypes[idx], t->cur[idx]);
 			break;
 		case OP_LOCAL_SET: case OP_LOCAL_TEE:
 			idx = cg_u32(&t->r);
@@ -1294,10 +1346,24 @@ static void body(struct tr *t)
 				t->fail = true;
 				break;
 			}
-			a = popc(t);
-			LLVMBuildStore(t->b, a, t->locals[idx]);
+			/* the value keeps its flag while the region knows it; the
+			 * slot read after a merge point holds values of the local's
+			 * kind: a dirty local takes dirty values and values that
+			 * are no NaN (anything else makes it clean, and the
+			 * function is translated again), a clean one final bits */
+			a = pop(t);
+			bd = t->pd;
+			if (t->ldirty[idx] && !bd && !no_nan(t, a)) {
+				t->ldirty[idx] = false;
+				t->retry = true;
+			}
+			LLVMBuildStore(t->b, bd && !t->ldirty[idx] ?
+				       canon(t, a, LLVMTypeOf(a) == t->tf64) : a, t->locals[idx]);
 			t->cur[idx] = a;
-			if (op == OP_LOCAL_TEE)
+			t->curd[idx] = bd;
+			if (op == OP_LOCAL_TEE && bd)
+				push_d(t, t->ltypes[idx], a);
+			else if (op == OP_LOCAL_TEE)
 				push(t, t->ltypes[idx], a);
 			break;
 		case OP_GLOBAL_GET: case OP_GLOBAL_SET:
@@ -1349,7 +1415,7 @@ static void add_attr(struct tr *t, LLVMValueRef f, unsigned idx, const char *nam
 }
 
 /* Adds the translation of defined function i to t->mod as "f<i>". */
-static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty)
+static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty, bool *ldirty)
 {
 	const struct eng__func *fn = &t->m->funcs[i];
 	const struct eng__functype *ft = &t->m->types[fn->type_idx];
@@ -1379,7 +1445,10 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty)
 	t->ltypes = malloc(t->nlocals ? t->nlocals : 1);
 	t->locals = calloc(t->nlocals ? t->nlocals : 1, sizeof(*t->locals));
 	t->cur = calloc(t->nlocals ? t->nlocals : 1, sizeof(*t->cur));
+	t->curd = calloc(t->nlocals ? t->nlocals : 1, sizeof(*t->curd));
 	t->npend = 0;
+	t->ldirty = ldirty;
+	t->retry = false;
 	t->vh = 0;
 	t->ln = 0;
 	t->dead = false;
@@ -1387,7 +1456,7 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty)
 	memset(&t->r, 0, sizeof(t->r));
 	t->r.p = fn->code;
 	t->r.end = fn->code + fn->code_len;
-	if (!t->ltypes || !t->locals || !t->cur) {
+	if (!t->ltypes || !t->locals || !t->cur || !t->curd) {
 		t->fail = true;
 		goto out;
 	}
@@ -1426,17 +1495,44 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty)
 	body(t);
 	/* body() leaves fail set unless it returned at the function's end */
 out:
-	ok = !t->fail && t->ln == 0 && t->r.p == t->r.end && !t->r.fail;
+	ok = !t->fail && !t->retry && t->ln == 0 && t->r.p == t->r.end && !t->r.fail;
 	while (t->ln > 0)
 		free_lbl(&t->ls[--t->ln]);
 	free(t->ltypes);
 	free(t->locals);
 	free(t->cur);
+	free(t->curd);
 	t->cur = NULL;
+	t->curd = NULL;
 	t->ltypes = NULL;
 	t->locals = NULL;
 	if (!ok)
 		LLVMDeleteFunction(t->fn);
+	return ok;
+}
+
+/* Translates function i. Float locals start out dirty (their values need
+ * canonicalisation only where the bits become observable); a local that
+ * gets a value with exact bits (a parameter's, a load's) is made clean and
+ * the function translated again, at most once per local. */
+static bool translate_fn(struct tr *t, uint32_t i, LLVMTypeRef fty)
+{
+	const struct eng__func *fn = &t->m->funcs[i];
+	const struct eng__functype *ft = &t->m->types[fn->type_idx];
+	uint32_t n = ft->nparams + fn->nlocals, k, tries;
+	bool *ldirty = calloc(n ? n : 1, sizeof(*ldirty)), ok = false;
+
+	if (!ldirty)
+		return false;
+	for (k = ft->nparams; k < n; k++)
+		ldirty[k] = t->canon && (fn->local_types[k - ft->nparams] == ENG_F32 ||
+					 fn->local_types[k - ft->nparams] == ENG_F64);
+	for (tries = 0; tries <= n && !ok; tries++) {
+		ok = translate(t, i, fty, ldirty);
+		if (!ok && !t->retry)
+			break;
+	}
+	free(ldirty);
 	return ok;
 }
 
@@ -1557,7 +1653,7 @@ uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off)
 	if (!names || !offs)
 		goto out;
 	for (i = 0; i < nsel; i++) {
-		if (!translate(&t, sel[i], fty))
+		if (!translate_fn(&t, sel[i], fty))
 			continue;
 		names[ndone] = malloc(24);
 		if (!names[ndone])

@@ -116,37 +116,17 @@ static void emit_interp_stub(struct cgm *g, uint32_t func_idx)
 	ret(a);
 }
 
-/* The entry of a function of the optimising tier: the entry checks and
- * counters of cg_prologue/epilogue around a C call of its LLVM code,
- * uint32_t f(frame, ni, memory base), which returns ENG_TRAP_NONE or a trap
- * and leaves its results in the frame's first slots. */
+/* The entry of a function of the optimising tier: a C call of its LLVM
+ * code, uint32_t f(frame, ni, memory base), which does the entry checks
+ * and counters itself (opt.c), returns ENG_TRAP_NONE or a trap and leaves
+ * its results in the frame's first slots. */
 static void emit_opt_stub(struct cgm *g, uint32_t i, uint32_t target)
 {
 	struct asmbuf *a = &g->a;
-	const struct exec_module *em = g->m->exec;
-	const struct xfunc *xf = &em->xfuncs[i];
 	const struct eng__functype *ft = &g->m->types[g->m->funcs[i].type_idx];
-	int32_t depth = (int32_t)offsetof(struct eng_store, depth);
-	int32_t slc = (int32_t)offsetof(struct eng_store, sl_counter);
 	size_t site;
 
 	alu_ri(a, ALU_SUB, true, RSP, 8);
-	mov_rm(a, false, RAX, xm(RBX, depth));
-	alu_rm(a, ALU_CMP, false, RAX, xm(RBX, (int32_t)offsetof(struct eng_store,
-								  cfg.max_call_depth)));
-	jcc_to(a, CC_AE, g->trap_stub[ENG_TRAP_CALL_STACK_EXHAUSTED]);
-	lea(a, RAX, xm(R14, (int32_t)xf->frame_bytes));
-	alu_rm(a, ALU_CMP, true, RAX, xm(RBX, (int32_t)offsetof(struct eng_store, stack_end)));
-	jcc_to(a, CC_A, g->trap_stub[ENG_TRAP_CALL_STACK_EXHAUSTED]);
-	if (xf->cost) {
-		mov_ri64(a, GPR_SCRATCH, xf->cost);
-		alu_rm(a, ALU_ADD, true, GPR_SCRATCH, xm(RBX, slc));
-		alu_rm(a, ALU_CMP, true, GPR_SCRATCH,
-		       xm(RBX, (int32_t)offsetof(struct eng_store, sl_limit)));
-		jcc_to(a, CC_A, g->trap_stub[ENG_TRAP_STACK_LIMIT]);
-		mov_mr(a, true, xm(RBX, slc), GPR_SCRATCH);
-	}
-	x_rm(a, 0, false, 0xff, 0, xm(RBX, depth), false);      /* inc dword */
 	mov_rr(a, true, RDI, R14);
 	mov_rr(a, true, RSI, R15);
 	mov_rm(a, true, GPR_SCRATCH, xm(R15, offsetof(struct nat_inst, mem)));
@@ -155,13 +135,6 @@ static void emit_opt_stub(struct cgm *g, uint32_t i, uint32_t target)
 	patch_rel32(a, site, target);
 	test_rr(a, false, RAX, RAX);
 	jcc_to(a, CC_NE, g->trap_exit);
-	x_rm(a, 0, false, 0xff, 1, xm(RBX, depth), false);      /* dec dword */
-	if (xf->cost && xf->cost <= INT32_MAX) {
-		alu_mi(a, ALU_SUB, true, xm(RBX, slc), (int32_t)xf->cost);
-	} else if (xf->cost) {
-		mov_ri64(a, GPR_SCRATCH, xf->cost);
-		alu_mr(a, ALU_SUB, true, xm(RBX, slc), GPR_SCRATCH);
-	}
 	/* like a compiled function: a single result also in rax/xmm0 */
 	if (ft->nresults == 1 && vt_xmm(ft->types[ft->nparams]))
 		sse_load(a, ft->types[ft->nparams] == ENG_F64, 0, xm(R14, 0));

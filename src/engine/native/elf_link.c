@@ -268,8 +268,16 @@ int nat__elf_link(struct asmbuf *a, const uint8_t *obj, size_t len,
 		w = check_syms(&e);
 	if (!w)
 		w = relocate(&e, a);
-	for (uint32_t i = 0; !w && i < n; i++)
-		w = find_name(&e, names[i], &offs[i]);
+	for (uint32_t i = 0; !w && i < n; i++) {
+		/* "?name": optional, UINT32_MAX when the object has none */
+		bool opt = names[i][0] == '?';
+
+		w = find_name(&e, names[i] + opt, &offs[i]);
+		if (w && opt && strcmp(w, "name not found") == 0) {
+			offs[i] = UINT32_MAX;
+			w = NULL;
+		}
+	}
 	free(e.base);
 	if (w) {
 		a->len = start;

@@ -34,7 +34,9 @@
  * TLS relocation, a non-empty SHT_NOBITS (.bss) or a writable or TLS section,
  * a malformed header, offset or size, a name not found (or defined twice), or
  * on allocation failure (a->oom is then set). On failure *why (when why is
- * not NULL) points at a static string saying what. */
+ * not NULL) points at a static string saying what. A name starting with '?'
+ * is optional: the rest is looked up, and its offset is UINT32_MAX when the
+ * object does not define it. */
 int nat__elf_link(struct asmbuf *a, const uint8_t *obj, size_t len,
 		  const char *const *names, uint32_t n, uint32_t *offs, const char **why);
 

@@ -13,7 +13,6 @@
 /* Native stack per wasm frame: a direct call uses 16 bytes (return address
  * and alignment), a call through a function reference 32 (plus the saved
  * instance register); the rest is for helpers and host functions. */
-#define NAT_FRAME_BYTES 32u
 #define NAT_C_RESERVE (16u << 20)
 
 bool eng_native_supported(void)

@@ -54,6 +54,12 @@ enum nat_helper {
 	NH__COUNT
 };
 
+/* Native stack per call level: single-pass frames take 16 bytes (32
+ * through call_ref), a function of the optimising tier its LLVM frame plus
+ * the return address, which opt.c keeps within this for every function
+ * called from the tier's code. */
+#define NAT_FRAME_BYTES 256u
+
 /* One per store, created at the first native call. */
 struct nat_ctx {
 	uint64_t entry_rsp;       /* rsp of the innermost entry thunk (trap unwind) */

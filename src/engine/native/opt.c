@@ -80,7 +80,7 @@ static bool supported_op(struct cg *r, uint8_t op)
 	case OP_LOCAL_TEE: case OP_GLOBAL_GET: case OP_GLOBAL_SET: case OP_I32_CONST:
 	case OP_I64_CONST: case OP_F32_CONST: case OP_F64_CONST:
 		return true;
-	case OP_SELECT_T:
+	case OP_SELECT_T: case OP_CALL:
 		return true;
 	default:
 		(void)r;
@@ -95,7 +95,29 @@ static bool num_type(int64_t t)
 
 /* Whether function i can be translated; *weight: its instructions weighed
  * by loop depth (4^depth), 0 when it has no loop. */
-static bool scan(const struct eng_module *m, uint32_t i, bool canon, uint64_t *weight)
+/* Callee lists of the scanned functions. */
+struct calls {
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
+static bool add_call(struct calls *c, uint32_t f)
+{
+	if (c->n == c->cap) {
+		uint32_t cap = c->cap ? c->cap * 2 : 64;
+		uint32_t *v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = f;
+	return true;
+}
+
+static bool scan(const struct eng_module *m, uint32_t i, bool canon, uint64_t *weight,
+		 struct calls *calls)
 {
 	const struct eng__func *fn = &m->funcs[i];
 	const struct eng__functype *ft = &m->types[fn->type_idx];
@@ -106,6 +128,8 @@ static bool scan(const struct eng_module *m, uint32_t i, bool canon, uint64_t *w
 	uint64_t w = 0;
 	uint8_t op;
 
+	if (ft->nparams > 61)
+		return false;
 	for (k = 0; k < ft->nparams + ft->nresults; k++)
 		if (!num_type(ft->types[k]))
 			return false;
@@ -143,6 +167,19 @@ static bool scan(const struct eng_module *m, uint32_t i, bool canon, uint64_t *w
 		if (op == OP_END) {
 			if (depth > 0 && loopdepth[--depth])
 				loops--;
+			continue;
+		}
+		if (op == OP_CALL) {
+			/* direct calls of defined functions (the callees must be
+			 * selected too, see choose); a call of itself weighs like
+			 * a loop */
+			uint32_t f = cg_u32(&r);
+
+			if (f < m->nfunc_imports || f >= m->nfuncs_total ||
+			    !add_call(calls, f - m->nfunc_imports))
+				return false;
+			if (f - m->nfunc_imports == i)
+				any_loop = true;
 			continue;
 		}
 		if (op == OP_SELECT_T) {
@@ -213,6 +250,12 @@ struct tr {
 	LLVMModuleRef mod;
 	LLVMBuilderRef b;
 	LLVMValueRef fn, frame, ni, mem;
+	LLVMValueRef *fns;            /* defined index -> LLVM function or NULL */
+	LLVMTypeRef fty;
+	uint32_t def_idx;
+	LLVMValueRef store, depth0, ctr0;   /* prologue's store pointer and counters */
+	uint32_t *callees;            /* calls made by the function translated */
+	uint32_t ncallees, ccap;
 	LLVMTypeRef ti8, ti16, ti32, ti64, tf32, tf64, tptr, ti1;
 	LLVMValueRef *locals;
 	uint8_t *ltypes;
@@ -224,8 +267,6 @@ struct tr {
 	uint32_t ln, lcap;
 	LLVMBasicBlockRef trap_bb[ENG_TRAP__COUNT];
 	LLVMValueRef acc[4];          /* load sums by width: i8 i16 i32 i64 */
-	LLVMValueRef sites[4096];
-	unsigned nsites;
 	LLVMValueRef *cur;            /* local -> its value in this straight-line
 				       * region (NULL: load it) */
 	bool *curd;                   /* and whether that value is dirty */
@@ -236,6 +277,7 @@ struct tr {
 	uint32_t npend, pcap;
 	LLVMBasicBlockRef entry;
 	bool pd;                      /* the last pop()'s value was dirty */
+	bool has_loads;               /* the function loads from memory */
 	bool dead;
 	bool fail;
 };
@@ -350,16 +392,6 @@ static void acc_add(struct tr *t, LLVMValueRef v)
 		v = LLVMBuildBitCast(t->b, v, t->ti64, "");
 	ty = LLVMTypeOf(v);
 	k = ty == t->ti8 ? 0 : ty == t->ti16 ? 1 : ty == t->ti32 ? 2 : 3;
-	if (getenv("OPT_SITE") && t->nsites < 4096) {
-		LLVMValueRef a = entry_alloca(t, ty);
-		LLVMBuilderRef eb = LLVMCreateBuilderInContext(t->ctx);
-		LLVMPositionBuilderBefore(eb, LLVMGetBasicBlockTerminator(t->entry));
-		LLVMBuildStore(eb, LLVMConstNull(ty), a);
-		LLVMDisposeBuilder(eb);
-		t->sites[t->nsites++] = a;
-		LLVMBuildStore(t->b, LLVMBuildAdd(t->b, LLVMBuildLoad2(t->b, ty, a, ""), v, ""), a);
-		return;
-	}
 	LLVMBuildStore(t->b, LLVMBuildAdd(t->b, LLVMBuildLoad2(t->b, ty, t->acc[k], ""), v, ""),
 		       t->acc[k]);
 }
@@ -412,6 +444,8 @@ static void access(struct tr *t, LLVMValueRef addr, uint32_t off, uint32_t size,
 
 static void write_sink(struct tr *t)
 {
+	if (!t->has_loads)
+		return;
 	static const unsigned bits[4] = {8, 16, 32, 64};
 	LLVMValueRef sum = NULL, v, st_;
 	unsigned k;
@@ -422,14 +456,30 @@ static void write_sink(struct tr *t)
 			v = LLVMBuildZExt(t->b, v, t->ti64, "");
 		sum = sum ? LLVMBuildAdd(t->b, sum, v, "") : v;
 	}
-	for (k = 0; k < t->nsites; k++) {
-		v = LLVMBuildLoad2(t->b, LLVMGetAllocatedType(t->sites[k]), t->sites[k], "");
-		if (LLVMGetAllocatedType(t->sites[k]) != t->ti64)
-			v = LLVMBuildZExt(t->b, v, t->ti64, "");
-		sum = LLVMBuildAdd(t->b, sum, v, "");
-	}
 	st_ = st(t, sum, byte_ptr(t, t->ni, offsetof(struct nat_inst, opt_sink)));
 	LLVMSetVolatile(st_, true);
+}
+
+/* Whether the internal function of type ft returns {status, result}. */
+static bool one_result(const struct eng__functype *ft)
+{
+	return ft->nresults == 1;
+}
+
+/* Returns status (and an undefined result) from the function being
+ * translated. */
+static void ret_status(struct tr *t, LLVMValueRef status)
+{
+	const struct eng__functype *ft = &t->m->types[t->m->funcs[t->def_idx].type_idx];
+	LLVMValueRef r;
+
+	if (!one_result(ft)) {
+		LLVMBuildRet(t->b, status);
+		return;
+	}
+	r = LLVMGetUndef(LLVMGetReturnType(LLVMGlobalGetValueType(t->fn)));
+	r = LLVMBuildInsertValue(t->b, r, status, 0, "");
+	LLVMBuildRet(t->b, r);
 }
 
 static LLVMBasicBlockRef trap_block(struct tr *t, enum eng_trap k)
@@ -440,7 +490,7 @@ static LLVMBasicBlockRef trap_block(struct tr *t, enum eng_trap k)
 		t->trap_bb[k] = new_bb(t);
 		LLVMPositionBuilderAtEnd(t->b, t->trap_bb[k]);
 		write_sink(t);
-		LLVMBuildRet(t->b, LLVMConstInt(t->ti32, k, false));
+		ret_status(t, LLVMConstInt(t->ti32, k, false));
 		LLVMPositionBuilderAtEnd(t->b, cur);
 	}
 	return t->trap_bb[k];
@@ -483,7 +533,7 @@ static LLVMValueRef canon(struct tr *t, LLVMValueRef v, bool dbl)
 {
 	LLVMValueRef nan, isnan, sel;
 
-	if (!t->canon || getenv("OPT_NOCANON"))
+	if (!t->canon)
 		return v;
 	nan = dbl ? LLVMConstBitCast(LLVMConstInt(t->ti64, UINT64_C(0x7ff8000000000000), false),
 				     t->tf64)
@@ -492,8 +542,7 @@ static LLVMValueRef canon(struct tr *t, LLVMValueRef v, bool dbl)
 	sel = LLVMBuildSelect(t->b, isnan, nan, v, "");
 	/* NaNs are rare: the weights make LLVM emit a predictable branch
 	 * instead of a blend on the value's dependency chain */
-	if (!getenv("OPT_NOPROF"))
-		LLVMSetMetadata(sel, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
+	LLVMSetMetadata(sel, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
 	return sel;
 }
 
@@ -736,23 +785,91 @@ static void op_else(struct tr *t)
 		push(t, l->pt[i], l->pv[i]);
 }
 
-/* Results of the function's label: written over the parameters. */
+#define ST_OFF(f) ((uint64_t)offsetof(struct eng_store, f))
+
+/* The entry checks of cg_prologue, in the interpreter's order: call depth,
+ * value-stack room for the frame, the logical stack counter; then the
+ * counters are taken. Trap exits leave them for nat__run to restore. */
+static void prologue(struct tr *t)
+{
+	const struct exec_module *em = t->m->exec;
+	const struct xfunc *xf = &em->xfuncs[t->def_idx];
+	LLVMValueRef d, max, end, top, c;
+
+	t->store = ld(t, t->tptr, byte_ptr(t, t->ni, offsetof(struct nat_inst, store)));
+	d = ld(t, t->ti32, byte_ptr(t, t->store, ST_OFF(depth)));
+	max = ld(t, t->ti32, byte_ptr(t, t->store, ST_OFF(cfg.max_call_depth)));
+	trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGE, d, max, ""), ENG_TRAP_CALL_STACK_EXHAUSTED);
+	end = ld(t, t->ti64, byte_ptr(t, t->store, ST_OFF(stack_end)));
+	top = LLVMBuildAdd(t->b, LLVMBuildPtrToInt(t->b, t->frame, t->ti64, ""),
+			   LLVMConstInt(t->ti64, xf->frame_bytes, false), "");
+	trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGT, top, end, ""), ENG_TRAP_CALL_STACK_EXHAUSTED);
+	t->ctr0 = NULL;
+	if (xf->cost) {
+		t->ctr0 = ld(t, t->ti64, byte_ptr(t, t->store, ST_OFF(sl_counter)));
+		c = LLVMBuildAdd(t->b, t->ctr0, LLVMConstInt(t->ti64, xf->cost, false), "");
+		trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGT, c,
+					 ld(t, t->ti64, byte_ptr(t, t->store, ST_OFF(sl_limit))), ""),
+			ENG_TRAP_STACK_LIMIT);
+		st(t, c, byte_ptr(t, t->store, ST_OFF(sl_counter)));
+	}
+	st(t, LLVMBuildAdd(t->b, d, LLVMConstInt(t->ti32, 1, false), ""),
+	   byte_ptr(t, t->store, ST_OFF(depth)));
+	t->depth0 = d;
+}
+
+/* Normal return: the counters give back what the prologue took. */
+static void epilogue(struct tr *t)
+{
+	const struct exec_module *em = t->m->exec;
+	const struct xfunc *xf = &em->xfuncs[t->def_idx];
+	LLVMValueRef s = ld(t, t->tptr, byte_ptr(t, t->ni, offsetof(struct nat_inst, store)));
+	LLVMValueRef p = byte_ptr(t, s, ST_OFF(depth));
+
+	st(t, LLVMBuildSub(t->b, ld(t, t->ti32, p), LLVMConstInt(t->ti32, 1, false), ""), p);
+	if (xf->cost) {
+		p = byte_ptr(t, s, ST_OFF(sl_counter));
+		st(t, LLVMBuildSub(t->b, ld(t, t->ti64, p), LLVMConstInt(t->ti64, xf->cost, false),
+				   ""), p);
+	}
+}
+
+/* A value as the interpreter keeps it in a slot: zero-extended bits. */
+static LLVMValueRef slot_bits(struct tr *t, LLVMValueRef v, uint8_t ty)
+{
+	if (ty == ENG_F32)
+		v = LLVMBuildBitCast(t->b, v, t->ti32, "");
+	else if (ty == ENG_F64)
+		v = LLVMBuildBitCast(t->b, v, t->ti64, "");
+	if (ty == ENG_I32 || ty == ENG_F32)
+		v = LLVMBuildZExt(t->b, v, t->ti64, "");
+	return v;
+}
+
+/* Results of the function's label: a single one returned with the status,
+ * several written over the parameters' slots. */
 static void func_results(struct tr *t, struct lbl *l)
 {
 	uint32_t i;
 	LLVMValueRef v, p;
 
+	if (l->nr == 1) {
+		LLVMValueRef r = LLVMGetUndef(LLVMGetReturnType(LLVMGlobalGetValueType(t->fn)));
+
+		v = LLVMBuildLoad2(t->b, lt(t, l->rt[0]), l->slots[0], "");
+		epilogue(t);
+		write_sink(t);
+		r = LLVMBuildInsertValue(t->b, r, LLVMConstInt(t->ti32, 0, false), 0, "");
+		r = LLVMBuildInsertValue(t->b, r, v, 1, "");
+		LLVMBuildRet(t->b, r);
+		return;
+	}
 	for (i = 0; i < l->nr; i++) {
 		p = byte_ptr(t, t->frame, i * 8u);
 		v = LLVMBuildLoad2(t->b, lt(t, l->rt[i]), l->slots[i], "");
-		if (l->rt[i] == ENG_F32)
-			v = LLVMBuildBitCast(t->b, v, t->ti32, "");
-		else if (l->rt[i] == ENG_F64)
-			v = LLVMBuildBitCast(t->b, v, t->ti64, "");
-		if (l->rt[i] == ENG_I32 || l->rt[i] == ENG_F32)
-			v = LLVMBuildZExt(t->b, v, t->ti64, "");
-		st(t, v, p);
+		st(t, slot_bits(t, v, l->rt[i]), p);
 	}
+	epilogue(t);
 	write_sink(t);
 	LLVMBuildRet(t->b, LLVMConstInt(t->ti32, 0, false));
 }
@@ -1247,6 +1364,74 @@ static void numeric(struct tr *t, uint8_t op)
 	}
 }
 
+/* A direct call of a function of the tier, with the single-pass code's
+ * frame layout: the arguments in the slots of this frame's operand homes
+ * where they lie, which become the callee's parameters and then its
+ * results. A trap returns through every caller. */
+static void op_call(struct tr *t, uint32_t f)
+{
+	const struct eng__functype *ft;
+	LLVMValueRef callee, args[64], status, ret, br;
+	LLVMBasicBlockRef out, cont;
+	uint32_t def, base, k;
+
+	if (f < t->m->nfunc_imports || f >= t->m->nfuncs_total ||
+	    !t->fns[f - t->m->nfunc_imports]) {
+		t->fail = true;
+		return;
+	}
+	def = f - t->m->nfunc_imports;
+	ft = &t->m->types[t->m->func_type_idx[f]];
+	if (ft->nparams > t->vh || ft->nparams > 61) {
+		t->fail = true;
+		return;
+	}
+	if (t->ncallees == t->ccap) {
+		uint32_t cap = t->ccap ? t->ccap * 2 : 16;
+		uint32_t *v = realloc(t->callees, cap * sizeof(*v));
+
+		if (!v) {
+			t->fail = true;
+			return;
+		}
+		t->callees = v;
+		t->ccap = cap;
+	}
+	t->callees[t->ncallees++] = def;
+	callee = t->fns[def];
+	flush(t);
+	clean_top(t, ft->nparams);
+	base = t->vh - ft->nparams;
+	/* the callee's frame: where the single-pass code puts it */
+	args[0] = byte_ptr(t, t->frame, (uint64_t)(t->nlocals + base) * 8u);
+	args[1] = t->ni;
+	args[2] = t->mem;
+	for (k = 0; k < ft->nparams && k < 61; k++)
+		args[3 + k] = t->vs[base + k];
+	ret = LLVMBuildCall2(t->b, LLVMGlobalGetValueType(callee), callee, args,
+			     3 + ft->nparams, "");
+	status = one_result(ft) ? LLVMBuildExtractValue(t->b, ret, 0, "") : ret;
+	out = new_bb(t);
+	cont = new_bb(t);
+	br = LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, status,
+						 LLVMConstInt(t->ti32, 0, false), ""), out, cont);
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
+	LLVMPositionBuilderAtEnd(t->b, out);
+	write_sink(t);
+	ret_status(t, status);
+	LLVMPositionBuilderAtEnd(t->b, cont);
+	t->vh = base;
+	if (one_result(ft)) {
+		push(t, ft->types[ft->nparams], LLVMBuildExtractValue(t->b, ret, 1, ""));
+		return;
+	}
+	for (k = 0; k < ft->nresults; k++) {
+		uint8_t ty = ft->types[ft->nparams + k];
+
+		push(t, ty, ld(t, lt(t, ty), byte_ptr(t, args[0], k * 8u)));
+	}
+}
+
 static void body(struct tr *t)
 {
 	uint8_t op, ty;
@@ -1295,6 +1480,9 @@ static void body(struct tr *t)
 			break;
 		case OP_RETURN:
 			op_br(t, t->ln - 1);
+			break;
+		case OP_CALL:
+			op_call(t, cg_u32(&t->r));
 			break;
 		case OP_DROP:
 			pop(t);
@@ -1415,38 +1603,62 @@ static void add_attr(struct tr *t, LLVMValueRef f, unsigned idx, const char *nam
 }
 
 /* Adds the translation of defined function i to t->mod as "f<i>". */
+static bool loads_memory(const struct eng__func *fn)
+{
+	struct cg r;
+	uint8_t op;
+
+	memset(&r, 0, sizeof(r));
+	r.p = fn->code;
+	r.end = fn->code + fn->code_len;
+	while (r.p < r.end && !r.fail) {
+		op = cg_byte(&r);
+		if (op >= 0x28 && op <= 0x35)
+			return true;
+		if (op >= 0x28 && op <= 0x3e) {
+			cg_u32(&r);
+			cg_u32(&r);
+		} else {
+			cg_skip_imm(&r, op);
+		}
+	}
+	return r.fail;
+}
+
+/* Back to a declaration. */
+static void clear_body(LLVMValueRef f)
+{
+	LLVMBasicBlockRef bb;
+
+	while ((bb = LLVMGetFirstBasicBlock(f)) != NULL)
+		LLVMDeleteBasicBlock(bb);
+}
+
 static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty, bool *ldirty)
 {
 	const struct eng__func *fn = &t->m->funcs[i];
 	const struct eng__functype *ft = &t->m->types[fn->type_idx];
-	char name[24];
 	uint32_t k;
 	struct lbl *l;
 	LLVMBasicBlockRef start;
 	bool ok;
 
-	snprintf(name, sizeof(name), "f%u", i);
-	t->fn = LLVMAddFunction(t->mod, name, fty);
-	LLVMSetVisibility(t->fn, LLVMHiddenVisibility);
-	add_attr(t, t->fn, LLVMAttributeFunctionIndex, "nounwind");
-	add_attr(t, t->fn, LLVMAttributeFunctionIndex, "nofree");
-	add_attr(t, t->fn, 1, "noalias");
-	add_attr(t, t->fn, 3, "noalias");
-	LLVMAddTargetDependentFunctionAttr(t->fn, "no-builtins", "");
-	LLVMAddTargetDependentFunctionAttr(t->fn, "frame-pointer", "none");
+	t->fn = t->fns[i];
+	t->def_idx = i;
 	t->frame = LLVMGetParam(t->fn, 0);
 	t->ni = LLVMGetParam(t->fn, 1);
 	t->mem = LLVMGetParam(t->fn, 2);
 	t->entry = new_bb(t);
 	LLVMPositionBuilderAtEnd(t->b, t->entry);
 	memset(t->trap_bb, 0, sizeof(t->trap_bb));
-	t->nsites = 0;
 	t->nlocals = ft->nparams + fn->nlocals;
 	t->ltypes = malloc(t->nlocals ? t->nlocals : 1);
 	t->locals = calloc(t->nlocals ? t->nlocals : 1, sizeof(*t->locals));
 	t->cur = calloc(t->nlocals ? t->nlocals : 1, sizeof(*t->cur));
 	t->curd = calloc(t->nlocals ? t->nlocals : 1, sizeof(*t->curd));
 	t->npend = 0;
+	t->ncallees = 0;
+	t->has_loads = loads_memory(fn);
 	t->ldirty = ldirty;
 	t->retry = false;
 	t->vh = 0;
@@ -1466,7 +1678,7 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty, bool *ldirty)
 		t->ltypes[k] = k < ft->nparams ? ft->types[k] : fn->local_types[k - ft->nparams];
 		t->locals[k] = LLVMBuildAlloca(t->b, lt(t, t->ltypes[k]), "");
 		if (k < ft->nparams) {
-			v = ld(t, lt(t, t->ltypes[k]), byte_ptr(t, t->frame, k * 8u));
+			v = LLVMGetParam(t->fn, 3 + k);
 		} else {
 			v = LLVMConstNull(lt(t, t->ltypes[k]));
 		}
@@ -1492,6 +1704,7 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty, bool *ldirty)
 	start = new_bb(t);
 	LLVMBuildBr(t->b, start);
 	LLVMPositionBuilderAtEnd(t->b, start);
+	prologue(t);
 	body(t);
 	/* body() leaves fail set unless it returned at the function's end */
 out:
@@ -1507,7 +1720,7 @@ out:
 	t->ltypes = NULL;
 	t->locals = NULL;
 	if (!ok)
-		LLVMDeleteFunction(t->fn);
+		clear_body(t->fn);
 	return ok;
 }
 
@@ -1536,6 +1749,80 @@ static bool translate_fn(struct tr *t, uint32_t i, LLVMTypeRef fty)
 	return ok;
 }
 
+static void fn_attrs(struct tr *t, LLVMValueRef f)
+{
+	add_attr(t, f, LLVMAttributeFunctionIndex, "nounwind");
+	add_attr(t, f, LLVMAttributeFunctionIndex, "nofree");
+	add_attr(t, f, 1, "noalias");
+	add_attr(t, f, 3, "noalias");
+	LLVMAddTargetDependentFunctionAttr(f, "no-builtins", "");
+	LLVMAddTargetDependentFunctionAttr(f, "frame-pointer", "none");
+	/* frames of a page or more touch every page: never past the guard
+	 * page of the native stack */
+	LLVMAddTargetDependentFunctionAttr(f, "probe-stack", "inline-asm");
+}
+
+/* The internal function of defined function i: (frame, ni, memory base,
+ * the parameters) returning the status, or {status, result} for a single
+ * result (several results go to the frame's slots). */
+static LLVMValueRef declare(struct tr *t, uint32_t i)
+{
+	const struct eng__functype *ft = &t->m->types[t->m->funcs[i].type_idx];
+	LLVMTypeRef p[64], r, fty;
+	LLVMValueRef f;
+	char name[24];
+	uint32_t k;
+
+	p[0] = t->tptr;
+	p[1] = t->tptr;
+	p[2] = t->tptr;
+	for (k = 0; k < ft->nparams; k++)
+		p[3 + k] = lt(t, ft->types[k]);
+	if (one_result(ft)) {
+		LLVMTypeRef two[2] = {t->ti32, lt(t, ft->types[ft->nparams])};
+
+		r = LLVMStructTypeInContext(t->ctx, two, 2, false);
+	} else {
+		r = t->ti32;
+	}
+	fty = LLVMFunctionType(r, p, 3 + ft->nparams, false);
+	snprintf(name, sizeof(name), "w%u", i);
+	f = LLVMAddFunction(t->mod, name, fty);
+	LLVMSetLinkage(f, LLVMInternalLinkage);
+	fn_attrs(t, f);
+	return f;
+}
+
+/* The entry the single-pass stub calls, "f<i>": uint32_t (frame, ni,
+ * memory base), parameters and results in the frame's slots. */
+static void wrapper(struct tr *t, uint32_t i, LLVMTypeRef fty)
+{
+	const struct eng__functype *ft = &t->m->types[t->m->funcs[i].type_idx];
+	LLVMValueRef f, a[64], r, status;
+	char name[24];
+	uint32_t k;
+
+	snprintf(name, sizeof(name), "f%u", i);
+	f = LLVMAddFunction(t->mod, name, fty);
+	LLVMSetVisibility(f, LLVMHiddenVisibility);
+	fn_attrs(t, f);
+	LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->ctx, f, ""));
+	a[0] = LLVMGetParam(f, 0);
+	a[1] = LLVMGetParam(f, 1);
+	a[2] = LLVMGetParam(f, 2);
+	for (k = 0; k < ft->nparams; k++)
+		a[3 + k] = ld(t, lt(t, ft->types[k]), byte_ptr(t, a[0], k * 8u));
+	r = LLVMBuildCall2(t->b, LLVMGlobalGetValueType(t->fns[i]), t->fns[i], a,
+			   3 + ft->nparams, "");
+	status = r;
+	if (one_result(ft)) {
+		status = LLVMBuildExtractValue(t->b, r, 0, "");
+		st(t, slot_bits(t, LLVMBuildExtractValue(t->b, r, 1, ""), ft->types[ft->nparams]),
+		   a[0]);
+	}
+	LLVMBuildRet(t->b, status);
+}
+
 /* ---- the module ------------------------------------------------------------- */
 
 static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
@@ -1549,8 +1836,12 @@ static void llvm_init(void)
 	LLVMInitializeX86Target();
 	LLVMInitializeX86TargetMC();
 	LLVMInitializeX86AsmPrinter();
-	if (getenv("OPT_LLVMARGS")) {
-		const char *argv[3] = {"pvf", getenv("OPT_LLVMARGS"), NULL};
+	{
+		/* the prologue at every function's entry (frame_size reads it).
+		 * LLVM's options are process-wide: nothing else in our processes
+		 * uses LLVM */
+		const char *argv[3] = {"pvf", "-enable-shrink-wrap=false", NULL};
+
 		LLVMParseCommandLineOptions(2, argv, NULL);
 	}
 	if (LLVMGetTargetFromTriple("x86_64-unknown-linux-gnu", &llvm_target, &msg) != 0)
@@ -1561,35 +1852,119 @@ static void llvm_init(void)
 /* Chooses the functions (deterministically: supported, with a loop or with
  * nat__opt_mode == 1 any supported one, by weight then index, within the
  * budget). Returns how many; sel[] gets their indices in that order. */
-static uint32_t choose(const struct eng_module *m, bool canon, uint32_t *sel)
+static uint32_t choose(const struct eng_module *m, bool canon, bool allow_calls, uint32_t *sel)
 {
-	uint32_t n = m->nfuncs_total - m->nfunc_imports, i, k = 0, nsel = 0;
+	uint32_t n = m->nfuncs_total - m->nfunc_imports, i, k = 0, nsel = 0, e;
 	uint64_t budget = OPT_BUDGET, w;
 	struct cand *c = malloc((n ? n : 1) * sizeof(*c));
+	uint32_t *cs = calloc((size_t)n + 1, sizeof(*cs));     /* calls of i: cs[i]..cs[i+1] */
+	uint64_t *wt = calloc(n ? n : 1, sizeof(*wt));
+	uint8_t *ok = calloc(n ? n : 1, 1);
+	struct calls calls = {0};
+	bool all = __atomic_load_n(&nat__opt_mode, __ATOMIC_RELAXED) == ENG_TIERS_ALL, changed;
 
-	if (!c)
-		return 0;
+	if (!c || !cs || !wt || !ok)
+		goto out;
 	for (i = 0; i < n; i++) {
-		if (m->funcs[i].code_len > OPT_MAX_FUNC || !scan(m, i, canon, &w))
-			continue;
-		if (w == 0 && __atomic_load_n(&nat__opt_mode, __ATOMIC_RELAXED) != ENG_TIERS_ALL)
+		uint32_t before = calls.n;
+
+		cs[i] = before;
+		ok[i] = m->funcs[i].code_len <= OPT_MAX_FUNC && scan(m, i, canon, &w, &calls) &&
+			(allow_calls || calls.n == before);
+		if (!ok[i])
+			calls.n = before;
+		wt[i] = ok[i] ? w : 0;
+	}
+	cs[n] = calls.n;
+	/* a function is compiled by LLVM only with all its callees: drop the
+	 * callers of what cannot be, and give callees their callers' weight */
+	do {
+		changed = false;
+		for (i = 0; i < n; i++) {
+			if (!ok[i])
+				continue;
+			for (e = cs[i]; e < cs[i + 1]; e++) {
+				uint32_t f = calls.v[e];
+
+				if (!ok[f]) {
+					ok[i] = 0;
+					changed = true;
+					break;
+				}
+				if (wt[f] < wt[i]) {
+					wt[f] = wt[i];
+					changed = true;
+				}
+			}
+		}
+	} while (changed);
+	for (i = 0; i < n; i++) {
+		if (!ok[i] || (wt[i] == 0 && !all))
 			continue;
 		c[k].idx = i;
-		c[k].weight = w;
+		c[k].weight = wt[i];
 		k++;
 	}
 	qsort(c, k, sizeof(*c), cand_cmp);
+	memset(ok, 0, n);
 	for (i = 0; i < k; i++) {
 		if (m->funcs[c[i].idx].code_len > budget)
 			continue;
 		budget -= m->funcs[c[i].idx].code_len;
-		sel[nsel++] = c[i].idx;
+		ok[c[i].idx] = 1;
 	}
+	/* the budget may have left out a callee */
+	do {
+		changed = false;
+		for (i = 0; i < n; i++)
+			for (e = cs[i]; ok[i] && e < cs[i + 1]; e++)
+				if (!ok[calls.v[e]]) {
+					ok[i] = 0;
+					changed = true;
+				}
+	} while (changed);
+	for (i = 0; i < k; i++)
+		if (ok[c[i].idx])
+			sel[nsel++] = c[i].idx;
+out:
 	free(c);
+	free(cs);
+	free(wt);
+	free(ok);
+	free(calls.v);
 	return nsel;
 }
 
-uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off)
+/* The native stack taken by a function's frame: its pushes and its rsp
+ * adjustment at the entry (shrink-wrapping is off, llvm_init), return
+ * address excluded; UINT32_MAX when the prologue is not of that form. */
+static uint32_t frame_size(const uint8_t *p, size_t avail)
+{
+	uint32_t size = 0;
+	size_t i = 0;
+
+	while (i + 7 <= avail) {
+		if (p[i] >= 0x50 && p[i] <= 0x57) {
+			size += 8;
+			i++;
+		} else if (p[i] == 0x41 && p[i + 1] >= 0x50 && p[i + 1] <= 0x57) {
+			size += 8;
+			i += 2;
+		} else if (p[i] == 0x48 && p[i + 1] == 0x83 && p[i + 2] == 0xec) {
+			return size + p[i + 3];
+		} else if (p[i] == 0x48 && p[i + 1] == 0x81 && p[i + 2] == 0xec) {
+			uint32_t v;
+
+			memcpy(&v, p + i + 3, 4);
+			return v > (UINT32_MAX >> 1) ? UINT32_MAX : size + v;
+		} else {
+			return size;
+		}
+	}
+	return UINT32_MAX;
+}
+
+static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *frames_ok)
 {
 	const struct eng_module *m = g->m;
 	uint32_t n = m->nfuncs_total - m->nfunc_imports, nsel = 0, i, ndone = 0;
@@ -1604,6 +1979,9 @@ uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off)
 	LLVMErrorRef perr;
 	size_t len0 = g->a.len;
 	const char *why = NULL;
+	uint8_t *good = NULL;
+	uint32_t *cstart = NULL, *call = NULL, ncall = 0, ccap = 0, k;
+	bool changed;
 
 	for (i = 0; i < n; i++)
 		opt_off[i] = UINT32_MAX;
@@ -1616,7 +1994,7 @@ uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off)
 	sel = malloc(n * sizeof(*sel));
 	if (!sel)
 		goto out;
-	nsel = choose(m, g->canon, sel);
+	nsel = choose(m, g->canon, calls, sel);
 	if (nsel == 0)
 		goto out;
 	t.m = m;
@@ -1648,30 +2026,70 @@ uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off)
 	args[1] = t.tptr;
 	args[2] = t.tptr;
 	fty = LLVMFunctionType(t.ti32, args, 3, false);
-	names = calloc(nsel, sizeof(*names));
-	offs = calloc(nsel, sizeof(*offs));
+	names = calloc(2 * (size_t)nsel, sizeof(*names));
+	offs = calloc(2 * (size_t)nsel, sizeof(*offs));
 	if (!names || !offs)
 		goto out;
+	t.fty = fty;
+	t.fns = calloc(n, sizeof(*t.fns));
+	good = calloc(n, 1);
+	cstart = calloc((size_t)nsel + 1, sizeof(*cstart));
+	if (!t.fns || !good || !cstart)
+		goto out;
+	for (i = 0; i < nsel; i++)
+		t.fns[sel[i]] = declare(&t, sel[i]);
+	/* translate each; the callee lists of all go one after the other */
 	for (i = 0; i < nsel; i++) {
-		if (!translate_fn(&t, sel[i], fty))
+		cstart[i] = ncall;
+		good[sel[i]] = translate_fn(&t, sel[i], fty);
+		for (k = 0; good[sel[i]] && k < t.ncallees; k++) {
+			if (ncall == ccap) {
+				uint32_t cap = ccap ? ccap * 2 : 64;
+				uint32_t *v = realloc(call, cap * sizeof(*v));
+
+				if (!v)
+					goto out;
+				call = v;
+				ccap = cap;
+			}
+			call[ncall++] = t.callees[k];
+		}
+	}
+	cstart[nsel] = ncall;
+	/* a function whose callee failed to translate goes too */
+	do {
+		changed = false;
+		for (i = 0; i < nsel; i++)
+			for (k = cstart[i]; good[sel[i]] && k < cstart[i + 1]; k++)
+				if (!good[call[k]]) {
+					good[sel[i]] = 0;
+					clear_body(t.fns[sel[i]]);
+					changed = true;
+				}
+	} while (changed);
+	for (i = 0; i < nsel; i++) {
+		if (!good[sel[i]]) {
+			LLVMDeleteFunction(t.fns[sel[i]]);
 			continue;
-		names[ndone] = malloc(24);
-		if (!names[ndone])
+		}
+		wrapper(&t, sel[i], fty);
+		names[2 * ndone] = malloc(24);
+		names[2 * ndone + 1] = malloc(24);
+		if (!names[2 * ndone] || !names[2 * ndone + 1])
 			goto out;
-		snprintf(names[ndone], 24, "f%u", sel[i]);
+		snprintf(names[2 * ndone], 24, "f%u", sel[i]);
+		/* the internal function, unless LLVM inlined it everywhere */
+		snprintf(names[2 * ndone + 1], 24, "?w%u", sel[i]);
 		sel[ndone++] = sel[i];
 	}
 	if (ndone == 0)
 		goto out;
 	if (LLVMVerifyModule(t.mod, LLVMReturnStatusAction, &msg) != 0) {
 		why = "the translation does not verify";
-		if (getenv("OPT_DEBUG")) { fprintf(stderr, "%s\n", msg); LLVMDumpModule(t.mod); }
 		ndone = 0;
 		goto out;
 	}
 	po = LLVMCreatePassBuilderOptions();
-	if (getenv("OPT_NOLV"))
-		LLVMPassBuilderOptionsSetLoopVectorization(po, false);
 	perr = LLVMRunPasses(t.mod, "default<O2>", tm, po);
 	if (perr) {
 		why = "LLVM's optimisation failed";
@@ -1684,14 +2102,31 @@ uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off)
 		ndone = 0;
 		goto out;
 	}
-	if (getenv("OPT_OBJ")) { FILE *df = fopen(getenv("OPT_OBJ"), "wb"); fwrite(LLVMGetBufferStart(obj), 1, LLVMGetBufferSize(obj), df); fclose(df); }
 	if (nat__elf_link(&g->a, (const uint8_t *)LLVMGetBufferStart(obj), LLVMGetBufferSize(obj),
-			  (const char *const *)names, ndone, offs, &why) != 0) {
+			  (const char *const *)names, 2 * ndone, offs, &why) != 0) {
 		ndone = 0;
 		goto out;
 	}
+	/* calls between the tier's functions nest their frames on the native
+	 * stack, which has NAT_FRAME_BYTES per call level (native.c): every
+	 * function called by the tier's code must fit */
+	for (k = 0; k < ncall; k++)
+		good[call[k]] = 2;
+	for (i = 0; i < ndone; i++) {
+		uint32_t off = offs[2 * i + 1], fs;
+
+		if (good[sel[i]] != 2 || off == UINT32_MAX)
+			continue;
+		fs = frame_size(g->a.p + off, g->a.len - off);
+		if (fs == UINT32_MAX || fs + 8 > NAT_FRAME_BYTES) {
+			why = "a called function's frame is too large";
+			*frames_ok = false;
+			ndone = 0;
+			goto out;
+		}
+	}
 	for (i = 0; i < ndone; i++)
-		opt_off[sel[i]] = offs[i];
+		opt_off[sel[i]] = offs[2 * i];
 out:
 	if (ndone == 0) {
 		for (i = 0; i < n; i++)
@@ -1714,7 +2149,7 @@ out:
 	if (t.ctx)
 		LLVMContextDispose(t.ctx);
 	if (names)
-		for (i = 0; i < nsel; i++)
+		for (i = 0; i < 2 * nsel; i++)
 			free(names[i]);
 	free(names);
 	free(offs);
@@ -1723,6 +2158,22 @@ out:
 	free(t.vt);
 	free(t.ls);
 	free(t.pend);
+	free(t.fns);
+	free(t.callees);
+	free(good);
+	free(cstart);
+	free(call);
 	__atomic_fetch_add(&nat__opt_functions, ndone, __ATOMIC_RELAXED);
 	return ndone;
+}
+
+uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off)
+{
+	bool frames_ok = true;
+	uint32_t n = opt_module(g, opt_off, true, &frames_ok);
+
+	/* again without calls between the tier's functions (rare) */
+	if (!frames_ok)
+		n = opt_module(g, opt_off, false, &frames_ok);
+	return n;
 }

@@ -128,7 +128,7 @@ static bool scan(const struct eng_module *m, uint32_t i, bool canon, uint64_t *w
 	uint64_t w = 0;
 	uint8_t op;
 
-	if (ft->nparams > 61)
+	if (ft->nparams > 59)
 		return false;
 	for (k = 0; k < ft->nparams + ft->nresults; k++)
 		if (!num_type(ft->types[k]))
@@ -253,7 +253,7 @@ struct tr {
 	LLVMValueRef *fns;            /* defined index -> LLVM function or NULL */
 	LLVMTypeRef fty;
 	uint32_t def_idx;
-	LLVMValueRef store, depth0, ctr0;   /* prologue's store pointer and counters */
+	LLVMValueRef depth1, ctr1;    /* call depth and counter for callees */
 	uint32_t *callees;            /* calls made by the function translated */
 	uint32_t ncallees, ccap;
 	LLVMTypeRef ti8, ti16, ti32, ti64, tf32, tf64, tptr, ti1;
@@ -348,6 +348,16 @@ static LLVMValueRef ld(struct tr *t, LLVMTypeRef ty, LLVMValueRef bp)
 {
 	return LLVMBuildLoad2(t->b, ty, LLVMBuildPointerCast(t->b, bp, LLVMPointerType(ty, 0), ""),
 			      "");
+}
+
+/* A load of a value that does not change while the code runs. */
+static LLVMValueRef inv_ld(struct tr *t, LLVMTypeRef ty, LLVMValueRef bp)
+{
+	LLVMValueRef v = ld(t, ty, bp);
+
+	LLVMSetMetadata(v, LLVMGetMDKindIDInContext(t->ctx, "invariant.load", 14),
+			LLVMMDNodeInContext(t->ctx, NULL, 0));
+	return v;
 }
 
 static LLVMValueRef st(struct tr *t, LLVMValueRef v, LLVMValueRef bp)
@@ -788,51 +798,35 @@ static void op_else(struct tr *t)
 #define ST_OFF(f) ((uint64_t)offsetof(struct eng_store, f))
 
 /* The entry checks of cg_prologue, in the interpreter's order: call depth,
- * value-stack room for the frame, the logical stack counter; then the
- * counters are taken. Trap exits leave them for nat__run to restore. */
+ * value-stack room for the frame, the logical stack counter. The tier's
+ * functions carry the call depth and the counter in registers (their
+ * parameters 3 and 4, as the caller had them): nothing reads the store's
+ * copies while they run (they call no other code, and a trap makes
+ * nat__run restore both), so only the wrapper, the entry from other code,
+ * reads them. The limits are the store's. */
 static void prologue(struct tr *t)
 {
 	const struct exec_module *em = t->m->exec;
 	const struct xfunc *xf = &em->xfuncs[t->def_idx];
-	LLVMValueRef d, max, end, top, c;
+	LLVMValueRef d = LLVMGetParam(t->fn, 3), c = LLVMGetParam(t->fn, 4), max, end, top, s;
 
-	t->store = ld(t, t->tptr, byte_ptr(t, t->ni, offsetof(struct nat_inst, store)));
-	d = ld(t, t->ti32, byte_ptr(t, t->store, ST_OFF(depth)));
-	max = ld(t, t->ti32, byte_ptr(t, t->store, ST_OFF(cfg.max_call_depth)));
+	s = inv_ld(t, t->tptr, byte_ptr(t, t->ni, offsetof(struct nat_inst, store)));
+	max = inv_ld(t, t->ti32, byte_ptr(t, s, ST_OFF(cfg.max_call_depth)));
 	trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGE, d, max, ""), ENG_TRAP_CALL_STACK_EXHAUSTED);
-	end = ld(t, t->ti64, byte_ptr(t, t->store, ST_OFF(stack_end)));
+	end = inv_ld(t, t->ti64, byte_ptr(t, s, ST_OFF(stack_end)));
 	top = LLVMBuildAdd(t->b, LLVMBuildPtrToInt(t->b, t->frame, t->ti64, ""),
 			   LLVMConstInt(t->ti64, xf->frame_bytes, false), "");
 	trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGT, top, end, ""), ENG_TRAP_CALL_STACK_EXHAUSTED);
-	t->ctr0 = NULL;
 	if (xf->cost) {
-		t->ctr0 = ld(t, t->ti64, byte_ptr(t, t->store, ST_OFF(sl_counter)));
-		c = LLVMBuildAdd(t->b, t->ctr0, LLVMConstInt(t->ti64, xf->cost, false), "");
+		c = LLVMBuildAdd(t->b, c, LLVMConstInt(t->ti64, xf->cost, false), "");
 		trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGT, c,
-					 ld(t, t->ti64, byte_ptr(t, t->store, ST_OFF(sl_limit))), ""),
+					 inv_ld(t, t->ti64, byte_ptr(t, s, ST_OFF(sl_limit))), ""),
 			ENG_TRAP_STACK_LIMIT);
-		st(t, c, byte_ptr(t, t->store, ST_OFF(sl_counter)));
 	}
-	st(t, LLVMBuildAdd(t->b, d, LLVMConstInt(t->ti32, 1, false), ""),
-	   byte_ptr(t, t->store, ST_OFF(depth)));
-	t->depth0 = d;
+	t->depth1 = LLVMBuildAdd(t->b, d, LLVMConstInt(t->ti32, 1, false), "");
+	t->ctr1 = c;
 }
 
-/* Normal return: the counters give back what the prologue took. */
-static void epilogue(struct tr *t)
-{
-	const struct exec_module *em = t->m->exec;
-	const struct xfunc *xf = &em->xfuncs[t->def_idx];
-	LLVMValueRef s = ld(t, t->tptr, byte_ptr(t, t->ni, offsetof(struct nat_inst, store)));
-	LLVMValueRef p = byte_ptr(t, s, ST_OFF(depth));
-
-	st(t, LLVMBuildSub(t->b, ld(t, t->ti32, p), LLVMConstInt(t->ti32, 1, false), ""), p);
-	if (xf->cost) {
-		p = byte_ptr(t, s, ST_OFF(sl_counter));
-		st(t, LLVMBuildSub(t->b, ld(t, t->ti64, p), LLVMConstInt(t->ti64, xf->cost, false),
-				   ""), p);
-	}
-}
 
 /* A value as the interpreter keeps it in a slot: zero-extended bits. */
 static LLVMValueRef slot_bits(struct tr *t, LLVMValueRef v, uint8_t ty)
@@ -857,7 +851,6 @@ static void func_results(struct tr *t, struct lbl *l)
 		LLVMValueRef r = LLVMGetUndef(LLVMGetReturnType(LLVMGlobalGetValueType(t->fn)));
 
 		v = LLVMBuildLoad2(t->b, lt(t, l->rt[0]), l->slots[0], "");
-		epilogue(t);
 		write_sink(t);
 		r = LLVMBuildInsertValue(t->b, r, LLVMConstInt(t->ti32, 0, false), 0, "");
 		r = LLVMBuildInsertValue(t->b, r, v, 1, "");
@@ -869,7 +862,6 @@ static void func_results(struct tr *t, struct lbl *l)
 		v = LLVMBuildLoad2(t->b, lt(t, l->rt[i]), l->slots[i], "");
 		st(t, slot_bits(t, v, l->rt[i]), p);
 	}
-	epilogue(t);
 	write_sink(t);
 	LLVMBuildRet(t->b, LLVMConstInt(t->ti32, 0, false));
 }
@@ -1382,7 +1374,7 @@ static void op_call(struct tr *t, uint32_t f)
 	}
 	def = f - t->m->nfunc_imports;
 	ft = &t->m->types[t->m->func_type_idx[f]];
-	if (ft->nparams > t->vh || ft->nparams > 61) {
+	if (ft->nparams > t->vh || ft->nparams > 59) {
 		t->fail = true;
 		return;
 	}
@@ -1406,10 +1398,12 @@ static void op_call(struct tr *t, uint32_t f)
 	args[0] = byte_ptr(t, t->frame, (uint64_t)(t->nlocals + base) * 8u);
 	args[1] = t->ni;
 	args[2] = t->mem;
-	for (k = 0; k < ft->nparams && k < 61; k++)
-		args[3 + k] = t->vs[base + k];
+	args[3] = t->depth1;
+	args[4] = t->ctr1;
+	for (k = 0; k < ft->nparams && k < 59; k++)
+		args[5 + k] = t->vs[base + k];
 	ret = LLVMBuildCall2(t->b, LLVMGlobalGetValueType(callee), callee, args,
-			     3 + ft->nparams, "");
+			     5 + ft->nparams, "");
 	status = one_result(ft) ? LLVMBuildExtractValue(t->b, ret, 0, "") : ret;
 	out = new_bb(t);
 	cont = new_bb(t);
@@ -1678,7 +1672,7 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty, bool *ldirty)
 		t->ltypes[k] = k < ft->nparams ? ft->types[k] : fn->local_types[k - ft->nparams];
 		t->locals[k] = LLVMBuildAlloca(t->b, lt(t, t->ltypes[k]), "");
 		if (k < ft->nparams) {
-			v = LLVMGetParam(t->fn, 3 + k);
+			v = LLVMGetParam(t->fn, 5 + k);
 		} else {
 			v = LLVMConstNull(lt(t, t->ltypes[k]));
 		}
@@ -1776,8 +1770,10 @@ static LLVMValueRef declare(struct tr *t, uint32_t i)
 	p[0] = t->tptr;
 	p[1] = t->tptr;
 	p[2] = t->tptr;
+	p[3] = t->ti32;
+	p[4] = t->ti64;
 	for (k = 0; k < ft->nparams; k++)
-		p[3 + k] = lt(t, ft->types[k]);
+		p[5 + k] = lt(t, ft->types[k]);
 	if (one_result(ft)) {
 		LLVMTypeRef two[2] = {t->ti32, lt(t, ft->types[ft->nparams])};
 
@@ -1785,7 +1781,7 @@ static LLVMValueRef declare(struct tr *t, uint32_t i)
 	} else {
 		r = t->ti32;
 	}
-	fty = LLVMFunctionType(r, p, 3 + ft->nparams, false);
+	fty = LLVMFunctionType(r, p, 5 + ft->nparams, false);
 	snprintf(name, sizeof(name), "w%u", i);
 	f = LLVMAddFunction(t->mod, name, fty);
 	LLVMSetLinkage(f, LLVMInternalLinkage);
@@ -1798,7 +1794,7 @@ static LLVMValueRef declare(struct tr *t, uint32_t i)
 static void wrapper(struct tr *t, uint32_t i, LLVMTypeRef fty)
 {
 	const struct eng__functype *ft = &t->m->types[t->m->funcs[i].type_idx];
-	LLVMValueRef f, a[64], r, status;
+	LLVMValueRef f, a[64], r, status, store;
 	char name[24];
 	uint32_t k;
 
@@ -1810,10 +1806,13 @@ static void wrapper(struct tr *t, uint32_t i, LLVMTypeRef fty)
 	a[0] = LLVMGetParam(f, 0);
 	a[1] = LLVMGetParam(f, 1);
 	a[2] = LLVMGetParam(f, 2);
+	store = ld(t, t->tptr, byte_ptr(t, a[1], offsetof(struct nat_inst, store)));
+	a[3] = ld(t, t->ti32, byte_ptr(t, store, ST_OFF(depth)));
+	a[4] = ld(t, t->ti64, byte_ptr(t, store, ST_OFF(sl_counter)));
 	for (k = 0; k < ft->nparams; k++)
-		a[3 + k] = ld(t, lt(t, ft->types[k]), byte_ptr(t, a[0], k * 8u));
+		a[5 + k] = ld(t, lt(t, ft->types[k]), byte_ptr(t, a[0], k * 8u));
 	r = LLVMBuildCall2(t->b, LLVMGlobalGetValueType(t->fns[i]), t->fns[i], a,
-			   3 + ft->nparams, "");
+			   5 + ft->nparams, "");
 	status = r;
 	if (one_result(ft)) {
 		status = LLVMBuildExtractValue(t->b, r, 0, "");

@@ -277,6 +277,7 @@ struct tr {
 	uint32_t npend, pcap;
 	LLVMBasicBlockRef entry;
 	bool pd;                      /* the last pop()'s value was dirty */
+	bool oom;                     /* allocation failed: the module is dropped */
 	bool has_loads;               /* the function loads from memory */
 	bool dead;
 	bool fail;
@@ -1619,13 +1620,41 @@ static bool loads_memory(const struct eng__func *fn)
 	return r.fail;
 }
 
-/* Back to a declaration. */
-static void clear_body(LLVMValueRef f)
+static void fn_attrs(struct tr *t, LLVMValueRef f)
 {
-	LLVMBasicBlockRef bb;
+	add_attr(t, f, LLVMAttributeFunctionIndex, "nounwind");
+	add_attr(t, f, LLVMAttributeFunctionIndex, "nofree");
+	add_attr(t, f, 1, "noalias");
+	add_attr(t, f, 3, "noalias");
+	LLVMAddTargetDependentFunctionAttr(f, "no-builtins", "");
+	LLVMAddTargetDependentFunctionAttr(f, "frame-pointer", "none");
+	/* frames of a page or more touch every page: never past the guard
+	 * page of the native stack */
+	LLVMAddTargetDependentFunctionAttr(f, "probe-stack", "inline-asm");
+}
 
-	while ((bb = LLVMGetFirstBasicBlock(f)) != NULL)
-		LLVMDeleteBasicBlock(bb);
+/* Function i back to a declaration: a new one takes the old one's uses
+ * and name (deleting basic blocks one by one would leave uses of deleted
+ * instructions; deleting the function drops every reference first). */
+static void clear_body(struct tr *t, uint32_t i)
+{
+	LLVMValueRef old = t->fns[i], f;
+	size_t len;
+	char *name = strdup(LLVMGetValueName2(old, &len));
+
+	if (!name) {
+		/* keep it: a body that fails to verify drops the whole module */
+		t->oom = true;
+		return;
+	}
+	f = LLVMAddFunction(t->mod, "", LLVMGlobalGetValueType(old));
+	LLVMSetLinkage(f, LLVMGetLinkage(old));
+	fn_attrs(t, f);
+	LLVMReplaceAllUsesWith(old, f);
+	LLVMDeleteFunction(old);
+	LLVMSetValueName2(f, name, strlen(name));
+	free(name);
+	t->fns[i] = f;
 }
 
 static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty, bool *ldirty)
@@ -1714,7 +1743,7 @@ out:
 	t->ltypes = NULL;
 	t->locals = NULL;
 	if (!ok)
-		clear_body(t->fn);
+		clear_body(t, i);
 	return ok;
 }
 
@@ -1743,18 +1772,6 @@ static bool translate_fn(struct tr *t, uint32_t i, LLVMTypeRef fty)
 	return ok;
 }
 
-static void fn_attrs(struct tr *t, LLVMValueRef f)
-{
-	add_attr(t, f, LLVMAttributeFunctionIndex, "nounwind");
-	add_attr(t, f, LLVMAttributeFunctionIndex, "nofree");
-	add_attr(t, f, 1, "noalias");
-	add_attr(t, f, 3, "noalias");
-	LLVMAddTargetDependentFunctionAttr(f, "no-builtins", "");
-	LLVMAddTargetDependentFunctionAttr(f, "frame-pointer", "none");
-	/* frames of a page or more touch every page: never past the guard
-	 * page of the native stack */
-	LLVMAddTargetDependentFunctionAttr(f, "probe-stack", "inline-asm");
-}
 
 /* The internal function of defined function i: (frame, ni, memory base,
  * the parameters) returning the status, or {status, result} for a single
@@ -1815,9 +1832,19 @@ static void wrapper(struct tr *t, uint32_t i, LLVMTypeRef fty)
 			   5 + ft->nparams, "");
 	status = r;
 	if (one_result(ft)) {
+		/* the result slot only on success: a trapped call's frame may
+		 * lie at the very end of the value stack */
+		LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(t->ctx, f, "");
+		LLVMBasicBlockRef out = LLVMAppendBasicBlockInContext(t->ctx, f, "");
+
 		status = LLVMBuildExtractValue(t->b, r, 0, "");
+		LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntEQ, status,
+						    LLVMConstInt(t->ti32, 0, false), ""), ok, out);
+		LLVMPositionBuilderAtEnd(t->b, ok);
 		st(t, slot_bits(t, LLVMBuildExtractValue(t->b, r, 1, ""), ft->types[ft->nparams]),
 		   a[0]);
+		LLVMBuildBr(t->b, out);
+		LLVMPositionBuilderAtEnd(t->b, out);
 	}
 	LLVMBuildRet(t->b, status);
 }
@@ -2062,7 +2089,7 @@ static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *f
 			for (k = cstart[i]; good[sel[i]] && k < cstart[i + 1]; k++)
 				if (!good[call[k]]) {
 					good[sel[i]] = 0;
-					clear_body(t.fns[sel[i]]);
+					clear_body(&t, sel[i]);
 					changed = true;
 				}
 	} while (changed);
@@ -2081,8 +2108,10 @@ static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *f
 		snprintf(names[2 * ndone + 1], 24, "?w%u", sel[i]);
 		sel[ndone++] = sel[i];
 	}
-	if (ndone == 0)
+	if (ndone == 0 || t.oom) {
+		ndone = 0;
 		goto out;
+	}
 	if (LLVMVerifyModule(t.mod, LLVMReturnStatusAction, &msg) != 0) {
 		why = "the translation does not verify";
 		ndone = 0;

@@ -336,6 +336,15 @@ static LLVMValueRef pop(struct tr *t)
 	return t->vs[t->vh];
 }
 
+/* Attaches metadata kind to v when the builder made an instruction of it
+ * (it folds constant operands into constants, which carry none). */
+static void set_md(struct tr *t, LLVMValueRef v, const char *kind, LLVMValueRef md)
+{
+	if (LLVMIsAInstruction(v))
+		LLVMSetMetadata(v, LLVMGetMDKindIDInContext(t->ctx, kind, (unsigned)strlen(kind)),
+				md);
+}
+
 /* LLVM 14 has typed pointers: byte pointers (i8*) are cast to the
  * accessed type's pointer at each access. */
 static LLVMValueRef byte_ptr(struct tr *t, LLVMValueRef base, uint64_t off)
@@ -356,8 +365,7 @@ static LLVMValueRef inv_ld(struct tr *t, LLVMTypeRef ty, LLVMValueRef bp)
 {
 	LLVMValueRef v = ld(t, ty, bp);
 
-	LLVMSetMetadata(v, LLVMGetMDKindIDInContext(t->ctx, "invariant.load", 14),
-			LLVMMDNodeInContext(t->ctx, NULL, 0));
+	set_md(t, v, "invariant.load", LLVMMDNodeInContext(t->ctx, NULL, 0));
 	return v;
 }
 
@@ -524,7 +532,7 @@ static void trap_if(struct tr *t, LLVMValueRef cond, enum eng_trap k)
 	LLVMBasicBlockRef cont = new_bb(t);
 	LLVMValueRef br = LLVMBuildCondBr(t->b, cond, trap_block(t, k), cont);
 
-	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
+	set_md(t, br, "prof", unlikely_md(t));
 	LLVMPositionBuilderAtEnd(t->b, cont);
 }
 
@@ -553,7 +561,7 @@ static LLVMValueRef canon(struct tr *t, LLVMValueRef v, bool dbl)
 	sel = LLVMBuildSelect(t->b, isnan, nan, v, "");
 	/* NaNs are rare: the weights make LLVM emit a predictable branch
 	 * instead of a blend on the value's dependency chain */
-	LLVMSetMetadata(sel, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
+	set_md(t, sel, "prof", unlikely_md(t));
 	return sel;
 }
 
@@ -1051,7 +1059,7 @@ static void op_store(struct tr *t, uint8_t op)
 
 		LLVMSetAlignment(st(t, v, p), 1);
 		br = LLVMBuildCondBr(t->b, LLVMBuildFCmp(t->b, LLVMRealUNO, v, v, ""), fix, cont);
-		LLVMSetMetadata(br, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
+		set_md(t, br, "prof", unlikely_md(t));
 		LLVMPositionBuilderAtEnd(t->b, fix);
 		LLVMSetAlignment(st(t, fconst_bits(t, dbl, dbl ? UINT64_C(0x7ff8000000000000) :
 							 0x7fc00000u), p), 1);
@@ -1069,8 +1077,7 @@ static LLVMValueRef gptr(struct tr *t, uint32_t idx)
 	LLVMValueRef g = ld(t, t->tptr, byte_ptr(t, t->ni, offsetof(struct nat_inst, gbits) +
 						   idx * 8u));
 
-	LLVMSetMetadata(g, LLVMGetMDKindIDInContext(t->ctx, "invariant.load", 14),
-			LLVMMDNodeInContext(t->ctx, NULL, 0));
+	set_md(t, g, "invariant.load", LLVMMDNodeInContext(t->ctx, NULL, 0));
 	return g;
 }
 
@@ -1410,7 +1417,7 @@ static void op_call(struct tr *t, uint32_t f)
 	cont = new_bb(t);
 	br = LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, status,
 						 LLVMConstInt(t->ti32, 0, false), ""), out, cont);
-	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(t->ctx, "prof", 4), unlikely_md(t));
+	set_md(t, br, "prof", unlikely_md(t));
 	LLVMPositionBuilderAtEnd(t->b, out);
 	write_sink(t);
 	ret_status(t, status);

@@ -58,7 +58,7 @@ enum nat_helper {
  * through call_ref), a function of the optimising tier its LLVM frame plus
  * the return address, which opt.c keeps within this for every function
  * called from the tier's code. */
-#define NAT_FRAME_BYTES 256u
+#define NAT_FRAME_BYTES 1024u
 
 /* One per store, created at the first native call. */
 struct nat_ctx {

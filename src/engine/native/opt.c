@@ -59,11 +59,15 @@ bool eng_native_parse_tiers(const char *s, enum eng_native_tiers *t)
 	return true;
 }
 
-/* At most this many bytes of Wasm bodies per module go to LLVM, functions
- * larger than OPT_MAX_FUNC never (LLVM's time grows faster than linearly
- * with a function's size). */
-#define OPT_BUDGET   (256u * 1024u)
-#define OPT_MAX_FUNC (32u * 1024u)
+/* The budget in bytes of Wasm function bodies that go to LLVM: 1/128 of
+ * the module's code, at least OPT_BUDGET_MIN (small modules: all of their
+ * hot code) and at most OPT_BUDGET_MAX. LLVM compiles about 30 KB of Wasm
+ * per second here, so preparation stays above 2 MB/s for the real runtimes
+ * (docs/compiler.md §6). Functions larger than OPT_MAX_FUNC never go (LLVM's
+ * time grows faster than linearly with a function's size). */
+#define OPT_BUDGET_MIN (2u * 1024u)
+#define OPT_BUDGET_MAX (64u * 1024u)
+#define OPT_MAX_FUNC (8u * 1024u)
 
 /* ---- selection -------------------------------------------------------------- */
 
@@ -1888,7 +1892,7 @@ static void llvm_init(void)
 static uint32_t choose(const struct eng_module *m, bool canon, bool allow_calls, uint32_t *sel)
 {
 	uint32_t n = m->nfuncs_total - m->nfunc_imports, i, k = 0, nsel = 0, e;
-	uint64_t budget = OPT_BUDGET, w;
+	uint64_t budget = 0, w;
 	struct cand *c = malloc((n ? n : 1) * sizeof(*c));
 	uint32_t *cs = calloc((size_t)n + 1, sizeof(*cs));     /* calls of i: cs[i]..cs[i+1] */
 	uint64_t *wt = calloc(n ? n : 1, sizeof(*wt));
@@ -1909,6 +1913,13 @@ static uint32_t choose(const struct eng_module *m, bool canon, bool allow_calls,
 		wt[i] = ok[i] ? w : 0;
 	}
 	cs[n] = calls.n;
+	for (i = 0; i < n; i++)
+		budget += m->funcs[i].code_len;
+	budget /= 128;
+	budget = budget < OPT_BUDGET_MIN ? OPT_BUDGET_MIN :
+		 budget > OPT_BUDGET_MAX ? OPT_BUDGET_MAX : budget;
+	if (all)
+		budget = UINT64_MAX;
 	/* a function is compiled by LLVM only with all its callees: drop the
 	 * callers of what cannot be, and give callees their callers' weight */
 	do {

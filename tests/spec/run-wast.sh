@@ -5,7 +5,9 @@
 #   - a failing file must be listed (`PROFILE FILE.wast` in KNOWN_FAILURES),
 #   - a listed file that now passes fails with "remove it from the list".
 # Exits 77 (skip) when the shared testsuite or wast2json is absent.
-# ENGINE (optional, default interp) is passed to `--engine`.
+# ENGINE (optional, default interp) is passed to `--engine`; native-opt is
+# the native backend with every function the optimising tier can take
+# compiled by it (`--engine native --tiers all`).
 #
 # usage: run-wast.sh PVF PROFILE TESTSUITE_DIR FILE.wast KNOWN_FAILURES DIFFERENCES FIXES [ENGINE]
 set -u
@@ -35,7 +37,11 @@ listed=$(awk -v p="$profile" -v f="$name" '
 	$1 == p && $2 == f { found = 1 }
 	END { print found ? "yes" : "no" }' "$known")
 
-"$pvf" wasm spectest --engine "$engine" --profile "$profile" --differences "$diffs" --converter-fixes "$fixes" "$wast"
+tiers=auto
+if [ "$engine" = native-opt ]; then
+	engine=native tiers=all
+fi
+"$pvf" wasm spectest --engine "$engine" --tiers "$tiers" --profile "$profile" --differences "$diffs" --converter-fixes "$fixes" "$wast"
 rc=$?
 
 if [ "$listed" = yes ]; then

@@ -129,13 +129,14 @@ static bool export_of(struct eng_module *m, bool canon, struct buf *out)
 /* ---- round trips ------------------------------------------------------------ */
 
 /* One seed in one profile and NaN mode; returns the number of problems. */
-static unsigned round_trip(uint64_t seed, bool pvf, bool canon, unsigned *ncalls)
+static unsigned round_trip(uint64_t seed, bool pvf, bool canon, unsigned *ncalls,
+			   unsigned *nopt)
 {
 	struct wb bytes = random_module(seed, pvf, false);
 	struct eng_module *m1 = mod_new(&bytes, pvf), *m2 = mod_new(&bytes, pvf);
 	struct buf blob = BUF_INIT, again = BUF_INIT;
 	struct outcome ref, got, interp;
-	struct eng_native_stats st;
+	struct eng_native_stats st, st1;
 	struct eng_error err = {0};
 	unsigned bad = 0;
 	uint64_t before;
@@ -156,12 +157,15 @@ static unsigned round_trip(uint64_t seed, bool pvf, bool canon, unsigned *ncalls
 		bad++;
 	}
 	eng_module_native_stats(m2, canon, &st);
+	eng_module_native_stats(m1, canon, &st1);
+	*nopt += st1.optimised;
 	if (nat__compilations != before || !st.imported || st.translated != 0 ||
-	    st.compiled != st.functions || st.functions != NFUNC) {
+	    st.compiled != st.functions || st.functions != NFUNC ||
+	    st.optimised != st1.optimised) {
 		printf("# seed %llu: compiled %llu times, imported %d, translated %u, "
-		       "compiled %u/%u\n", (unsigned long long)seed,
+		       "compiled %u/%u, optimised %u (exported %u)\n", (unsigned long long)seed,
 		       (unsigned long long)(nat__compilations - before), st.imported,
-		       st.translated, st.compiled, st.functions);
+		       st.translated, st.compiled, st.functions, st.optimised, st1.optimised);
 		bad++;
 	}
 	if (eng_module_native_export(m2, canon, &again, &err) != ENG_OK ||
@@ -195,17 +199,18 @@ out:
 
 static void test_round_trips(void)
 {
-	unsigned calls = 0, bad = 0, mods = 0;
+	unsigned calls = 0, bad = 0, mods = 0, opt = 0;
 
 	for (uint64_t seed = 0; seed < 120; seed++) {
-		bad += round_trip(seed, false, seed & 1, &calls);
-		bad += round_trip(seed, true, true, &calls);
+		bad += round_trip(seed, false, seed & 1, &calls, &opt);
+		bad += round_trip(seed, true, true, &calls, &opt);
 		mods += 2;
 	}
 	ok(bad == 0, "%u random modules (full profile in both NaN modes, pvf): %u calls, "
 	   "imported code gives identical results/traps/memory, no compilation or "
 	   "translation, identical re-export and value-slot bound: %u problems", mods, calls,
 	   bad);
+	ok(opt > 0, "the blobs carry code of the optimising tier: %u functions", opt);
 }
 
 /* A blob recording interpreter fallbacks: the loader translates the module. */
@@ -424,7 +429,7 @@ static void test_rejections(void)
 	const struct bad_case cases[] = {
 		{"magic", 0, 0x01, 0, "bad magic"},
 		{"magic, last byte", 7, 0x01, 0, "bad magic"},
-		{"format version", 8, 0x01, 0, "format version 3, this engine reads 2"},
+		{"format version", 8, 0x01, 0, "format version 2, this engine reads 3"},
 		{"target", 12, 0x02, 0, "another target"},
 		{"CPU features", 16, 0x04, 0, "CPU features this engine does not know"},
 		{"NaN mode", 20, 0x01, 0, "other NaN mode"},
@@ -444,8 +449,7 @@ static void test_rejections(void)
 		{"entry offset", 76, 0, 0x7fffffff, "entry or trap stub offset"},
 		{"code length", 80, 0, get32(blob.data + 80) + 1, "truncated"},
 		{"trap stub offset", 88, 0, 0x7fffffff, "entry or trap stub offset"},
-		{"reserved, second", 92, 0x01, 0, "reserved header fields"},
-		{"reserved, last", 95, 0x01, 0, "reserved header fields"},
+		{"optimised count", 92, 0, NFUNC + 1, "more optimised functions"},
 		{"function entry", f0, 0, 0x7ffffff0, "function entry outside the code"},
 		{"function entry misaligned", f0 + 16, 0x01, 0, "function entry outside"},
 		{"frame size unaligned", f0 + 4, 0x01, 0, "bad frame size"},

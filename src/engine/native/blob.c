@@ -24,7 +24,7 @@
  *   80  4  code length (c)
  *   84  4  pinned locals (statistics)
  *   88  4  offset of the out-of-bounds trap stub (guarded code; else 0)
- *   92  4  reserved, 0
+ *   92  4  functions of the optimising tier (statistics; at most n)
  *   96  16n per defined function: entry offset, frame bytes, stack cost,
  *          flags (bit 0: compiled)
  *   .   8r per direct call: offset of its rel32 field, callee (defined index)
@@ -50,7 +50,7 @@
 #define NAT_BLOB_MAGIC "PVFNATC\0"
 /* Bump when the layout above changes. Code generation changes are covered
  * by the build identity. */
-#define NAT_BLOB_VERSION 2u
+#define NAT_BLOB_VERSION 3u
 #define NAT_BLOB_GUARDED 1u
 #define NAT_TARGET_X86_64 1u
 #define NAT_CPU_SSE41 1u
@@ -140,6 +140,7 @@ enum eng_status eng_module_native_export(const struct eng_module *m, bool nan_ca
 	put32(hdr + 80, (uint32_t)c->len);
 	put32(hdr + 84, c->npinned);
 	put32(hdr + 88, c->guard ? c->oob_stub_off : 0);
+	put32(hdr + 92, c->nopt);
 	buf_append(out, hdr, sizeof(hdr));
 	for (i = 0; i < c->nfuncs; i++) {
 		put32(rec, c->func_off[i]);
@@ -202,7 +203,9 @@ static enum eng_status check_header(const struct eng_module *m, bool canon, cons
 		return reject(err, "function count differs from the module's");
 	if (get32(p + 68) > nfuncs)
 		return reject(err, "more compiled functions than functions");
-	if ((get32(p + 28) & ~NAT_BLOB_GUARDED) != 0 || get32(p + 92) != 0 ||
+	if (get32(p + 92) > nfuncs)
+		return reject(err, "more optimised functions than functions");
+	if ((get32(p + 28) & ~NAT_BLOB_GUARDED) != 0 ||
 	    (!(get32(p + 28) & NAT_BLOB_GUARDED) && get32(p + 88) != 0))
 		return reject(err, "reserved header fields are not zero");
 	if ((get32(p + 28) & NAT_BLOB_GUARDED) && !nat__guard_init())
@@ -358,6 +361,7 @@ enum eng_status eng_module_native_import(struct eng_module *m, bool nan_canonica
 	c->nrelocs = nrelocs;
 	c->ncompiled = get32(data + 68);
 	c->npinned = get32(data + 84);
+	c->nopt = get32(data + 92);
 	c->guard = guard;
 	c->oob_stub_off = get32(data + 88);
 	c->imported = true;

@@ -353,6 +353,7 @@ out_reply:
 int main(int argc, char **argv)
 {
 	struct buf in = BUF_INIT, reply = BUF_INIT;
+	const char *why;
 	struct wk w;
 
 	wk_start(&w, PROTO_WORKER_PREPARE, argc, argv);
@@ -371,6 +372,11 @@ int main(int argc, char **argv)
 		wk_log(&w, PVLOG_ERROR, "cannot initialise the crypto libraries");
 		return 1;
 	}
+	/* libLLVM is opened while the file system is still reachable; the
+	 * jobs inherit it */
+	if (!rt_native_opt_load(engine, &why))
+		wk_log(&w, PVLOG_WARN, "the optimising tier is off (%s): native code will be "
+		       "single-pass only", why);
 	if (wk_sandbox(&w) < 0)
 		return 1;
 	if (wk_ack(&w) < 0)

@@ -336,6 +336,12 @@ enum eng_native_tiers {
 	ENG_TIERS_SINGLE = 2,
 };
 void eng_native_set_tiers(enum eng_native_tiers t);
+/* Loads the optimising tier's LLVM (libLLVM, opened at run time) if not yet
+ * done; true when the tier can run. Otherwise *why (when why is not NULL)
+ * says why, and modules get single-pass code only. Native compilation does
+ * it on first use; a process that compiles after confining itself (the
+ * prepare worker) calls it before. */
+bool eng_native_opt_load(const char **why);
 /* Parses "auto", "all" or "single"; false for anything else. */
 bool eng_native_parse_tiers(const char *s, enum eng_native_tiers *t);
 

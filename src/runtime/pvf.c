@@ -107,6 +107,14 @@ static enum rt_err_kind classify_module_error(const struct eng_error *e)
 	}
 }
 
+bool rt_native_opt_load(enum rt_engine e, const char **why)
+{
+	*why = NULL;
+	if (e == RT_ENGINE_INTERP || !eng_native_supported())
+		return true;
+	return eng_native_opt_load(why);
+}
+
 bool rt_engine_parse(const char *s, enum rt_engine *out)
 {
 	if (strcmp(s, "auto") == 0)

@@ -493,6 +493,13 @@ enum rt_engine {
 
 /* Parses "interp" / "native" / "auto"; false if unknown. */
 bool rt_engine_parse(const char *s, enum rt_engine *out);
+
+/* Loads what the native compiler's optimising tier needs (libLLVM, opened
+ * at run time: docs/compiler.md §1a) for engine e; true when it is ready or
+ * e does not compile natively. Otherwise *why says why, and native code is
+ * single-pass only (same results). A process that prepares after confining
+ * itself calls this first (the prepare worker). */
+bool rt_native_opt_load(enum rt_engine e, const char **why);
 const char *rt_engine_name(enum rt_engine e);
 
 struct rt_runtime_config {

@@ -1149,6 +1149,25 @@ static void test_adder_engines(void)
 			ok_eq(hdr[16], e == 0 ? 1 : 2, "%s engine: the artifact is for the %s "
 			      "engine", engines[e], e == 0 ? "interp" : "native");
 		}
+		if (e != 0) {
+			/* native code: the sandboxed prepare job ran the optimising
+			 * tier (libLLVM opened by the worker before its sandbox);
+			 * the engine blob's header counts its functions at 92 */
+			size_t alen = 0;
+			uint8_t *art = NULL;
+			const uint8_t *nb;
+			uint32_t nopt = 0;
+
+			if (base_read_file(t_artifact_path(), 256u << 20, &art, &alen, NULL) < 0)
+				art = NULL;
+			nb = art ? memmem(art, alen, "PVFNATC", 8) : NULL;
+			if (nb && (size_t)(nb - art) + 96 <= alen)
+				nopt = (uint32_t)nb[92] | (uint32_t)nb[93] << 8 |
+				       (uint32_t)nb[94] << 16 | (uint32_t)nb[95] << 24;
+			ok(nopt > 0, "%s engine: the artifact has %u functions of the optimising "
+			   "tier", engines[e], nopt);
+			free(art);
+		}
 		pvf_host_free(h);
 		t_cleanup_root();
 	}

@@ -22,6 +22,7 @@
  * order; NaN results of the determinism.md §8 instructions are replaced by
  * the canonical NaN in canonicalising code; min/max follow numeric.h.
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,54 @@
 
 #include "cg.h"
 #include "elf_link.h"
+
+
+/* ---- LLVM, loaded at run time -------------------------------------------------
+ *
+ * libLLVM is opened with dlopen at the first use of the tier (or by
+ * eng_native_opt_load, which the prepare worker calls before its sandbox),
+ * never linked: processes that only load artifacts (the execute worker and
+ * its jobs) do not map its ~100 MB, which would make every job's fork and
+ * exit slower. Without the library the tier is off and single-pass code
+ * runs alone, with the same results. */
+#define LLVM_API(X) X(LLVMAddAttributeAtIndex) X(LLVMAddCase) X(LLVMAddFunction) \
+	X(LLVMAddTargetDependentFunctionAttr) X(LLVMAppendBasicBlockInContext) X(LLVMBuildAShr) \
+	X(LLVMBuildAdd) X(LLVMBuildAlloca) X(LLVMBuildAnd) X(LLVMBuildBitCast) X(LLVMBuildBr) \
+	X(LLVMBuildCall2) X(LLVMBuildCondBr) X(LLVMBuildExtractValue) X(LLVMBuildFAdd) \
+	X(LLVMBuildFCmp) X(LLVMBuildFDiv) X(LLVMBuildFMul) X(LLVMBuildFNeg) X(LLVMBuildFPExt) \
+	X(LLVMBuildFPToSI) X(LLVMBuildFPToUI) X(LLVMBuildFPTrunc) X(LLVMBuildFSub) X(LLVMBuildGEP2) \
+	X(LLVMBuildICmp) X(LLVMBuildInsertValue) X(LLVMBuildLShr) X(LLVMBuildLoad2) X(LLVMBuildMul) \
+	X(LLVMBuildOr) X(LLVMBuildPointerCast) X(LLVMBuildPtrToInt) X(LLVMBuildRet) X(LLVMBuildSDiv) \
+	X(LLVMBuildSExt) X(LLVMBuildSIToFP) X(LLVMBuildSRem) X(LLVMBuildSelect) X(LLVMBuildShl) \
+	X(LLVMBuildStore) X(LLVMBuildSub) X(LLVMBuildSwitch) X(LLVMBuildTrunc) X(LLVMBuildUDiv) \
+	X(LLVMBuildUIToFP) X(LLVMBuildURem) X(LLVMBuildUnreachable) X(LLVMBuildXor) X(LLVMBuildZExt) \
+	X(LLVMConstAllOnes) X(LLVMConstBitCast) X(LLVMConstInt) X(LLVMConstNull) X(LLVMConstReal) \
+	X(LLVMConstRealGetDouble) X(LLVMConsumeError) X(LLVMContextCreate) X(LLVMContextDispose) \
+	X(LLVMCreateBuilderInContext) X(LLVMCreateEnumAttribute) X(LLVMCreatePassBuilderOptions) \
+	X(LLVMCreateTargetDataLayout) X(LLVMCreateTargetMachine) X(LLVMDeleteFunction) \
+	X(LLVMDisposeBuilder) X(LLVMDisposeMemoryBuffer) X(LLVMDisposeMessage) X(LLVMDisposeModule) \
+	X(LLVMDisposePassBuilderOptions) X(LLVMDisposeTargetData) X(LLVMDisposeTargetMachine) \
+	X(LLVMDoubleTypeInContext) X(LLVMFloatTypeInContext) X(LLVMFunctionType) X(LLVMGetBufferSize) \
+	X(LLVMGetBufferStart) X(LLVMGetEnumAttributeKindForName) X(LLVMGetFirstInstruction) \
+	X(LLVMGetInsertBlock) X(LLVMGetInstructionOpcode) X(LLVMGetIntTypeWidth) \
+	X(LLVMGetIntrinsicDeclaration) X(LLVMGetLinkage) X(LLVMGetMDKindIDInContext) X(LLVMGetParam) \
+	X(LLVMGetReturnType) X(LLVMGetTargetFromTriple) X(LLVMGetUndef) X(LLVMGetValueName2) \
+	X(LLVMGlobalGetValueType) X(LLVMInitializeX86AsmPrinter) X(LLVMInitializeX86Target) \
+	X(LLVMInitializeX86TargetInfo) X(LLVMInitializeX86TargetMC) X(LLVMInt16TypeInContext) \
+	X(LLVMInt1TypeInContext) X(LLVMInt32TypeInContext) X(LLVMInt64TypeInContext) \
+	X(LLVMInt8TypeInContext) X(LLVMIntTypeInContext) X(LLVMIntrinsicGetType) X(LLVMIsAConstantFP) \
+	X(LLVMIsAInstruction) X(LLVMLookupIntrinsicID) X(LLVMMDNodeInContext) \
+	X(LLVMMDStringInContext) X(LLVMModuleCreateWithNameInContext) X(LLVMParseCommandLineOptions) \
+	X(LLVMPointerType) X(LLVMPositionBuilderAtEnd) X(LLVMPositionBuilderBefore) \
+	X(LLVMReplaceAllUsesWith) X(LLVMRunPasses) X(LLVMSetAlignment) X(LLVMSetLinkage) \
+	X(LLVMSetMetadata) X(LLVMSetModuleDataLayout) X(LLVMSetTarget) X(LLVMSetValueName2) \
+	X(LLVMSetVisibility) X(LLVMSetVolatile) X(LLVMStructTypeInContext) \
+	X(LLVMTargetMachineEmitToMemoryBuffer) X(LLVMTypeOf) X(LLVMVerifyModule)
+
+#define LLVM_API_MEMBER(f) __typeof__(f) *f;
+static struct {
+	LLVM_API(LLVM_API_MEMBER)
+} L;
 
 uint32_t nat__opt_mode;
 uint64_t nat__opt_functions;
@@ -334,7 +383,7 @@ static LLVMValueRef pop(struct tr *t)
 {
 	if (t->vh == 0 || (t->ln > 0 && t->vh <= t->ls[t->ln - 1].height)) {
 		t->fail = true;
-		return LLVMGetUndef(t->ti32);
+		return L.LLVMGetUndef(t->ti32);
 	}
 	t->pd = (t->vt[--t->vh] & DIRTY) != 0;
 	return t->vs[t->vh];
@@ -344,8 +393,8 @@ static LLVMValueRef pop(struct tr *t)
  * (it folds constant operands into constants, which carry none). */
 static void set_md(struct tr *t, LLVMValueRef v, const char *kind, LLVMValueRef md)
 {
-	if (LLVMIsAInstruction(v))
-		LLVMSetMetadata(v, LLVMGetMDKindIDInContext(t->ctx, kind, (unsigned)strlen(kind)),
+	if (L.LLVMIsAInstruction(v))
+		L.LLVMSetMetadata(v, L.LLVMGetMDKindIDInContext(t->ctx, kind, (unsigned)strlen(kind)),
 				md);
 }
 
@@ -353,14 +402,14 @@ static void set_md(struct tr *t, LLVMValueRef v, const char *kind, LLVMValueRef 
  * accessed type's pointer at each access. */
 static LLVMValueRef byte_ptr(struct tr *t, LLVMValueRef base, uint64_t off)
 {
-	LLVMValueRef o = LLVMConstInt(t->ti64, off, false);
+	LLVMValueRef o = L.LLVMConstInt(t->ti64, off, false);
 
-	return off ? LLVMBuildGEP2(t->b, t->ti8, base, &o, 1, "") : base;
+	return off ? L.LLVMBuildGEP2(t->b, t->ti8, base, &o, 1, "") : base;
 }
 
 static LLVMValueRef ld(struct tr *t, LLVMTypeRef ty, LLVMValueRef bp)
 {
-	return LLVMBuildLoad2(t->b, ty, LLVMBuildPointerCast(t->b, bp, LLVMPointerType(ty, 0), ""),
+	return L.LLVMBuildLoad2(t->b, ty, L.LLVMBuildPointerCast(t->b, bp, L.LLVMPointerType(ty, 0), ""),
 			      "");
 }
 
@@ -369,33 +418,33 @@ static LLVMValueRef inv_ld(struct tr *t, LLVMTypeRef ty, LLVMValueRef bp)
 {
 	LLVMValueRef v = ld(t, ty, bp);
 
-	set_md(t, v, "invariant.load", LLVMMDNodeInContext(t->ctx, NULL, 0));
+	set_md(t, v, "invariant.load", L.LLVMMDNodeInContext(t->ctx, NULL, 0));
 	return v;
 }
 
 static LLVMValueRef st(struct tr *t, LLVMValueRef v, LLVMValueRef bp)
 {
-	return LLVMBuildStore(t->b, v, LLVMBuildPointerCast(t->b, bp,
-			      LLVMPointerType(LLVMTypeOf(v), 0), ""));
+	return L.LLVMBuildStore(t->b, v, L.LLVMBuildPointerCast(t->b, bp,
+			      L.LLVMPointerType(L.LLVMTypeOf(v), 0), ""));
 }
 
 static LLVMValueRef entry_alloca(struct tr *t, LLVMTypeRef ty)
 {
-	LLVMBuilderRef eb = LLVMCreateBuilderInContext(t->ctx);
-	LLVMValueRef first = LLVMGetFirstInstruction(t->entry), v;
+	LLVMBuilderRef eb = L.LLVMCreateBuilderInContext(t->ctx);
+	LLVMValueRef first = L.LLVMGetFirstInstruction(t->entry), v;
 
 	if (first)
-		LLVMPositionBuilderBefore(eb, first);
+		L.LLVMPositionBuilderBefore(eb, first);
 	else
-		LLVMPositionBuilderAtEnd(eb, t->entry);
-	v = LLVMBuildAlloca(eb, ty, "");
-	LLVMDisposeBuilder(eb);
+		L.LLVMPositionBuilderAtEnd(eb, t->entry);
+	v = L.LLVMBuildAlloca(eb, ty, "");
+	L.LLVMDisposeBuilder(eb);
 	return v;
 }
 
 static LLVMBasicBlockRef new_bb(struct tr *t)
 {
-	return LLVMAppendBasicBlockInContext(t->ctx, t->fn, "");
+	return L.LLVMAppendBasicBlockInContext(t->ctx, t->fn, "");
 }
 
 /* Every load's value is added into t->acc, and every exit stores the sums
@@ -406,16 +455,16 @@ static LLVMBasicBlockRef new_bb(struct tr *t)
  * trap. */
 static void acc_add(struct tr *t, LLVMValueRef v)
 {
-	LLVMTypeRef ty = LLVMTypeOf(v);
+	LLVMTypeRef ty = L.LLVMTypeOf(v);
 	unsigned k;
 
 	if (ty == t->tf32)
-		v = LLVMBuildBitCast(t->b, v, t->ti32, "");
+		v = L.LLVMBuildBitCast(t->b, v, t->ti32, "");
 	else if (ty == t->tf64)
-		v = LLVMBuildBitCast(t->b, v, t->ti64, "");
-	ty = LLVMTypeOf(v);
+		v = L.LLVMBuildBitCast(t->b, v, t->ti64, "");
+	ty = L.LLVMTypeOf(v);
 	k = ty == t->ti8 ? 0 : ty == t->ti16 ? 1 : ty == t->ti32 ? 2 : 3;
-	LLVMBuildStore(t->b, LLVMBuildAdd(t->b, LLVMBuildLoad2(t->b, ty, t->acc[k], ""), v, ""),
+	L.LLVMBuildStore(t->b, L.LLVMBuildAdd(t->b, L.LLVMBuildLoad2(t->b, ty, t->acc[k], ""), v, ""),
 		       t->acc[k]);
 }
 
@@ -474,13 +523,13 @@ static void write_sink(struct tr *t)
 	unsigned k;
 
 	for (k = 0; k < 4; k++) {
-		v = LLVMBuildLoad2(t->b, LLVMIntTypeInContext(t->ctx, bits[k]), t->acc[k], "");
+		v = L.LLVMBuildLoad2(t->b, L.LLVMIntTypeInContext(t->ctx, bits[k]), t->acc[k], "");
 		if (k < 3)
-			v = LLVMBuildZExt(t->b, v, t->ti64, "");
-		sum = sum ? LLVMBuildAdd(t->b, sum, v, "") : v;
+			v = L.LLVMBuildZExt(t->b, v, t->ti64, "");
+		sum = sum ? L.LLVMBuildAdd(t->b, sum, v, "") : v;
 	}
 	st_ = st(t, sum, byte_ptr(t, t->ni, offsetof(struct nat_inst, opt_sink)));
-	LLVMSetVolatile(st_, true);
+	L.LLVMSetVolatile(st_, true);
 }
 
 /* Whether the internal function of type ft returns {status, result}. */
@@ -497,24 +546,24 @@ static void ret_status(struct tr *t, LLVMValueRef status)
 	LLVMValueRef r;
 
 	if (!one_result(ft)) {
-		LLVMBuildRet(t->b, status);
+		L.LLVMBuildRet(t->b, status);
 		return;
 	}
-	r = LLVMGetUndef(LLVMGetReturnType(LLVMGlobalGetValueType(t->fn)));
-	r = LLVMBuildInsertValue(t->b, r, status, 0, "");
-	LLVMBuildRet(t->b, r);
+	r = L.LLVMGetUndef(L.LLVMGetReturnType(L.LLVMGlobalGetValueType(t->fn)));
+	r = L.LLVMBuildInsertValue(t->b, r, status, 0, "");
+	L.LLVMBuildRet(t->b, r);
 }
 
 static LLVMBasicBlockRef trap_block(struct tr *t, enum eng_trap k)
 {
 	if (!t->trap_bb[k]) {
-		LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b);
+		LLVMBasicBlockRef cur = L.LLVMGetInsertBlock(t->b);
 
 		t->trap_bb[k] = new_bb(t);
-		LLVMPositionBuilderAtEnd(t->b, t->trap_bb[k]);
+		L.LLVMPositionBuilderAtEnd(t->b, t->trap_bb[k]);
 		write_sink(t);
-		ret_status(t, LLVMConstInt(t->ti32, k, false));
-		LLVMPositionBuilderAtEnd(t->b, cur);
+		ret_status(t, L.LLVMConstInt(t->ti32, k, false));
+		L.LLVMPositionBuilderAtEnd(t->b, cur);
 	}
 	return t->trap_bb[k];
 }
@@ -524,32 +573,32 @@ static LLVMValueRef unlikely_md(struct tr *t)
 {
 	LLVMValueRef md[3];
 
-	md[0] = LLVMMDStringInContext(t->ctx, "branch_weights", 14);
-	md[1] = LLVMConstInt(t->ti32, 1, false);
-	md[2] = LLVMConstInt(t->ti32, 1u << 20, false);
-	return LLVMMDNodeInContext(t->ctx, md, 3);
+	md[0] = L.LLVMMDStringInContext(t->ctx, "branch_weights", 14);
+	md[1] = L.LLVMConstInt(t->ti32, 1, false);
+	md[2] = L.LLVMConstInt(t->ti32, 1u << 20, false);
+	return L.LLVMMDNodeInContext(t->ctx, md, 3);
 }
 
 /* Traps with k when cond (i1) holds; marked unlikely. */
 static void trap_if(struct tr *t, LLVMValueRef cond, enum eng_trap k)
 {
 	LLVMBasicBlockRef cont = new_bb(t);
-	LLVMValueRef br = LLVMBuildCondBr(t->b, cond, trap_block(t, k), cont);
+	LLVMValueRef br = L.LLVMBuildCondBr(t->b, cond, trap_block(t, k), cont);
 
 	set_md(t, br, "prof", unlikely_md(t));
-	LLVMPositionBuilderAtEnd(t->b, cont);
+	L.LLVMPositionBuilderAtEnd(t->b, cont);
 }
 
 static LLVMValueRef intrinsic(struct tr *t, const char *name, LLVMTypeRef ty,
 			      LLVMValueRef *args, unsigned n, LLVMTypeRef ret)
 {
-	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	unsigned id = L.LLVMLookupIntrinsicID(name, strlen(name));
 	LLVMTypeRef over[1] = {ty};
-	LLVMValueRef f = LLVMGetIntrinsicDeclaration(t->mod, id, over, 1);
-	LLVMTypeRef fty = LLVMIntrinsicGetType(t->ctx, id, over, 1);
+	LLVMValueRef f = L.LLVMGetIntrinsicDeclaration(t->mod, id, over, 1);
+	LLVMTypeRef fty = L.LLVMIntrinsicGetType(t->ctx, id, over, 1);
 
 	(void)ret;
-	return LLVMBuildCall2(t->b, fty, f, args, n, "");
+	return L.LLVMBuildCall2(t->b, fty, f, args, n, "");
 }
 
 static LLVMValueRef canon(struct tr *t, LLVMValueRef v, bool dbl)
@@ -558,11 +607,11 @@ static LLVMValueRef canon(struct tr *t, LLVMValueRef v, bool dbl)
 
 	if (!t->canon)
 		return v;
-	nan = dbl ? LLVMConstBitCast(LLVMConstInt(t->ti64, UINT64_C(0x7ff8000000000000), false),
+	nan = dbl ? L.LLVMConstBitCast(L.LLVMConstInt(t->ti64, UINT64_C(0x7ff8000000000000), false),
 				     t->tf64)
-		  : LLVMConstBitCast(LLVMConstInt(t->ti32, 0x7fc00000u, false), t->tf32);
-	isnan = LLVMBuildFCmp(t->b, LLVMRealUNO, v, v, "");
-	sel = LLVMBuildSelect(t->b, isnan, nan, v, "");
+		  : L.LLVMConstBitCast(L.LLVMConstInt(t->ti32, 0x7fc00000u, false), t->tf32);
+	isnan = L.LLVMBuildFCmp(t->b, LLVMRealUNO, v, v, "");
+	sel = L.LLVMBuildSelect(t->b, isnan, nan, v, "");
 	/* NaNs are rare: the weights make LLVM emit a predictable branch
 	 * instead of a blend on the value's dependency chain */
 	set_md(t, sel, "prof", unlikely_md(t));
@@ -577,13 +626,13 @@ static bool no_nan(struct tr *t, LLVMValueRef v)
 	LLVMBool lost;
 	double d;
 
-	if (LLVMIsAConstantFP(v)) {
-		d = LLVMConstRealGetDouble(v, &lost);
+	if (L.LLVMIsAConstantFP(v)) {
+		d = L.LLVMConstRealGetDouble(v, &lost);
 		return d == d;
 	}
-	if (!LLVMIsAInstruction(v))
+	if (!L.LLVMIsAInstruction(v))
 		return false;
-	op = LLVMGetInstructionOpcode(v);
+	op = L.LLVMGetInstructionOpcode(v);
 	(void)t;
 	return op == LLVMSIToFP || op == LLVMUIToFP;
 }
@@ -593,7 +642,7 @@ static LLVMValueRef popc(struct tr *t)
 {
 	LLVMValueRef v = pop(t);
 
-	return t->pd ? canon(t, v, LLVMTypeOf(v) == t->tf64) : v;
+	return t->pd ? canon(t, v, L.LLVMTypeOf(v) == t->tf64) : v;
 }
 
 /* Gives the top n values their final bits in place. */
@@ -604,7 +653,7 @@ static void clean_top(struct tr *t, uint32_t n)
 	for (i = t->vh - n; i < t->vh; i++) {
 		if (!(t->vt[i] & DIRTY))
 			continue;
-		t->vs[i] = canon(t, t->vs[i], LLVMTypeOf(t->vs[i]) == t->tf64);
+		t->vs[i] = canon(t, t->vs[i], L.LLVMTypeOf(t->vs[i]) == t->tf64);
 		t->vt[i] &= (uint8_t)~DIRTY;
 	}
 }
@@ -689,7 +738,7 @@ static void store_top(struct tr *t, LLVMValueRef *slots, uint32_t n)
 	}
 	clean_top(t, n);
 	for (i = 0; i < n; i++)
-		LLVMBuildStore(t->b, t->vs[t->vh - n + i], slots[i]);
+		L.LLVMBuildStore(t->b, t->vs[t->vh - n + i], slots[i]);
 }
 
 static struct lbl *label(struct tr *t, uint32_t depth)
@@ -717,7 +766,7 @@ static void load_slots(struct tr *t, LLVMValueRef *slots, uint32_t n, const uint
 	uint32_t i;
 
 	for (i = 0; i < n; i++)
-		push(t, types[i], LLVMBuildLoad2(t->b, lt(t, types[i]), slots[i], ""));
+		push(t, types[i], L.LLVMBuildLoad2(t->b, lt(t, types[i]), slots[i], ""));
 }
 
 static void go_dead(struct tr *t)
@@ -734,7 +783,7 @@ static void op_block(struct tr *t, uint8_t op)
 	LLVMValueRef cond = NULL;
 
 	if (op == OP_IF)
-		cond = LLVMBuildICmp(t->b, LLVMIntNE, pop(t), LLVMConstInt(t->ti32, 0, false), "");
+		cond = L.LLVMBuildICmp(t->b, LLVMIntNE, pop(t), L.LLVMConstInt(t->ti32, 0, false), "");
 	l = push_lbl(t);
 	if (!l || !block_type(t, bt, l) || l->np > t->vh) {
 		t->fail = true;
@@ -748,8 +797,8 @@ static void op_block(struct tr *t, uint8_t op)
 		l->endv = NULL;
 		store_top(t, l->slots, l->np);
 		l->target = new_bb(t);
-		LLVMBuildBr(t->b, l->target);
-		LLVMPositionBuilderAtEnd(t->b, l->target);
+		L.LLVMBuildBr(t->b, l->target);
+		L.LLVMPositionBuilderAtEnd(t->b, l->target);
 		t->vh = base;
 		l->height = base;
 		load_slots(t, l->slots, l->np, l->pt);
@@ -770,8 +819,8 @@ static void op_block(struct tr *t, uint8_t op)
 		}
 		for (i = 0; i < l->np; i++)
 			l->pv[i] = t->vs[base + i];
-		LLVMBuildCondBr(t->b, cond, then, l->else_bb);
-		LLVMPositionBuilderAtEnd(t->b, then);
+		L.LLVMBuildCondBr(t->b, cond, then, l->else_bb);
+		L.LLVMPositionBuilderAtEnd(t->b, then);
 	}
 	l->height = base;
 }
@@ -787,7 +836,7 @@ static void fall_to_end(struct tr *t, struct lbl *l)
 	}
 	store_top(t, l->slots, l->nr);
 	l->reached = true;
-	LLVMBuildBr(t->b, l->target);
+	L.LLVMBuildBr(t->b, l->target);
 }
 
 static void op_else(struct tr *t)
@@ -801,7 +850,7 @@ static void op_else(struct tr *t)
 	}
 	fall_to_end(t, l);
 	t->dead = false;
-	LLVMPositionBuilderAtEnd(t->b, l->else_bb);
+	L.LLVMPositionBuilderAtEnd(t->b, l->else_bb);
 	l->else_bb = NULL;
 	t->vh = l->height;
 	for (i = 0; i < l->np; i++)
@@ -821,22 +870,22 @@ static void prologue(struct tr *t)
 {
 	const struct exec_module *em = t->m->exec;
 	const struct xfunc *xf = &em->xfuncs[t->def_idx];
-	LLVMValueRef d = LLVMGetParam(t->fn, 3), c = LLVMGetParam(t->fn, 4), max, end, top, s;
+	LLVMValueRef d = L.LLVMGetParam(t->fn, 3), c = L.LLVMGetParam(t->fn, 4), max, end, top, s;
 
 	s = inv_ld(t, t->tptr, byte_ptr(t, t->ni, offsetof(struct nat_inst, store)));
 	max = inv_ld(t, t->ti32, byte_ptr(t, s, ST_OFF(cfg.max_call_depth)));
-	trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGE, d, max, ""), ENG_TRAP_CALL_STACK_EXHAUSTED);
+	trap_if(t, L.LLVMBuildICmp(t->b, LLVMIntUGE, d, max, ""), ENG_TRAP_CALL_STACK_EXHAUSTED);
 	end = inv_ld(t, t->ti64, byte_ptr(t, s, ST_OFF(stack_end)));
-	top = LLVMBuildAdd(t->b, LLVMBuildPtrToInt(t->b, t->frame, t->ti64, ""),
-			   LLVMConstInt(t->ti64, xf->frame_bytes, false), "");
-	trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGT, top, end, ""), ENG_TRAP_CALL_STACK_EXHAUSTED);
+	top = L.LLVMBuildAdd(t->b, L.LLVMBuildPtrToInt(t->b, t->frame, t->ti64, ""),
+			   L.LLVMConstInt(t->ti64, xf->frame_bytes, false), "");
+	trap_if(t, L.LLVMBuildICmp(t->b, LLVMIntUGT, top, end, ""), ENG_TRAP_CALL_STACK_EXHAUSTED);
 	if (xf->cost) {
-		c = LLVMBuildAdd(t->b, c, LLVMConstInt(t->ti64, xf->cost, false), "");
-		trap_if(t, LLVMBuildICmp(t->b, LLVMIntUGT, c,
+		c = L.LLVMBuildAdd(t->b, c, L.LLVMConstInt(t->ti64, xf->cost, false), "");
+		trap_if(t, L.LLVMBuildICmp(t->b, LLVMIntUGT, c,
 					 inv_ld(t, t->ti64, byte_ptr(t, s, ST_OFF(sl_limit))), ""),
 			ENG_TRAP_STACK_LIMIT);
 	}
-	t->depth1 = LLVMBuildAdd(t->b, d, LLVMConstInt(t->ti32, 1, false), "");
+	t->depth1 = L.LLVMBuildAdd(t->b, d, L.LLVMConstInt(t->ti32, 1, false), "");
 	t->ctr1 = c;
 }
 
@@ -845,11 +894,11 @@ static void prologue(struct tr *t)
 static LLVMValueRef slot_bits(struct tr *t, LLVMValueRef v, uint8_t ty)
 {
 	if (ty == ENG_F32)
-		v = LLVMBuildBitCast(t->b, v, t->ti32, "");
+		v = L.LLVMBuildBitCast(t->b, v, t->ti32, "");
 	else if (ty == ENG_F64)
-		v = LLVMBuildBitCast(t->b, v, t->ti64, "");
+		v = L.LLVMBuildBitCast(t->b, v, t->ti64, "");
 	if (ty == ENG_I32 || ty == ENG_F32)
-		v = LLVMBuildZExt(t->b, v, t->ti64, "");
+		v = L.LLVMBuildZExt(t->b, v, t->ti64, "");
 	return v;
 }
 
@@ -861,22 +910,22 @@ static void func_results(struct tr *t, struct lbl *l)
 	LLVMValueRef v, p;
 
 	if (l->nr == 1) {
-		LLVMValueRef r = LLVMGetUndef(LLVMGetReturnType(LLVMGlobalGetValueType(t->fn)));
+		LLVMValueRef r = L.LLVMGetUndef(L.LLVMGetReturnType(L.LLVMGlobalGetValueType(t->fn)));
 
-		v = LLVMBuildLoad2(t->b, lt(t, l->rt[0]), l->slots[0], "");
+		v = L.LLVMBuildLoad2(t->b, lt(t, l->rt[0]), l->slots[0], "");
 		write_sink(t);
-		r = LLVMBuildInsertValue(t->b, r, LLVMConstInt(t->ti32, 0, false), 0, "");
-		r = LLVMBuildInsertValue(t->b, r, v, 1, "");
-		LLVMBuildRet(t->b, r);
+		r = L.LLVMBuildInsertValue(t->b, r, L.LLVMConstInt(t->ti32, 0, false), 0, "");
+		r = L.LLVMBuildInsertValue(t->b, r, v, 1, "");
+		L.LLVMBuildRet(t->b, r);
 		return;
 	}
 	for (i = 0; i < l->nr; i++) {
 		p = byte_ptr(t, t->frame, i * 8u);
-		v = LLVMBuildLoad2(t->b, lt(t, l->rt[i]), l->slots[i], "");
+		v = L.LLVMBuildLoad2(t->b, lt(t, l->rt[i]), l->slots[i], "");
 		st(t, slot_bits(t, v, l->rt[i]), p);
 	}
 	write_sink(t);
-	LLVMBuildRet(t->b, LLVMConstInt(t->ti32, 0, false));
+	L.LLVMBuildRet(t->b, L.LLVMConstInt(t->ti32, 0, false));
 }
 
 /* Returns false at the function's end. */
@@ -898,18 +947,18 @@ static bool op_end(struct tr *t)
 		fall_to_end(t, l);
 		if (l->kind == OP_IF && l->else_bb) {
 			/* no else: the params are the results */
-			LLVMPositionBuilderAtEnd(t->b, l->else_bb);
+			L.LLVMPositionBuilderAtEnd(t->b, l->else_bb);
 			if (l->np != l->nr)
 				t->fail = true;
 			for (i = 0; i < l->nr && i < l->np; i++)
-				LLVMBuildStore(t->b, l->pv[i], l->slots[i]);
+				L.LLVMBuildStore(t->b, l->pv[i], l->slots[i]);
 			l->reached = true;
-			LLVMBuildBr(t->b, l->target);
+			L.LLVMBuildBr(t->b, l->target);
 		}
-		LLVMPositionBuilderAtEnd(t->b, l->target);
+		L.LLVMPositionBuilderAtEnd(t->b, l->target);
 		t->vh = l->height;
 		if (!l->reached)
-			LLVMBuildUnreachable(t->b);     /* nothing arrives */
+			L.LLVMBuildUnreachable(t->b);     /* nothing arrives */
 		else if (l->kind == 0)
 			func_results(t, l);
 		else
@@ -937,13 +986,13 @@ static void op_br(struct tr *t, uint32_t depth)
 	if (!l)
 		return;
 	branch_values(t, l);
-	LLVMBuildBr(t->b, l->target);
+	L.LLVMBuildBr(t->b, l->target);
 	go_dead(t);
 }
 
 static void op_br_if(struct tr *t, uint32_t depth)
 {
-	LLVMValueRef c = LLVMBuildICmp(t->b, LLVMIntNE, pop(t), LLVMConstInt(t->ti32, 0, false), "");
+	LLVMValueRef c = L.LLVMBuildICmp(t->b, LLVMIntNE, pop(t), L.LLVMConstInt(t->ti32, 0, false), "");
 	struct lbl *l = label(t, depth);
 	LLVMBasicBlockRef cont;
 
@@ -951,8 +1000,8 @@ static void op_br_if(struct tr *t, uint32_t depth)
 		return;
 	branch_values(t, l);
 	cont = new_bb(t);
-	LLVMBuildCondBr(t->b, c, l->target, cont);
-	LLVMPositionBuilderAtEnd(t->b, cont);
+	L.LLVMBuildCondBr(t->b, c, l->target, cont);
+	L.LLVMPositionBuilderAtEnd(t->b, cont);
 }
 
 static void op_br_table(struct tr *t)
@@ -980,20 +1029,20 @@ static void op_br_table(struct tr *t)
 		return;
 	}
 	d = ds[n];
-	sw = LLVMBuildSwitch(t->b, idx, label(t, d)->target, n);
+	sw = L.LLVMBuildSwitch(t->b, idx, label(t, d)->target, n);
 	for (i = 0; i < n; i++)
-		LLVMAddCase(sw, LLVMConstInt(t->ti32, i, false), label(t, ds[i])->target);
+		L.LLVMAddCase(sw, L.LLVMConstInt(t->ti32, i, false), label(t, ds[i])->target);
 	free(ds);
 	go_dead(t);
 }
 
 static LLVMValueRef mem_addr(struct tr *t, LLVMValueRef addr, uint32_t offset)
 {
-	LLVMValueRef ea = LLVMBuildZExt(t->b, addr, t->ti64, "");
+	LLVMValueRef ea = L.LLVMBuildZExt(t->b, addr, t->ti64, "");
 
 	if (offset)
-		ea = LLVMBuildAdd(t->b, ea, LLVMConstInt(t->ti64, offset, false), "");
-	return LLVMBuildGEP2(t->b, t->ti8, t->mem, &ea, 1, "");
+		ea = L.LLVMBuildAdd(t->b, ea, L.LLVMConstInt(t->ti64, offset, false), "");
+	return L.LLVMBuildGEP2(t->b, t->ti8, t->mem, &ea, 1, "");
 }
 
 static void op_load(struct tr *t, uint8_t op)
@@ -1015,22 +1064,22 @@ static void op_load(struct tr *t, uint8_t op)
 	mt = bits[k] == 8 ? t->ti8 : bits[k] == 16 ? t->ti16 : bits[k] == 32 ? t->ti32 :
 								    lt(t, rtype[k]);
 	v = ld(t, mt, p);
-	LLVMSetAlignment(v, 1);
-	access(t, addr, off, (bits[k] ? bits[k] : LLVMGetIntTypeWidth(
-		LLVMTypeOf(v) == t->tf32 ? t->ti32 : LLVMTypeOf(v) == t->tf64 ? t->ti64 :
-		LLVMTypeOf(v))) / 8u, v);
+	L.LLVMSetAlignment(v, 1);
+	access(t, addr, off, (bits[k] ? bits[k] : L.LLVMGetIntTypeWidth(
+		L.LLVMTypeOf(v) == t->tf32 ? t->ti32 : L.LLVMTypeOf(v) == t->tf64 ? t->ti64 :
+		L.LLVMTypeOf(v))) / 8u, v);
 	if (bits[k]) {
 		bool sgn = (k - 4) % 2 == 0;
 
-		v = sgn ? LLVMBuildSExt(t->b, v, lt(t, rtype[k]), "")
-			: LLVMBuildZExt(t->b, v, lt(t, rtype[k]), "");
+		v = sgn ? L.LLVMBuildSExt(t->b, v, lt(t, rtype[k]), "")
+			: L.LLVMBuildZExt(t->b, v, lt(t, rtype[k]), "");
 	}
 	push(t, rtype[k], v);
 }
 
 static LLVMValueRef fconst_bits(struct tr *t, bool dbl, uint64_t bits)
 {
-	return LLVMConstBitCast(LLVMConstInt(dbl ? t->ti64 : t->ti32, bits, false),
+	return L.LLVMConstBitCast(L.LLVMConstInt(dbl ? t->ti64 : t->ti32, bits, false),
 				dbl ? t->tf64 : t->tf32);
 }
 
@@ -1049,31 +1098,31 @@ static void op_store(struct tr *t, uint8_t op)
 	dirty = t->pd;
 	addr = pop(t);
 	p = mem_addr(t, addr, off);
-	access(t, addr, off, bits[k] ? bits[k] / 8u : (LLVMTypeOf(v) == t->ti32 ||
-				LLVMTypeOf(v) == t->tf32 ? 4u : 8u), NULL);
+	access(t, addr, off, bits[k] ? bits[k] / 8u : (L.LLVMTypeOf(v) == t->ti32 ||
+				L.LLVMTypeOf(v) == t->tf32 ? 4u : 8u), NULL);
 	if (bits[k])
-		v = LLVMBuildTrunc(t->b, v, LLVMIntTypeInContext(t->ctx, bits[k]), "");
+		v = L.LLVMBuildTrunc(t->b, v, L.LLVMIntTypeInContext(t->ctx, bits[k]), "");
 	if (dirty && t->canon) {
 		/* a dirty value is stored as it is and overwritten with the
 		 * canonical NaN in the rare case it is a NaN: a compare and an
 		 * untaken branch on the hot path */
 		LLVMBasicBlockRef fix = new_bb(t), cont = new_bb(t);
 		LLVMValueRef br;
-		bool dbl = LLVMTypeOf(v) == t->tf64;
+		bool dbl = L.LLVMTypeOf(v) == t->tf64;
 
-		LLVMSetAlignment(st(t, v, p), 1);
-		br = LLVMBuildCondBr(t->b, LLVMBuildFCmp(t->b, LLVMRealUNO, v, v, ""), fix, cont);
+		L.LLVMSetAlignment(st(t, v, p), 1);
+		br = L.LLVMBuildCondBr(t->b, L.LLVMBuildFCmp(t->b, LLVMRealUNO, v, v, ""), fix, cont);
 		set_md(t, br, "prof", unlikely_md(t));
-		LLVMPositionBuilderAtEnd(t->b, fix);
-		LLVMSetAlignment(st(t, fconst_bits(t, dbl, dbl ? UINT64_C(0x7ff8000000000000) :
+		L.LLVMPositionBuilderAtEnd(t->b, fix);
+		L.LLVMSetAlignment(st(t, fconst_bits(t, dbl, dbl ? UINT64_C(0x7ff8000000000000) :
 							 0x7fc00000u), p), 1);
-		LLVMBuildBr(t->b, cont);
-		LLVMPositionBuilderAtEnd(t->b, cont);
+		L.LLVMBuildBr(t->b, cont);
+		L.LLVMPositionBuilderAtEnd(t->b, cont);
 		return;
 	}
 	if (dirty)
-		v = canon(t, v, LLVMTypeOf(v) == t->tf64);
-	LLVMSetAlignment(st(t, v, p), 1);
+		v = canon(t, v, L.LLVMTypeOf(v) == t->tf64);
+	L.LLVMSetAlignment(st(t, v, p), 1);
 }
 
 static LLVMValueRef gptr(struct tr *t, uint32_t idx)
@@ -1081,7 +1130,7 @@ static LLVMValueRef gptr(struct tr *t, uint32_t idx)
 	LLVMValueRef g = ld(t, t->tptr, byte_ptr(t, t->ni, offsetof(struct nat_inst, gbits) +
 						   idx * 8u));
 
-	set_md(t, g, "invariant.load", LLVMMDNodeInContext(t->ctx, NULL, 0));
+	set_md(t, g, "invariant.load", L.LLVMMDNodeInContext(t->ctx, NULL, 0));
 	return g;
 }
 
@@ -1107,22 +1156,22 @@ static void op_global(struct tr *t, bool set)
 	}
 	v = popc(t);
 	if (ty == ENG_F32)
-		v = LLVMBuildBitCast(t->b, v, t->ti32, "");
+		v = L.LLVMBuildBitCast(t->b, v, t->ti32, "");
 	else if (ty == ENG_F64)
-		v = LLVMBuildBitCast(t->b, v, t->ti64, "");
+		v = L.LLVMBuildBitCast(t->b, v, t->ti64, "");
 	if (ty == ENG_I32 || ty == ENG_F32)
-		v = LLVMBuildZExt(t->b, v, t->ti64, "");
+		v = L.LLVMBuildZExt(t->b, v, t->ti64, "");
 	st(t, v, g);
 }
 
 static LLVMValueRef ci(struct tr *t, bool w64, uint64_t v)
 {
-	return LLVMConstInt(w64 ? t->ti64 : t->ti32, v, false);
+	return L.LLVMConstInt(w64 ? t->ti64 : t->ti32, v, false);
 }
 
 static void int_unop(struct tr *t, unsigned k, bool w64)
 {
-	LLVMValueRef a = pop(t), args[2] = {a, LLVMConstInt(t->ti1, 0, false)};
+	LLVMValueRef a = pop(t), args[2] = {a, L.LLVMConstInt(t->ti1, 0, false)};
 	LLVMTypeRef ty = w64 ? t->ti64 : t->ti32;
 
 	if (k == 0)
@@ -1143,37 +1192,37 @@ static void int_binop(struct tr *t, unsigned k, bool w64)
 	if (k >= 3 && k <= 6)
 		flush(t);         /* a trap check follows */
 	switch (k) {
-	case 0: r = LLVMBuildAdd(t->b, a, b, ""); break;
-	case 1: r = LLVMBuildSub(t->b, a, b, ""); break;
-	case 2: r = LLVMBuildMul(t->b, a, b, ""); break;
+	case 0: r = L.LLVMBuildAdd(t->b, a, b, ""); break;
+	case 1: r = L.LLVMBuildSub(t->b, a, b, ""); break;
+	case 2: r = L.LLVMBuildMul(t->b, a, b, ""); break;
 	case 3:     /* div_s */
-		trap_if(t, LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
-		trap_if(t, LLVMBuildAnd(t->b, LLVMBuildICmp(t->b, LLVMIntEQ, a, ci(t, w64, min), ""),
-					LLVMBuildICmp(t->b, LLVMIntEQ, b, LLVMConstAllOnes(ty), ""), ""),
+		trap_if(t, L.LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
+		trap_if(t, L.LLVMBuildAnd(t->b, L.LLVMBuildICmp(t->b, LLVMIntEQ, a, ci(t, w64, min), ""),
+					L.LLVMBuildICmp(t->b, LLVMIntEQ, b, L.LLVMConstAllOnes(ty), ""), ""),
 			ENG_TRAP_INT_OVERFLOW);
-		r = LLVMBuildSDiv(t->b, a, b, "");
+		r = L.LLVMBuildSDiv(t->b, a, b, "");
 		break;
 	case 4:
-		trap_if(t, LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
-		r = LLVMBuildUDiv(t->b, a, b, "");
+		trap_if(t, L.LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
+		r = L.LLVMBuildUDiv(t->b, a, b, "");
 		break;
 	case 5: {   /* rem_s: x % -1 is 0 (and INT_MIN % -1 is not UB) */
-		LLVMValueRef m1 = LLVMBuildICmp(t->b, LLVMIntEQ, b, LLVMConstAllOnes(ty), "");
+		LLVMValueRef m1 = L.LLVMBuildICmp(t->b, LLVMIntEQ, b, L.LLVMConstAllOnes(ty), "");
 
-		trap_if(t, LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
-		r = LLVMBuildSRem(t->b, a, LLVMBuildSelect(t->b, m1, ci(t, w64, 1), b, ""), "");
+		trap_if(t, L.LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
+		r = L.LLVMBuildSRem(t->b, a, L.LLVMBuildSelect(t->b, m1, ci(t, w64, 1), b, ""), "");
 		break;
 	}
 	case 6:
-		trap_if(t, LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
-		r = LLVMBuildURem(t->b, a, b, "");
+		trap_if(t, L.LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, ""), ENG_TRAP_DIV_ZERO);
+		r = L.LLVMBuildURem(t->b, a, b, "");
 		break;
-	case 7: r = LLVMBuildAnd(t->b, a, b, ""); break;
-	case 8: r = LLVMBuildOr(t->b, a, b, ""); break;
-	case 9: r = LLVMBuildXor(t->b, a, b, ""); break;
-	case 10: r = LLVMBuildShl(t->b, a, LLVMBuildAnd(t->b, b, mask, ""), ""); break;
-	case 11: r = LLVMBuildAShr(t->b, a, LLVMBuildAnd(t->b, b, mask, ""), ""); break;
-	case 12: r = LLVMBuildLShr(t->b, a, LLVMBuildAnd(t->b, b, mask, ""), ""); break;
+	case 7: r = L.LLVMBuildAnd(t->b, a, b, ""); break;
+	case 8: r = L.LLVMBuildOr(t->b, a, b, ""); break;
+	case 9: r = L.LLVMBuildXor(t->b, a, b, ""); break;
+	case 10: r = L.LLVMBuildShl(t->b, a, L.LLVMBuildAnd(t->b, b, mask, ""), ""); break;
+	case 11: r = L.LLVMBuildAShr(t->b, a, L.LLVMBuildAnd(t->b, b, mask, ""), ""); break;
+	case 12: r = L.LLVMBuildLShr(t->b, a, L.LLVMBuildAnd(t->b, b, mask, ""), ""); break;
 	default:    /* rotl, rotr: funnel shifts take the count modulo the width */
 		args[0] = a;
 		args[1] = a;
@@ -1192,7 +1241,7 @@ static void int_cmp(struct tr *t, unsigned k, bool w64)
 	LLVMValueRef b = pop(t), a = pop(t);
 
 	(void)w64;
-	push(t, ENG_I32, LLVMBuildZExt(t->b, LLVMBuildICmp(t->b, pred[k], a, b, ""), t->ti32, ""));
+	push(t, ENG_I32, L.LLVMBuildZExt(t->b, L.LLVMBuildICmp(t->b, pred[k], a, b, ""), t->ti32, ""));
 }
 
 static void float_cmp(struct tr *t, unsigned k)
@@ -1201,7 +1250,7 @@ static void float_cmp(struct tr *t, unsigned k)
 						  LLVMRealOGT, LLVMRealOLE, LLVMRealOGE};
 	LLVMValueRef b = pop(t), a = pop(t);
 
-	push(t, ENG_I32, LLVMBuildZExt(t->b, LLVMBuildFCmp(t->b, pred[k], a, b, ""), t->ti32, ""));
+	push(t, ENG_I32, L.LLVMBuildZExt(t->b, L.LLVMBuildFCmp(t->b, pred[k], a, b, ""), t->ti32, ""));
 }
 
 
@@ -1216,7 +1265,7 @@ static void float_op(struct tr *t, unsigned k, bool dbl)
 
 	if (k <= 1) {                 /* abs, neg: bit operations */
 		a = popc(t);
-		push(t, vt, k == 0 ? intrinsic(t, "llvm.fabs", ft, &a, 1, ft) : LLVMBuildFNeg(t->b, a, ""));
+		push(t, vt, k == 0 ? intrinsic(t, "llvm.fabs", ft, &a, 1, ft) : L.LLVMBuildFNeg(t->b, a, ""));
 		return;
 	}
 	if (k <= 6) {
@@ -1229,23 +1278,23 @@ static void float_op(struct tr *t, unsigned k, bool dbl)
 	a = pop(t);
 	ad = t->pd;
 	switch (k) {
-	case 7: r = LLVMBuildFAdd(t->b, a, b, ""); break;
-	case 8: r = LLVMBuildFSub(t->b, a, b, ""); break;
-	case 9: r = LLVMBuildFMul(t->b, a, b, ""); break;
-	case 10: r = LLVMBuildFDiv(t->b, a, b, ""); break;
+	case 7: r = L.LLVMBuildFAdd(t->b, a, b, ""); break;
+	case 8: r = L.LLVMBuildFSub(t->b, a, b, ""); break;
+	case 9: r = L.LLVMBuildFMul(t->b, a, b, ""); break;
+	case 10: r = L.LLVMBuildFDiv(t->b, a, b, ""); break;
 	case 11: case 12: {
 		/* numeric.h: a NaN operand gives a + b; equal operands (zeros of
 		 * either sign) OR (min) or AND (max) the bits */
-		LLVMValueRef ia = LLVMBuildBitCast(t->b, a, it, ""), ib = LLVMBuildBitCast(t->b, b, it, "");
-		LLVMValueRef eqv = LLVMBuildBitCast(t->b, k == 11 ? LLVMBuildOr(t->b, ia, ib, "")
-								  : LLVMBuildAnd(t->b, ia, ib, ""), ft, "");
-		LLVMValueRef lt_ = LLVMBuildSelect(t->b, LLVMBuildFCmp(t->b, k == 11 ? LLVMRealOLT :
+		LLVMValueRef ia = L.LLVMBuildBitCast(t->b, a, it, ""), ib = L.LLVMBuildBitCast(t->b, b, it, "");
+		LLVMValueRef eqv = L.LLVMBuildBitCast(t->b, k == 11 ? L.LLVMBuildOr(t->b, ia, ib, "")
+								  : L.LLVMBuildAnd(t->b, ia, ib, ""), ft, "");
+		LLVMValueRef lt_ = L.LLVMBuildSelect(t->b, L.LLVMBuildFCmp(t->b, k == 11 ? LLVMRealOLT :
 								      LLVMRealOGT, a, b, ""), a, b, "");
-		LLVMValueRef eq = LLVMBuildFCmp(t->b, LLVMRealOEQ, a, b, "");
-		LLVMValueRef uno = LLVMBuildFCmp(t->b, LLVMRealUNO, a, b, "");
+		LLVMValueRef eq = L.LLVMBuildFCmp(t->b, LLVMRealOEQ, a, b, "");
+		LLVMValueRef uno = L.LLVMBuildFCmp(t->b, LLVMRealUNO, a, b, "");
 
-		r = LLVMBuildSelect(t->b, uno, LLVMBuildFAdd(t->b, a, b, ""),
-				    LLVMBuildSelect(t->b, eq, eqv, lt_, ""), "");
+		r = L.LLVMBuildSelect(t->b, uno, L.LLVMBuildFAdd(t->b, a, b, ""),
+				    L.LLVMBuildSelect(t->b, eq, eqv, lt_, ""), "");
 		break;
 	}
 	default:      /* copysign: bits of both operands */
@@ -1275,20 +1324,20 @@ static void trunc_op(struct tr *t, bool src64, bool dst64, bool sgn)
 		l = -1.0;
 	}
 	flush(t);
-	trap_if(t, LLVMBuildFCmp(t->b, LLVMRealUNO, a, a, ""), ENG_TRAP_INVALID_CONVERSION);
-	lo = LLVMConstReal(src64 ? t->tf64 : t->tf32, l);
-	hi = LLVMConstReal(src64 ? t->tf64 : t->tf32, h);
+	trap_if(t, L.LLVMBuildFCmp(t->b, LLVMRealUNO, a, a, ""), ENG_TRAP_INVALID_CONVERSION);
+	lo = L.LLVMConstReal(src64 ? t->tf64 : t->tf32, l);
+	hi = L.LLVMConstReal(src64 ? t->tf64 : t->tf32, h);
 	if (sgn && !(!dst64 && src64))
-		trap_if(t, LLVMBuildOr(t->b, LLVMBuildFCmp(t->b, LLVMRealOLT, a, lo, ""),
-				       LLVMBuildFCmp(t->b, LLVMRealOGE, a, hi, ""), ""),
+		trap_if(t, L.LLVMBuildOr(t->b, L.LLVMBuildFCmp(t->b, LLVMRealOLT, a, lo, ""),
+				       L.LLVMBuildFCmp(t->b, LLVMRealOGE, a, hi, ""), ""),
 			ENG_TRAP_INT_OVERFLOW);
 	else
-		trap_if(t, LLVMBuildOr(t->b, LLVMBuildFCmp(t->b, LLVMRealOLE, a, lo, ""),
-				       LLVMBuildFCmp(t->b, LLVMRealOGE, a, hi, ""), ""),
+		trap_if(t, L.LLVMBuildOr(t->b, L.LLVMBuildFCmp(t->b, LLVMRealOLE, a, lo, ""),
+				       L.LLVMBuildFCmp(t->b, LLVMRealOGE, a, hi, ""), ""),
 			ENG_TRAP_INT_OVERFLOW);
 	push(t, dst64 ? ENG_I64 : ENG_I32,
-	     sgn ? LLVMBuildFPToSI(t->b, a, dst64 ? t->ti64 : t->ti32, "")
-		 : LLVMBuildFPToUI(t->b, a, dst64 ? t->ti64 : t->ti32, ""));
+	     sgn ? L.LLVMBuildFPToSI(t->b, a, dst64 ? t->ti64 : t->ti32, "")
+		 : L.LLVMBuildFPToUI(t->b, a, dst64 ? t->ti64 : t->ti32, ""));
 }
 
 static void conv_op(struct tr *t, uint8_t op)
@@ -1296,41 +1345,41 @@ static void conv_op(struct tr *t, uint8_t op)
 	LLVMValueRef a;
 
 	switch (op) {
-	case 0xa7: push(t, ENG_I32, LLVMBuildTrunc(t->b, pop(t), t->ti32, "")); return;
+	case 0xa7: push(t, ENG_I32, L.LLVMBuildTrunc(t->b, pop(t), t->ti32, "")); return;
 	case 0xa8: trunc_op(t, false, false, true); return;
 	case 0xa9: trunc_op(t, false, false, false); return;
 	case 0xaa: trunc_op(t, true, false, true); return;
 	case 0xab: trunc_op(t, true, false, false); return;
-	case 0xac: push(t, ENG_I64, LLVMBuildSExt(t->b, pop(t), t->ti64, "")); return;
-	case 0xad: push(t, ENG_I64, LLVMBuildZExt(t->b, pop(t), t->ti64, "")); return;
+	case 0xac: push(t, ENG_I64, L.LLVMBuildSExt(t->b, pop(t), t->ti64, "")); return;
+	case 0xad: push(t, ENG_I64, L.LLVMBuildZExt(t->b, pop(t), t->ti64, "")); return;
 	case 0xae: trunc_op(t, false, true, true); return;
 	case 0xaf: trunc_op(t, false, true, false); return;
 	case 0xb0: trunc_op(t, true, true, true); return;
 	case 0xb1: trunc_op(t, true, true, false); return;
-	case 0xb2: case 0xb4: push(t, ENG_F32, LLVMBuildSIToFP(t->b, pop(t), t->tf32, "")); return;
-	case 0xb3: case 0xb5: push(t, ENG_F32, LLVMBuildUIToFP(t->b, pop(t), t->tf32, "")); return;
+	case 0xb2: case 0xb4: push(t, ENG_F32, L.LLVMBuildSIToFP(t->b, pop(t), t->tf32, "")); return;
+	case 0xb3: case 0xb5: push(t, ENG_F32, L.LLVMBuildUIToFP(t->b, pop(t), t->tf32, "")); return;
 	case 0xb6:
-		push_d(t, ENG_F32, LLVMBuildFPTrunc(t->b, pop(t), t->tf32, ""));
+		push_d(t, ENG_F32, L.LLVMBuildFPTrunc(t->b, pop(t), t->tf32, ""));
 		return;
-	case 0xb7: case 0xb9: push(t, ENG_F64, LLVMBuildSIToFP(t->b, pop(t), t->tf64, "")); return;
-	case 0xb8: case 0xba: push(t, ENG_F64, LLVMBuildUIToFP(t->b, pop(t), t->tf64, "")); return;
+	case 0xb7: case 0xb9: push(t, ENG_F64, L.LLVMBuildSIToFP(t->b, pop(t), t->tf64, "")); return;
+	case 0xb8: case 0xba: push(t, ENG_F64, L.LLVMBuildUIToFP(t->b, pop(t), t->tf64, "")); return;
 	case 0xbb:
-		push_d(t, ENG_F64, LLVMBuildFPExt(t->b, pop(t), t->tf64, ""));
+		push_d(t, ENG_F64, L.LLVMBuildFPExt(t->b, pop(t), t->tf64, ""));
 		return;
-	case 0xbc: push(t, ENG_I32, LLVMBuildBitCast(t->b, popc(t), t->ti32, "")); return;
-	case 0xbd: push(t, ENG_I64, LLVMBuildBitCast(t->b, popc(t), t->ti64, "")); return;
-	case 0xbe: push(t, ENG_F32, LLVMBuildBitCast(t->b, pop(t), t->tf32, "")); return;
-	case 0xbf: push(t, ENG_F64, LLVMBuildBitCast(t->b, pop(t), t->tf64, "")); return;
+	case 0xbc: push(t, ENG_I32, L.LLVMBuildBitCast(t->b, popc(t), t->ti32, "")); return;
+	case 0xbd: push(t, ENG_I64, L.LLVMBuildBitCast(t->b, popc(t), t->ti64, "")); return;
+	case 0xbe: push(t, ENG_F32, L.LLVMBuildBitCast(t->b, pop(t), t->tf32, "")); return;
+	case 0xbf: push(t, ENG_F64, L.LLVMBuildBitCast(t->b, pop(t), t->tf64, "")); return;
 	default:    /* 0xc0..0xc4: sign extension in place */
 		a = pop(t);
 		{
 			static const unsigned from[5] = {8, 16, 8, 16, 32};
 			bool w64 = op >= 0xc2;
 			LLVMTypeRef ty = w64 ? t->ti64 : t->ti32;
-			LLVMValueRef n = LLVMBuildTrunc(t->b, a, LLVMIntTypeInContext(t->ctx,
+			LLVMValueRef n = L.LLVMBuildTrunc(t->b, a, L.LLVMIntTypeInContext(t->ctx,
 								from[op - 0xc0]), "");
 
-			push(t, w64 ? ENG_I64 : ENG_I32, LLVMBuildSExt(t->b, n, ty, ""));
+			push(t, w64 ? ENG_I64 : ENG_I32, L.LLVMBuildSExt(t->b, n, ty, ""));
 		}
 		return;
 	}
@@ -1341,7 +1390,7 @@ static void numeric(struct tr *t, uint8_t op)
 	if (op == 0x45 || op == 0x50) {
 		bool w64 = op == 0x50;
 
-		push(t, ENG_I32, LLVMBuildZExt(t->b, LLVMBuildICmp(t->b, LLVMIntEQ, pop(t),
+		push(t, ENG_I32, L.LLVMBuildZExt(t->b, L.LLVMBuildICmp(t->b, LLVMIntEQ, pop(t),
 								   ci(t, w64, 0), ""), t->ti32, ""));
 	} else if (op >= 0x46 && op <= 0x4f) {
 		int_cmp(t, op - 0x46u, false);
@@ -1414,21 +1463,21 @@ static void op_call(struct tr *t, uint32_t f)
 	args[4] = t->ctr1;
 	for (k = 0; k < ft->nparams && k < 59; k++)
 		args[5 + k] = t->vs[base + k];
-	ret = LLVMBuildCall2(t->b, LLVMGlobalGetValueType(callee), callee, args,
+	ret = L.LLVMBuildCall2(t->b, L.LLVMGlobalGetValueType(callee), callee, args,
 			     5 + ft->nparams, "");
-	status = one_result(ft) ? LLVMBuildExtractValue(t->b, ret, 0, "") : ret;
+	status = one_result(ft) ? L.LLVMBuildExtractValue(t->b, ret, 0, "") : ret;
 	out = new_bb(t);
 	cont = new_bb(t);
-	br = LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, status,
-						 LLVMConstInt(t->ti32, 0, false), ""), out, cont);
+	br = L.LLVMBuildCondBr(t->b, L.LLVMBuildICmp(t->b, LLVMIntNE, status,
+						 L.LLVMConstInt(t->ti32, 0, false), ""), out, cont);
 	set_md(t, br, "prof", unlikely_md(t));
-	LLVMPositionBuilderAtEnd(t->b, out);
+	L.LLVMPositionBuilderAtEnd(t->b, out);
 	write_sink(t);
 	ret_status(t, status);
-	LLVMPositionBuilderAtEnd(t->b, cont);
+	L.LLVMPositionBuilderAtEnd(t->b, cont);
 	t->vh = base;
 	if (one_result(ft)) {
-		push(t, ft->types[ft->nparams], LLVMBuildExtractValue(t->b, ret, 1, ""));
+		push(t, ft->types[ft->nparams], L.LLVMBuildExtractValue(t->b, ret, 1, ""));
 		return;
 	}
 	for (k = 0; k < ft->nresults; k++) {
@@ -1460,7 +1509,7 @@ static void body(struct tr *t)
 		}
 		switch (op) {
 		case OP_UNREACHABLE:
-			LLVMBuildBr(t->b, trap_block(t, ENG_TRAP_UNREACHABLE));
+			L.LLVMBuildBr(t->b, trap_block(t, ENG_TRAP_UNREACHABLE));
 			go_dead(t);
 			break;
 		case OP_NOP:
@@ -1510,13 +1559,13 @@ static void body(struct tr *t)
 			if (t->pd != bd) {
 				/* one side dirty: both get their final bits */
 				if (bd)
-					b = canon(t, b, LLVMTypeOf(b) == t->tf64);
+					b = canon(t, b, L.LLVMTypeOf(b) == t->tf64);
 				else
-					a = canon(t, a, LLVMTypeOf(a) == t->tf64);
+					a = canon(t, a, L.LLVMTypeOf(a) == t->tf64);
 				ty &= (uint8_t)~DIRTY;
 			}
-			push(t, ty, LLVMBuildSelect(t->b, LLVMBuildICmp(t->b, LLVMIntNE, c,
-						LLVMConstInt(t->ti32, 0, false), ""), a, b, ""));
+			push(t, ty, L.LLVMBuildSelect(t->b, L.LLVMBuildICmp(t->b, LLVMIntNE, c,
+						L.LLVMConstInt(t->ti32, 0, false), ""), a, b, ""));
 			break;
 		case OP_LOCAL_GET:
 			idx = cg_u32(&t->r);
@@ -1525,7 +1574,7 @@ static void body(struct tr *t)
 				break;
 			}
 			if (!t->cur[idx]) {
-				t->cur[idx] = LLVMBuildLoad2(t->b, lt(t, t->ltypes[idx]),
+				t->cur[idx] = L.LLVMBuildLoad2(t->b, lt(t, t->ltypes[idx]),
 							     t->locals[idx], "");
 				t->curd[idx] = t->ldirty[idx];
 			}
@@ -1551,8 +1600,8 @@ static void body(struct tr *t)
 				t->ldirty[idx] = false;
 				t->retry = true;
 			}
-			LLVMBuildStore(t->b, bd && !t->ldirty[idx] ?
-				       canon(t, a, LLVMTypeOf(a) == t->tf64) : a, t->locals[idx]);
+			L.LLVMBuildStore(t->b, bd && !t->ldirty[idx] ?
+				       canon(t, a, L.LLVMTypeOf(a) == t->tf64) : a, t->locals[idx]);
 			t->cur[idx] = a;
 			t->curd[idx] = bd;
 			if (op == OP_LOCAL_TEE && bd)
@@ -1564,10 +1613,10 @@ static void body(struct tr *t)
 			op_global(t, op == OP_GLOBAL_SET);
 			break;
 		case OP_I32_CONST:
-			push(t, ENG_I32, LLVMConstInt(t->ti32, (uint32_t)cg_sleb(&t->r, 32), false));
+			push(t, ENG_I32, L.LLVMConstInt(t->ti32, (uint32_t)cg_sleb(&t->r, 32), false));
 			break;
 		case OP_I64_CONST:
-			push(t, ENG_I64, LLVMConstInt(t->ti64, (uint64_t)cg_sleb(&t->r, 64), false));
+			push(t, ENG_I64, L.LLVMConstInt(t->ti64, (uint64_t)cg_sleb(&t->r, 64), false));
 			break;
 		case OP_F32_CONST:
 			push(t, ENG_F32, fconst_bits(t, false, cg_fixed(&t->r, 4)));
@@ -1582,8 +1631,8 @@ static void body(struct tr *t)
 							offsetof(struct eng_memory, size)));
 
 			cg_byte(&t->r);
-			push(t, ENG_I32, LLVMBuildTrunc(t->b, LLVMBuildLShr(t->b, sz,
-					LLVMConstInt(t->ti64, 16, false), ""), t->ti32, ""));
+			push(t, ENG_I32, L.LLVMBuildTrunc(t->b, L.LLVMBuildLShr(t->b, sz,
+					L.LLVMConstInt(t->ti64, 16, false), ""), t->ti32, ""));
 			break;
 		}
 		default:
@@ -1603,9 +1652,9 @@ static void body(struct tr *t)
 
 static void add_attr(struct tr *t, LLVMValueRef f, unsigned idx, const char *name)
 {
-	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+	unsigned kind = L.LLVMGetEnumAttributeKindForName(name, strlen(name));
 
-	LLVMAddAttributeAtIndex(f, idx, LLVMCreateEnumAttribute(t->ctx, kind, 0));
+	L.LLVMAddAttributeAtIndex(f, idx, L.LLVMCreateEnumAttribute(t->ctx, kind, 0));
 }
 
 /* Adds the translation of defined function i to t->mod as "f<i>". */
@@ -1637,11 +1686,11 @@ static void fn_attrs(struct tr *t, LLVMValueRef f)
 	add_attr(t, f, LLVMAttributeFunctionIndex, "nofree");
 	add_attr(t, f, 1, "noalias");
 	add_attr(t, f, 3, "noalias");
-	LLVMAddTargetDependentFunctionAttr(f, "no-builtins", "");
-	LLVMAddTargetDependentFunctionAttr(f, "frame-pointer", "none");
+	L.LLVMAddTargetDependentFunctionAttr(f, "no-builtins", "");
+	L.LLVMAddTargetDependentFunctionAttr(f, "frame-pointer", "none");
 	/* frames of a page or more touch every page: never past the guard
 	 * page of the native stack */
-	LLVMAddTargetDependentFunctionAttr(f, "probe-stack", "inline-asm");
+	L.LLVMAddTargetDependentFunctionAttr(f, "probe-stack", "inline-asm");
 }
 
 /* Function i back to a declaration: a new one takes the old one's uses
@@ -1651,19 +1700,19 @@ static void clear_body(struct tr *t, uint32_t i)
 {
 	LLVMValueRef old = t->fns[i], f;
 	size_t len;
-	char *name = strdup(LLVMGetValueName2(old, &len));
+	char *name = strdup(L.LLVMGetValueName2(old, &len));
 
 	if (!name) {
 		/* keep it: a body that fails to verify drops the whole module */
 		t->oom = true;
 		return;
 	}
-	f = LLVMAddFunction(t->mod, "", LLVMGlobalGetValueType(old));
-	LLVMSetLinkage(f, LLVMGetLinkage(old));
+	f = L.LLVMAddFunction(t->mod, "", L.LLVMGlobalGetValueType(old));
+	L.LLVMSetLinkage(f, L.LLVMGetLinkage(old));
 	fn_attrs(t, f);
-	LLVMReplaceAllUsesWith(old, f);
-	LLVMDeleteFunction(old);
-	LLVMSetValueName2(f, name, strlen(name));
+	L.LLVMReplaceAllUsesWith(old, f);
+	L.LLVMDeleteFunction(old);
+	L.LLVMSetValueName2(f, name, strlen(name));
 	free(name);
 	t->fns[i] = f;
 }
@@ -1679,11 +1728,11 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty, bool *ldirty)
 
 	t->fn = t->fns[i];
 	t->def_idx = i;
-	t->frame = LLVMGetParam(t->fn, 0);
-	t->ni = LLVMGetParam(t->fn, 1);
-	t->mem = LLVMGetParam(t->fn, 2);
+	t->frame = L.LLVMGetParam(t->fn, 0);
+	t->ni = L.LLVMGetParam(t->fn, 1);
+	t->mem = L.LLVMGetParam(t->fn, 2);
 	t->entry = new_bb(t);
-	LLVMPositionBuilderAtEnd(t->b, t->entry);
+	L.LLVMPositionBuilderAtEnd(t->b, t->entry);
 	memset(t->trap_bb, 0, sizeof(t->trap_bb));
 	t->nlocals = ft->nparams + fn->nlocals;
 	t->ltypes = malloc(t->nlocals ? t->nlocals : 1);
@@ -1710,20 +1759,20 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty, bool *ldirty)
 		LLVMValueRef v;
 
 		t->ltypes[k] = k < ft->nparams ? ft->types[k] : fn->local_types[k - ft->nparams];
-		t->locals[k] = LLVMBuildAlloca(t->b, lt(t, t->ltypes[k]), "");
+		t->locals[k] = L.LLVMBuildAlloca(t->b, lt(t, t->ltypes[k]), "");
 		if (k < ft->nparams) {
-			v = LLVMGetParam(t->fn, 5 + k);
+			v = L.LLVMGetParam(t->fn, 5 + k);
 		} else {
-			v = LLVMConstNull(lt(t, t->ltypes[k]));
+			v = L.LLVMConstNull(lt(t, t->ltypes[k]));
 		}
-		LLVMBuildStore(t->b, v, t->locals[k]);
+		L.LLVMBuildStore(t->b, v, t->locals[k]);
 	}
 	for (k = 0; k < 4; k++) {
 		static const unsigned bits[4] = {8, 16, 32, 64};
-		LLVMTypeRef ty = LLVMIntTypeInContext(t->ctx, bits[k]);
+		LLVMTypeRef ty = L.LLVMIntTypeInContext(t->ctx, bits[k]);
 
-		t->acc[k] = LLVMBuildAlloca(t->b, ty, "");
-		LLVMBuildStore(t->b, LLVMConstNull(ty), t->acc[k]);
+		t->acc[k] = L.LLVMBuildAlloca(t->b, ty, "");
+		L.LLVMBuildStore(t->b, L.LLVMConstNull(ty), t->acc[k]);
 	}
 	l = push_lbl(t);
 	if (!l)
@@ -1736,8 +1785,8 @@ static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty, bool *ldirty)
 	l->height = 0;
 	/* the entry block holds the allocas; the body starts after it */
 	start = new_bb(t);
-	LLVMBuildBr(t->b, start);
-	LLVMPositionBuilderAtEnd(t->b, start);
+	L.LLVMBuildBr(t->b, start);
+	L.LLVMPositionBuilderAtEnd(t->b, start);
 	prologue(t);
 	body(t);
 	/* body() leaves fail set unless it returned at the function's end */
@@ -1805,14 +1854,14 @@ static LLVMValueRef declare(struct tr *t, uint32_t i)
 	if (one_result(ft)) {
 		LLVMTypeRef two[2] = {t->ti32, lt(t, ft->types[ft->nparams])};
 
-		r = LLVMStructTypeInContext(t->ctx, two, 2, false);
+		r = L.LLVMStructTypeInContext(t->ctx, two, 2, false);
 	} else {
 		r = t->ti32;
 	}
-	fty = LLVMFunctionType(r, p, 5 + ft->nparams, false);
+	fty = L.LLVMFunctionType(r, p, 5 + ft->nparams, false);
 	snprintf(name, sizeof(name), "w%u", i);
-	f = LLVMAddFunction(t->mod, name, fty);
-	LLVMSetLinkage(f, LLVMInternalLinkage);
+	f = L.LLVMAddFunction(t->mod, name, fty);
+	L.LLVMSetLinkage(f, LLVMInternalLinkage);
 	fn_attrs(t, f);
 	return f;
 }
@@ -1827,37 +1876,37 @@ static void wrapper(struct tr *t, uint32_t i, LLVMTypeRef fty)
 	uint32_t k;
 
 	snprintf(name, sizeof(name), "f%u", i);
-	f = LLVMAddFunction(t->mod, name, fty);
-	LLVMSetVisibility(f, LLVMHiddenVisibility);
+	f = L.LLVMAddFunction(t->mod, name, fty);
+	L.LLVMSetVisibility(f, LLVMHiddenVisibility);
 	fn_attrs(t, f);
-	LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->ctx, f, ""));
-	a[0] = LLVMGetParam(f, 0);
-	a[1] = LLVMGetParam(f, 1);
-	a[2] = LLVMGetParam(f, 2);
+	L.LLVMPositionBuilderAtEnd(t->b, L.LLVMAppendBasicBlockInContext(t->ctx, f, ""));
+	a[0] = L.LLVMGetParam(f, 0);
+	a[1] = L.LLVMGetParam(f, 1);
+	a[2] = L.LLVMGetParam(f, 2);
 	store = ld(t, t->tptr, byte_ptr(t, a[1], offsetof(struct nat_inst, store)));
 	a[3] = ld(t, t->ti32, byte_ptr(t, store, ST_OFF(depth)));
 	a[4] = ld(t, t->ti64, byte_ptr(t, store, ST_OFF(sl_counter)));
 	for (k = 0; k < ft->nparams; k++)
 		a[5 + k] = ld(t, lt(t, ft->types[k]), byte_ptr(t, a[0], k * 8u));
-	r = LLVMBuildCall2(t->b, LLVMGlobalGetValueType(t->fns[i]), t->fns[i], a,
+	r = L.LLVMBuildCall2(t->b, L.LLVMGlobalGetValueType(t->fns[i]), t->fns[i], a,
 			   5 + ft->nparams, "");
 	status = r;
 	if (one_result(ft)) {
 		/* the result slot only on success: a trapped call's frame may
 		 * lie at the very end of the value stack */
-		LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(t->ctx, f, "");
-		LLVMBasicBlockRef out = LLVMAppendBasicBlockInContext(t->ctx, f, "");
+		LLVMBasicBlockRef ok = L.LLVMAppendBasicBlockInContext(t->ctx, f, "");
+		LLVMBasicBlockRef out = L.LLVMAppendBasicBlockInContext(t->ctx, f, "");
 
-		status = LLVMBuildExtractValue(t->b, r, 0, "");
-		LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntEQ, status,
-						    LLVMConstInt(t->ti32, 0, false), ""), ok, out);
-		LLVMPositionBuilderAtEnd(t->b, ok);
-		st(t, slot_bits(t, LLVMBuildExtractValue(t->b, r, 1, ""), ft->types[ft->nparams]),
+		status = L.LLVMBuildExtractValue(t->b, r, 0, "");
+		L.LLVMBuildCondBr(t->b, L.LLVMBuildICmp(t->b, LLVMIntEQ, status,
+						    L.LLVMConstInt(t->ti32, 0, false), ""), ok, out);
+		L.LLVMPositionBuilderAtEnd(t->b, ok);
+		st(t, slot_bits(t, L.LLVMBuildExtractValue(t->b, r, 1, ""), ft->types[ft->nparams]),
 		   a[0]);
-		LLVMBuildBr(t->b, out);
-		LLVMPositionBuilderAtEnd(t->b, out);
+		L.LLVMBuildBr(t->b, out);
+		L.LLVMPositionBuilderAtEnd(t->b, out);
 	}
-	LLVMBuildRet(t->b, status);
+	L.LLVMBuildRet(t->b, status);
 }
 
 /* ---- the module ------------------------------------------------------------- */
@@ -1865,25 +1914,64 @@ static void wrapper(struct tr *t, uint32_t i, LLVMTypeRef fty)
 static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
 static LLVMTargetRef llvm_target;
 
+static const char *llvm_why;   /* why the tier is off (NULL: it is on) */
+
+/* Opens libLLVM and resolves every function of LLVM_API. */
+static bool llvm_open(void)
+{
+	static const char *const sonames[] = {"libLLVM-" PVF_LLVM_MAJOR ".so.1",
+					      "libLLVM-" PVF_LLVM_MAJOR ".so"};
+	void *h = NULL, *f;
+
+	for (size_t i = 0; !h && i < sizeof(sonames) / sizeof(sonames[0]); i++)
+		h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		llvm_why = "libLLVM-" PVF_LLVM_MAJOR " cannot be loaded";
+		return false;
+	}
+#define LLVM_API_RESOLVE(fn)                                              \
+	f = dlsym(h, #fn);                                                \
+	if (!f) {                                                         \
+		llvm_why = "libLLVM lacks " #fn;                          \
+		return false;                                             \
+	}                                                                 \
+	memcpy(&L.fn, &f, sizeof(f));
+	LLVM_API(LLVM_API_RESOLVE)
+#undef LLVM_API_RESOLVE
+	return true;
+}
+
 static void llvm_init(void)
 {
 	char *msg = NULL;
 
-	LLVMInitializeX86TargetInfo();
-	LLVMInitializeX86Target();
-	LLVMInitializeX86TargetMC();
-	LLVMInitializeX86AsmPrinter();
+	if (!llvm_open())
+		return;
+	L.LLVMInitializeX86TargetInfo();
+	L.LLVMInitializeX86Target();
+	L.LLVMInitializeX86TargetMC();
+	L.LLVMInitializeX86AsmPrinter();
 	{
 		/* the prologue at every function's entry (frame_size reads it).
 		 * LLVM's options are process-wide: nothing else in our processes
 		 * uses LLVM */
 		const char *argv[3] = {"pvf", "-enable-shrink-wrap=false", NULL};
 
-		LLVMParseCommandLineOptions(2, argv, NULL);
+		L.LLVMParseCommandLineOptions(2, argv, NULL);
 	}
-	if (LLVMGetTargetFromTriple("x86_64-unknown-linux-gnu", &llvm_target, &msg) != 0)
+	if (L.LLVMGetTargetFromTriple("x86_64-unknown-linux-gnu", &llvm_target, &msg) != 0) {
 		llvm_target = NULL;
-	LLVMDisposeMessage(msg);
+		llvm_why = "LLVM has no x86-64 target";
+	}
+	L.LLVMDisposeMessage(msg);
+}
+
+bool eng_native_opt_load(const char **why)
+{
+	pthread_once(&llvm_once, llvm_init);
+	if (why)
+		*why = llvm_target ? NULL : llvm_why;
+	return llvm_target != NULL;
 }
 
 /* Chooses the functions (deterministically: supported, with a loop or with
@@ -2043,33 +2131,33 @@ static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *f
 		goto out;
 	t.m = m;
 	t.canon = g->canon;
-	t.ctx = LLVMContextCreate();
-	t.mod = LLVMModuleCreateWithNameInContext("wasm", t.ctx);
-	t.b = LLVMCreateBuilderInContext(t.ctx);
-	t.ti1 = LLVMInt1TypeInContext(t.ctx);
-	t.ti8 = LLVMInt8TypeInContext(t.ctx);
-	t.ti16 = LLVMInt16TypeInContext(t.ctx);
-	t.ti32 = LLVMInt32TypeInContext(t.ctx);
-	t.ti64 = LLVMInt64TypeInContext(t.ctx);
-	t.tf32 = LLVMFloatTypeInContext(t.ctx);
-	t.tf64 = LLVMDoubleTypeInContext(t.ctx);
-	t.tptr = LLVMPointerType(t.ti8, 0);
-	tm = LLVMCreateTargetMachine(llvm_target, "x86_64-unknown-linux-gnu", "x86-64",
+	t.ctx = L.LLVMContextCreate();
+	t.mod = L.LLVMModuleCreateWithNameInContext("wasm", t.ctx);
+	t.b = L.LLVMCreateBuilderInContext(t.ctx);
+	t.ti1 = L.LLVMInt1TypeInContext(t.ctx);
+	t.ti8 = L.LLVMInt8TypeInContext(t.ctx);
+	t.ti16 = L.LLVMInt16TypeInContext(t.ctx);
+	t.ti32 = L.LLVMInt32TypeInContext(t.ctx);
+	t.ti64 = L.LLVMInt64TypeInContext(t.ctx);
+	t.tf32 = L.LLVMFloatTypeInContext(t.ctx);
+	t.tf64 = L.LLVMDoubleTypeInContext(t.ctx);
+	t.tptr = L.LLVMPointerType(t.ti8, 0);
+	tm = L.LLVMCreateTargetMachine(llvm_target, "x86_64-unknown-linux-gnu", "x86-64",
 				     "+sse4.1,+popcnt", LLVMCodeGenLevelDefault, LLVMRelocPIC,
 				     LLVMCodeModelSmall);
 	if (!tm)
 		goto out;
-	LLVMSetTarget(t.mod, "x86_64-unknown-linux-gnu");
+	L.LLVMSetTarget(t.mod, "x86_64-unknown-linux-gnu");
 	{
-		LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+		LLVMTargetDataRef td = L.LLVMCreateTargetDataLayout(tm);
 
-		LLVMSetModuleDataLayout(t.mod, td);
-		LLVMDisposeTargetData(td);
+		L.LLVMSetModuleDataLayout(t.mod, td);
+		L.LLVMDisposeTargetData(td);
 	}
 	args[0] = t.tptr;
 	args[1] = t.tptr;
 	args[2] = t.tptr;
-	fty = LLVMFunctionType(t.ti32, args, 3, false);
+	fty = L.LLVMFunctionType(t.ti32, args, 3, false);
 	names = calloc(2 * (size_t)nsel, sizeof(*names));
 	offs = calloc(2 * (size_t)nsel, sizeof(*offs));
 	if (!names || !offs)
@@ -2113,7 +2201,7 @@ static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *f
 	} while (changed);
 	for (i = 0; i < nsel; i++) {
 		if (!good[sel[i]]) {
-			LLVMDeleteFunction(t.fns[sel[i]]);
+			L.LLVMDeleteFunction(t.fns[sel[i]]);
 			continue;
 		}
 		wrapper(&t, sel[i], fty);
@@ -2130,25 +2218,25 @@ static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *f
 		ndone = 0;
 		goto out;
 	}
-	if (LLVMVerifyModule(t.mod, LLVMReturnStatusAction, &msg) != 0) {
+	if (L.LLVMVerifyModule(t.mod, LLVMReturnStatusAction, &msg) != 0) {
 		why = "the translation does not verify";
 		ndone = 0;
 		goto out;
 	}
-	po = LLVMCreatePassBuilderOptions();
-	perr = LLVMRunPasses(t.mod, "default<O2>", tm, po);
+	po = L.LLVMCreatePassBuilderOptions();
+	perr = L.LLVMRunPasses(t.mod, "default<O2>", tm, po);
 	if (perr) {
 		why = "LLVM's optimisation failed";
-		LLVMConsumeError(perr);
+		L.LLVMConsumeError(perr);
 		ndone = 0;
 		goto out;
 	}
-	if (LLVMTargetMachineEmitToMemoryBuffer(tm, t.mod, LLVMObjectFile, &msg, &obj) != 0) {
+	if (L.LLVMTargetMachineEmitToMemoryBuffer(tm, t.mod, LLVMObjectFile, &msg, &obj) != 0) {
 		why = "LLVM could not emit the object";
 		ndone = 0;
 		goto out;
 	}
-	if (nat__elf_link(&g->a, (const uint8_t *)LLVMGetBufferStart(obj), LLVMGetBufferSize(obj),
+	if (nat__elf_link(&g->a, (const uint8_t *)L.LLVMGetBufferStart(obj), L.LLVMGetBufferSize(obj),
 			  (const char *const *)names, 2 * ndone, offs, &why) != 0) {
 		ndone = 0;
 		goto out;
@@ -2182,18 +2270,18 @@ out:
 	}
 	nat__opt_why = why;
 	if (obj)
-		LLVMDisposeMemoryBuffer(obj);
+		L.LLVMDisposeMemoryBuffer(obj);
 	if (po)
-		LLVMDisposePassBuilderOptions(po);
-	LLVMDisposeMessage(msg);
+		L.LLVMDisposePassBuilderOptions(po);
+	L.LLVMDisposeMessage(msg);
 	if (tm)
-		LLVMDisposeTargetMachine(tm);
+		L.LLVMDisposeTargetMachine(tm);
 	if (t.b)
-		LLVMDisposeBuilder(t.b);
+		L.LLVMDisposeBuilder(t.b);
 	if (t.mod)
-		LLVMDisposeModule(t.mod);
+		L.LLVMDisposeModule(t.mod);
 	if (t.ctx)
-		LLVMContextDispose(t.ctx);
+		L.LLVMContextDispose(t.ctx);
 	if (names)
 		for (i = 0; i < 2 * nsel; i++)
 			free(names[i]);

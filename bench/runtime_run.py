@@ -142,6 +142,43 @@ def main():
     print("(best ms per call, fresh instance each; outputs and host-call counts identical on all "
           "engines;\n native/TF < 1: our native engine is faster than TurboFan; (median): the "
           "same with the median calls)")
+    prepare_table(bench, node, engines, blobs, names, all_cases)
+
+def prepare_table(bench, node, engines, blobs, names, all_cases):
+    """Preparation speed per runtime: MB of Wasm per second of one thread. Ours:
+    rt_runtime_prepare (decompress, validate, translate, compile; single-threaded);
+    V8: new WebAssembly.Module with --single-threaded (no background compilation) and
+    --no-wasm-lazy-compilation (every function compiled, by the tier of the column)."""
+    seen, rows = set(), []
+    for name in names:
+        blob, fn, inp, _, pvf = all_cases[name]
+        code = os.path.join(blobs, blob)
+        if blob in seen or not os.path.isfile(code):
+            continue
+        seen.add(blob)
+        row = {}
+        for e, flags in engines:
+            if flags is None:
+                cmd = [bench, "--engine", e, "--calls", "1", "--warmup", "0"]
+                cmd += (["--pvf"] if pvf else []) + [code, fn] + ([inp] if inp else [])
+            else:
+                cmd = [node, "--single-threaded", "--no-wasm-lazy-compilation"] + flags + [
+                    os.path.join(HERE, "runtime_v8.mjs"), "--calls", "1", "--warmup", "0",
+                    code, fn] + ([inp] if inp else [])
+            best = min((run_json(cmd) for _ in range(2)), key=lambda r: r["compile_ns"])
+            row[e] = best
+        rows.append((blob.split(".")[0], row))
+    cols = [e for e, _ in engines]
+    print()
+    print(f"{'preparation':42} {'MB wasm':>8} " + " ".join(f"{c + ' MB/s':>17}" for c in cols))
+    for blob, row in rows:
+        mb = row[cols[0]]["wasm_len"] / 1e6
+        cells = [f"{mb / (row[e]['compile_ns'] / 1e9):10.1f} ({row[e]['compile_ns'] / 1e6:5.0f} ms)"
+                 for e in cols]
+        print(f"{blob:42} {mb:8.2f} " + " ".join(f"{c:>17}" for c in cells))
+    print("(MB of Wasm per second of one thread: ours rt_runtime_prepare with decompression,\n"
+          " validation and, native, both compiler tiers; V8 new WebAssembly.Module with "
+          "--single-threaded\n --no-wasm-lazy-compilation: every function compiled by that tier)")
 
 if __name__ == "__main__":
     main()

@@ -429,7 +429,7 @@ function main() {
   });
   console.log(JSON.stringify({
     calls, min_ns: times[0], median_ns: times[times.length >> 1],
-    compile_ns: Number(compileNs), out_len: first.length,
+    compile_ns: Number(compileNs), wasm_len: bytes.length, out_len: first.length,
     sha256: createHash('sha256').update(first).digest('hex'), host_calls: hostCalls,
   }));
 }

@@ -4,23 +4,28 @@
  * selection of a module's functions (static features and a budget in Wasm
  * bytes, never timing) is translated to LLVM IR, optimised at O2 and
  * emitted as an ELF object that elf_link.c links into the module's code
- * buffer, after the single-pass code. Each selected function keeps a
- * single-pass entry (cg_module.c) that does the entry checks and calls the
- * LLVM code as a C function:
+ * buffer, after the single-pass code. Function i becomes
  *
- *   uint32_t f(uint64_t *frame, struct nat_inst *ni, uint8_t *mem)
+ *   w<i>(frame, ni, mem, call depth, logical counter, params...)
+ *       -> status, or {status, result} for a single result
  *
- * reading its parameters from the frame's slots, writing its results over
- * them and returning ENG_TRAP_NONE or a trap. Only what LLVM can express
- * without our register convention is selected: no calls, no memory.grow,
- * no tables or references, no bulk memory, and guarded memory only (an
- * access is a plain load or store; a fault in a guard region becomes the
- * out-of-bounds trap through fault.c, which also restores rbx).
+ * (internal: the tier's functions call each other directly) and the entry
+ *
+ *   uint32_t f<i>(uint64_t *frame, struct nat_inst *ni, uint8_t *mem)
+ *
+ * which the single-pass stub (cg_module.c) calls like a C helper:
+ * parameters and results in the frame's slots, ENG_TRAP_NONE or a trap.
+ * Only what LLVM can express without our register convention is taken: no
+ * indirect or imported calls, no memory.grow, no tables or references, no
+ * bulk memory, and guarded memory only (an access is a plain load or store;
+ * a fault in a guard region becomes the out-of-bounds trap through fault.c,
+ * which also restores rbx).
  *
  * Semantics follow the interpreter: traps are explicit (division, integer
- * overflow, conversions, unreachable) and checked in the interpreter's
- * order; NaN results of the determinism.md §8 instructions are replaced by
- * the canonical NaN in canonicalising code; min/max follow numeric.h.
+ * overflow, conversions, unreachable, the entry checks) and checked in the
+ * interpreter's order; every load stays on every path it was on (the load
+ * sums); NaN results of the determinism.md §8 instructions become the
+ * canonical NaN where their bits are observable; min/max follow numeric.h.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -37,7 +42,6 @@
 
 #include "cg.h"
 #include "elf_link.h"
-
 
 /* ---- LLVM, loaded at run time -------------------------------------------------
  *
@@ -120,7 +124,7 @@ bool eng_native_parse_tiers(const char *s, enum eng_native_tiers *t)
 
 /* ---- selection -------------------------------------------------------------- */
 
-static bool supported_op(struct cg *r, uint8_t op)
+static bool supported_op(uint8_t op)
 {
 	if (op >= 0x45 && op <= 0xc4)
 		return true;                      /* numeric, incl. sign extension */
@@ -136,7 +140,6 @@ static bool supported_op(struct cg *r, uint8_t op)
 	case OP_SELECT_T: case OP_CALL:
 		return true;
 	default:
-		(void)r;
 		return false;
 	}
 }
@@ -194,7 +197,7 @@ static bool scan(const struct eng_module *m, uint32_t i, bool canon, uint64_t *w
 	r.end = fn->code + fn->code_len;
 	while (r.p < r.end && !r.fail) {
 		op = cg_byte(&r);
-		if (!supported_op(&r, op))
+		if (!supported_op(op))
 			return false;
 		/* without canonicalisation a NaN result must keep the hardware's
 		 * quieting, which LLVM's folds (x * 1.0 -> x) do not preserve: such
@@ -304,7 +307,6 @@ struct tr {
 	LLVMBuilderRef b;
 	LLVMValueRef fn, frame, ni, mem;
 	LLVMValueRef *fns;            /* defined index -> LLVM function or NULL */
-	LLVMTypeRef fty;
 	uint32_t def_idx;
 	LLVMValueRef depth1, ctr1;    /* call depth and counter for callees */
 	uint32_t *callees;            /* calls made by the function translated */
@@ -590,14 +592,13 @@ static void trap_if(struct tr *t, LLVMValueRef cond, enum eng_trap k)
 }
 
 static LLVMValueRef intrinsic(struct tr *t, const char *name, LLVMTypeRef ty,
-			      LLVMValueRef *args, unsigned n, LLVMTypeRef ret)
+			      LLVMValueRef *args, unsigned n)
 {
 	unsigned id = L.LLVMLookupIntrinsicID(name, strlen(name));
 	LLVMTypeRef over[1] = {ty};
 	LLVMValueRef f = L.LLVMGetIntrinsicDeclaration(t->mod, id, over, 1);
 	LLVMTypeRef fty = L.LLVMIntrinsicGetType(t->ctx, id, over, 1);
 
-	(void)ret;
 	return L.LLVMBuildCall2(t->b, fty, f, args, n, "");
 }
 
@@ -620,7 +621,7 @@ static LLVMValueRef canon(struct tr *t, LLVMValueRef v, bool dbl)
 
 /* Whether v is certainly not a NaN: a non-NaN constant or a conversion
  * from an integer. */
-static bool no_nan(struct tr *t, LLVMValueRef v)
+static bool no_nan(LLVMValueRef v)
 {
 	LLVMOpcode op;
 	LLVMBool lost;
@@ -633,7 +634,6 @@ static bool no_nan(struct tr *t, LLVMValueRef v)
 	if (!L.LLVMIsAInstruction(v))
 		return false;
 	op = L.LLVMGetInstructionOpcode(v);
-	(void)t;
 	return op == LLVMSIToFP || op == LLVMUIToFP;
 }
 
@@ -1175,11 +1175,11 @@ static void int_unop(struct tr *t, unsigned k, bool w64)
 	LLVMTypeRef ty = w64 ? t->ti64 : t->ti32;
 
 	if (k == 0)
-		push(t, w64 ? ENG_I64 : ENG_I32, intrinsic(t, "llvm.ctlz", ty, args, 2, ty));
+		push(t, w64 ? ENG_I64 : ENG_I32, intrinsic(t, "llvm.ctlz", ty, args, 2));
 	else if (k == 1)
-		push(t, w64 ? ENG_I64 : ENG_I32, intrinsic(t, "llvm.cttz", ty, args, 2, ty));
+		push(t, w64 ? ENG_I64 : ENG_I32, intrinsic(t, "llvm.cttz", ty, args, 2));
 	else
-		push(t, w64 ? ENG_I64 : ENG_I32, intrinsic(t, "llvm.ctpop", ty, args, 1, ty));
+		push(t, w64 ? ENG_I64 : ENG_I32, intrinsic(t, "llvm.ctpop", ty, args, 1));
 }
 
 static void int_binop(struct tr *t, unsigned k, bool w64)
@@ -1227,20 +1227,19 @@ static void int_binop(struct tr *t, unsigned k, bool w64)
 		args[0] = a;
 		args[1] = a;
 		args[2] = b;
-		r = intrinsic(t, k == 13 ? "llvm.fshl" : "llvm.fshr", ty, args, 3, ty);
+		r = intrinsic(t, k == 13 ? "llvm.fshl" : "llvm.fshr", ty, args, 3);
 		break;
 	}
 	push(t, w64 ? ENG_I64 : ENG_I32, r);
 }
 
-static void int_cmp(struct tr *t, unsigned k, bool w64)
+static void int_cmp(struct tr *t, unsigned k)
 {
 	static const LLVMIntPredicate pred[10] = {LLVMIntEQ, LLVMIntNE, LLVMIntSLT, LLVMIntULT,
 						  LLVMIntSGT, LLVMIntUGT, LLVMIntSLE, LLVMIntULE,
 						  LLVMIntSGE, LLVMIntUGE};
 	LLVMValueRef b = pop(t), a = pop(t);
 
-	(void)w64;
 	push(t, ENG_I32, L.LLVMBuildZExt(t->b, L.LLVMBuildICmp(t->b, pred[k], a, b, ""), t->ti32, ""));
 }
 
@@ -1265,12 +1264,12 @@ static void float_op(struct tr *t, unsigned k, bool dbl)
 
 	if (k <= 1) {                 /* abs, neg: bit operations */
 		a = popc(t);
-		push(t, vt, k == 0 ? intrinsic(t, "llvm.fabs", ft, &a, 1, ft) : L.LLVMBuildFNeg(t->b, a, ""));
+		push(t, vt, k == 0 ? intrinsic(t, "llvm.fabs", ft, &a, 1) : L.LLVMBuildFNeg(t->b, a, ""));
 		return;
 	}
 	if (k <= 6) {
 		a = pop(t);
-		push_d(t, vt, intrinsic(t, unary[k - 2], ft, &a, 1, ft));
+		push_d(t, vt, intrinsic(t, unary[k - 2], ft, &a, 1));
 		return;
 	}
 	b = pop(t);
@@ -1300,7 +1299,7 @@ static void float_op(struct tr *t, unsigned k, bool dbl)
 	default:      /* copysign: bits of both operands */
 		args[0] = ad ? canon(t, a, dbl) : a;
 		args[1] = bd ? canon(t, b, dbl) : b;
-		push(t, vt, intrinsic(t, "llvm.copysign", ft, args, 2, ft));
+		push(t, vt, intrinsic(t, "llvm.copysign", ft, args, 2));
 		return;
 	}
 	push_d(t, vt, r);
@@ -1393,9 +1392,9 @@ static void numeric(struct tr *t, uint8_t op)
 		push(t, ENG_I32, L.LLVMBuildZExt(t->b, L.LLVMBuildICmp(t->b, LLVMIntEQ, pop(t),
 								   ci(t, w64, 0), ""), t->ti32, ""));
 	} else if (op >= 0x46 && op <= 0x4f) {
-		int_cmp(t, op - 0x46u, false);
+		int_cmp(t, op - 0x46u);
 	} else if (op >= 0x51 && op <= 0x5a) {
-		int_cmp(t, op - 0x51u, true);
+		int_cmp(t, op - 0x51u);
 	} else if (op >= 0x5b && op <= 0x60) {
 		float_cmp(t, op - 0x5bu);
 	} else if (op >= 0x61 && op <= 0x66) {
@@ -1596,7 +1595,7 @@ static void body(struct tr *t)
 			 * function is translated again), a clean one final bits */
 			a = pop(t);
 			bd = t->pd;
-			if (t->ldirty[idx] && !bd && !no_nan(t, a)) {
+			if (t->ldirty[idx] && !bd && !no_nan(a)) {
 				t->ldirty[idx] = false;
 				t->retry = true;
 			}
@@ -1717,7 +1716,7 @@ static void clear_body(struct tr *t, uint32_t i)
 	t->fns[i] = f;
 }
 
-static bool translate(struct tr *t, uint32_t i, LLVMTypeRef fty, bool *ldirty)
+static bool translate(struct tr *t, uint32_t i, bool *ldirty)
 {
 	const struct eng__func *fn = &t->m->funcs[i];
 	const struct eng__functype *ft = &t->m->types[fn->type_idx];
@@ -1811,7 +1810,7 @@ out:
  * canonicalisation only where the bits become observable); a local that
  * gets a value with exact bits (a parameter's, a load's) is made clean and
  * the function translated again, at most once per local. */
-static bool translate_fn(struct tr *t, uint32_t i, LLVMTypeRef fty)
+static bool translate_fn(struct tr *t, uint32_t i)
 {
 	const struct eng__func *fn = &t->m->funcs[i];
 	const struct eng__functype *ft = &t->m->types[fn->type_idx];
@@ -1824,7 +1823,7 @@ static bool translate_fn(struct tr *t, uint32_t i, LLVMTypeRef fty)
 		ldirty[k] = t->canon && (fn->local_types[k - ft->nparams] == ENG_F32 ||
 					 fn->local_types[k - ft->nparams] == ENG_F64);
 	for (tries = 0; tries <= n && !ok; tries++) {
-		ok = translate(t, i, fty, ldirty);
+		ok = translate(t, i, ldirty);
 		if (!ok && !t->retry)
 			break;
 	}
@@ -2162,7 +2161,6 @@ static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *f
 	offs = calloc(2 * (size_t)nsel, sizeof(*offs));
 	if (!names || !offs)
 		goto out;
-	t.fty = fty;
 	t.fns = calloc(n, sizeof(*t.fns));
 	good = calloc(n, 1);
 	cstart = calloc((size_t)nsel + 1, sizeof(*cstart));
@@ -2173,7 +2171,7 @@ static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *f
 	/* translate each; the callee lists of all go one after the other */
 	for (i = 0; i < nsel; i++) {
 		cstart[i] = ncall;
-		good[sel[i]] = translate_fn(&t, sel[i], fty);
+		good[sel[i]] = translate_fn(&t, sel[i]);
 		for (k = 0; good[sel[i]] && k < t.ncallees; k++) {
 			if (ncall == ccap) {
 				uint32_t cap = ccap ? ccap * 2 : 64;

@@ -26,6 +26,8 @@
 #include "engine/engine.h"
 #include "tap.h"
 
+#include "engine/engine_int.h"
+#include "engine/exec/exec_int.h"
 #include "random_module.h"
 
 /* ---- running ------------------------------------------------------------------ */
@@ -138,10 +140,11 @@ static bool same_memory(const struct runs *rs, int k)
 }
 
 /* Run k agrees with the interpreter on this call: status, trap, result and
- * memory. After an out-of-bounds trap of optimised code its memory is
- * unspecified (LLVM orders memory accesses freely around a faulting one:
- * docs/compiler.md §1a): when it differs it gets the interpreter's contents
- * (*nresync counts those), and the next calls compare exactly again. */
+ * memory. After an out-of-bounds trap of optimised code its memory and
+ * globals are unspecified (LLVM orders memory accesses freely around a
+ * faulting one: docs/compiler.md §1a): when they differ they get the
+ * interpreter's (*nresync counts those), and the next calls compare exactly
+ * again. */
 static bool agrees(struct runs *rs, int k, const struct eng_val res[NRUN],
 		   const struct eng_error e[NRUN], const enum eng_status st[NRUN], bool *mem_same,
 		   unsigned *nresync)
@@ -152,15 +155,23 @@ static bool agrees(struct runs *rs, int k, const struct eng_val res[NRUN],
 	same = st[R_INTERP] == st[k] && e[R_INTERP].trap == e[k].trap &&
 	       res[R_INTERP].of.i64 == res[k].of.i64;
 	if (k == R_OPT && same && st[k] != ENG_OK && e[k].trap == ENG_TRAP_MEMORY_OOB) {
-		/* the interpreter's memory again, so the next calls compare */
+		/* the interpreter's memory and globals again, so the next calls
+		 * compare (the globals through the engine's internals: the
+		 * generated modules do not export them) */
 		uint64_t n0, n1;
 		uint8_t *m0 = eng_memory_data(eng_instance_memory(rs->r[R_INTERP].inst), &n0);
 		uint8_t *m1 = eng_memory_data(eng_instance_memory(rs->r[k].inst), &n1);
+		const struct eng_instance *i0 = rs->r[R_INTERP].inst;
+		struct eng_instance *i1 = rs->r[k].inst;
+		bool differ = n0 == n1 && memcmp(m0, m1, n0) != 0;
 
-		if (n0 == n1 && memcmp(m0, m1, n0) != 0) {
+		if (differ)
 			memcpy(m1, m0, n0);
-			(*nresync)++;
+		for (uint32_t g = 0; g < i0->m->nglobals_total; g++) {
+			differ |= i1->globals[g]->bits != i0->globals[g]->bits;
+			i1->globals[g]->bits = i0->globals[g]->bits;
 		}
+		*nresync += differ;
 		return true;
 	}
 	*mem_same = same_memory(rs, k);
@@ -291,8 +302,18 @@ static unsigned emit_module(const char *dir, uint64_t seed)
 				bool mem_same;
 
 				call_all(&rs, f, x, res, e, st);
-				for (int k = R_SINGLE; k < NRUN; k++)
-					bad += !agrees(&rs, k, res, e, st, &mem_same, &nskip);
+				for (int k = R_SINGLE; k < NRUN; k++) {
+					if (agrees(&rs, k, res, e, st, &mem_same, &nskip))
+						continue;
+					if (bad++ < 3)
+						printf("# seed %llu canon %u f%u arg %u: interp %d/%d/%#llx, "
+						       "run %d %d/%d/%#llx, memory %s\n",
+						       (unsigned long long)seed, canon, f, x, st[0],
+						       e[0].trap, (unsigned long long)res[0].of.i64, k,
+						       st[k], e[k].trap,
+						       (unsigned long long)res[k].of.i64,
+						       mem_same ? "same" : "differs");
+				}
 				if (st[0] == ENG_OK)
 					snprintf(line, sizeof(line), "f%u %u ok 0x%016llx\n", f, x,
 						 (unsigned long long)res[0].of.i64);
@@ -347,8 +368,8 @@ int main(int argc, char **argv)
 		}
 		ok(bad == 0, "%s: %u random modules, %u calls (%u trapped, %u by the stack "
 		   "limiter) on the interpreter, single-pass and optimised native code: %u "
-		   "differences in %u modules (memory differed after %u out-of-bounds traps of "
-		   "optimised code)", pvf ? "pvf" : "full", n, calls, traps, limit, bad, badmods, skip);
+		   "differences in %u modules (memory or globals differed after %u out-of-bounds "
+		   "traps of optimised code)", pvf ? "pvf" : "full", n, calls, traps, limit, bad, badmods, skip);
 		ok(nopt > n, "%s: the optimising tier compiled %u functions", pvf ? "pvf" : "full",
 		   nopt);
 		ok(traps > 0 && traps < calls, "%s: the programs both return and trap",

@@ -150,14 +150,13 @@ uint32_t nat__store_interp_ready(struct eng_store *s);
  * fallback and mixed execution). Read at compile time. */
 extern uint32_t nat__test_fallback_every;
 
-/* The optimising tier (opt.c). nat__opt_mode, read at compile time: 0 =
- * the default selection, 1 = every function it can translate (tests), 2 =
- * off. nat__opt_functions counts the functions it compiled in this process;
- * nat__opt_why says why the last module's attempt was dropped (NULL: it was
- * not, or nothing was selected). */
+/* The optimising tier (opt.c). nat__opt_mode (enum eng_native_tiers), read
+ * at compile time. nat__opt_functions counts the functions it compiled in
+ * this process; nat__opt_why says why this thread's last module attempt was
+ * dropped (NULL: it was not, or nothing was selected). */
 extern uint32_t nat__opt_mode;
 extern uint64_t nat__opt_functions;
-extern const char *nat__opt_why;
+extern __thread const char *nat__opt_why;
 
 /* The helper functions, indexed by enum nat_helper. */
 extern const void *const nat__helper_table[NH__COUNT];

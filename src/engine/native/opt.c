@@ -92,7 +92,7 @@ static struct {
 
 uint32_t nat__opt_mode;
 uint64_t nat__opt_functions;
-const char *nat__opt_why;
+__thread const char *nat__opt_why;
 
 void eng_native_set_tiers(enum eng_native_tiers t)
 {

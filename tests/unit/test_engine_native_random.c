@@ -178,17 +178,40 @@ static bool agrees(struct runs *rs, int k, const struct eng_val res[NRUN],
 	return same && *mem_same;
 }
 
+/* Compares every native run with the interpreter on one call; returns how
+ * many disagree, and prints the first three disagreements of a module
+ * (*shown counts the printed ones). */
+static unsigned check_call(struct runs *rs, uint64_t seed, unsigned canon, unsigned f, unsigned x,
+			   const struct eng_val res[NRUN], const struct eng_error e[NRUN],
+			   const enum eng_status st[NRUN], unsigned *nresync, unsigned *shown)
+{
+	static const char *const run_name[NRUN] = {"interp", "native", "native-opt"};
+	unsigned bad = 0;
+	bool mem_same;
+
+	for (int k = R_SINGLE; k < NRUN; k++) {
+		if (agrees(rs, k, res, e, st, &mem_same, nresync))
+			continue;
+		bad++;
+		if ((*shown)++ < 3)
+			printf("# seed %llu canon %u f%u arg %u: interp %d/%d/%#llx, %s %d/%d/%#llx, "
+			       "memory %s\n", (unsigned long long)seed, canon, f, x, st[0], e[0].trap,
+			       (unsigned long long)res[0].of.i64, run_name[k], st[k], e[k].trap,
+			       (unsigned long long)res[k].of.i64, mem_same ? "same" : "differs");
+	}
+	return bad;
+}
+
 /* Returns the number of differences for one module. PVF: MVP instructions,
  * the PVF profile (canonicalisation always on) and a small logical stack
  * limit, so the limiter trips in some call chains. */
 static unsigned one_module(uint64_t seed, bool pvf, unsigned *ncalls, unsigned *ntraps,
 			   unsigned *nlimit, unsigned *nskip, unsigned *nopt)
 {
-	static const char *const run_name[NRUN] = {"interp", "native", "native-opt"};
 	struct wb bytes = random_module(seed, pvf, false);
 	uint32_t sl_max = pvf ? 40 + (uint32_t)(seed % 160) : 0;
 	struct eng_module_config mc;
-	unsigned bad = 0, f, x;
+	unsigned bad = 0, f, x, shown = 0;
 	bool canon = true;
 	struct runs rs;
 
@@ -204,7 +227,6 @@ static unsigned one_module(uint64_t seed, bool pvf, unsigned *ncalls, unsigned *
 			struct eng_val res[NRUN];
 			struct eng_error e[NRUN];
 			enum eng_status st[NRUN];
-			bool mem_same;
 
 			call_all(&rs, f, x, res, e, st);
 			(*ncalls)++;
@@ -212,17 +234,7 @@ static unsigned one_module(uint64_t seed, bool pvf, unsigned *ncalls, unsigned *
 				(*ntraps)++;
 			if (st[0] != ENG_OK && e[0].trap == ENG_TRAP_STACK_LIMIT)
 				(*nlimit)++;
-			for (int k = R_SINGLE; k < NRUN; k++) {
-				if (agrees(&rs, k, res, e, st, &mem_same, nskip))
-					continue;
-				if (bad++ < 3)
-					printf("# seed %llu f%u arg %u: interp %d/%d/%#llx, %s "
-					       "%d/%d/%#llx, memory %s\n", (unsigned long long)seed, f,
-					       x, st[0], e[0].trap, (unsigned long long)res[0].of.i64,
-					       run_name[k], st[k], e[k].trap,
-					       (unsigned long long)res[k].of.i64,
-					       mem_same ? "same" : "differs");
-			}
+			bad += check_call(&rs, seed, canon, f, x, res, e, st, nskip, &shown);
 		}
 	}
 	*nopt += runs_optimised(&rs, canon);
@@ -278,7 +290,7 @@ static unsigned emit_module(const char *dir, uint64_t seed)
 	struct wb bytes = random_module(seed, false, true);
 	struct eng_module_config mc;
 	struct buf out = BUF_INIT;
-	unsigned bad = 0, canon, f, x, nskip = 0;
+	unsigned bad = 0, canon, f, x, nskip = 0, shown = 0;
 
 	memset(&mc, 0, sizeof(mc));
 	mc.profile = ENG_PROFILE_FULL;
@@ -299,21 +311,9 @@ static unsigned emit_module(const char *dir, uint64_t seed)
 				struct eng_val res[NRUN];
 				struct eng_error e[NRUN];
 				enum eng_status st[NRUN];
-				bool mem_same;
 
 				call_all(&rs, f, x, res, e, st);
-				for (int k = R_SINGLE; k < NRUN; k++) {
-					if (agrees(&rs, k, res, e, st, &mem_same, &nskip))
-						continue;
-					if (bad++ < 3)
-						printf("# seed %llu canon %u f%u arg %u: interp %d/%d/%#llx, "
-						       "run %d %d/%d/%#llx, memory %s\n",
-						       (unsigned long long)seed, canon, f, x, st[0],
-						       e[0].trap, (unsigned long long)res[0].of.i64, k,
-						       st[k], e[k].trap,
-						       (unsigned long long)res[k].of.i64,
-						       mem_same ? "same" : "differs");
-				}
+				bad += check_call(&rs, seed, canon, f, x, res, e, st, &nskip, &shown);
 				if (st[0] == ENG_OK)
 					snprintf(line, sizeof(line), "f%u %u ok 0x%016llx\n", f, x,
 						 (unsigned long long)res[0].of.i64);

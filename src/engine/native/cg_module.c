@@ -93,6 +93,23 @@ static void emit_stubs(struct cgm *g)
 	ret(a);
 }
 
+/* The end of a stub that called a C function for the whole function (after
+ * its `sub rsp, 8`): a trap status goes to the trap exit; otherwise, like a
+ * compiled function, a single result also in rax/xmm0. */
+static void stub_return(struct cgm *g, const struct eng__functype *ft)
+{
+	struct asmbuf *a = &g->a;
+
+	alu_ri(a, ALU_ADD, true, RSP, 8);
+	test_rr(a, false, RAX, RAX);
+	jcc_to(a, CC_NE, g->trap_exit);
+	if (ft->nresults == 1 && vt_xmm(ft->types[ft->nparams]))
+		sse_load(a, ft->types[ft->nparams] == ENG_F64, 0, xm(R14, 0));
+	else if (ft->nresults == 1)
+		mov_rm(a, true, RAX, xm(R14, 0));
+	ret(a);
+}
+
 /* A function the compiler does not handle runs in the interpreter. */
 static void emit_interp_stub(struct cgm *g, uint32_t func_idx)
 {
@@ -105,15 +122,7 @@ static void emit_interp_stub(struct cgm *g, uint32_t func_idx)
 	mov_rr(a, true, RDX, R14);
 	call_m(a, xm(R15, (int32_t)(offsetof(struct nat_inst, helpers) +
 				    NH_INTERP * sizeof(void *))));
-	alu_ri(a, ALU_ADD, true, RSP, 8);
-	test_rr(a, false, RAX, RAX);
-	jcc_to(a, CC_NE, g->trap_exit);
-	/* like a compiled function: a single result also in rax/xmm0 */
-	if (ft->nresults == 1 && vt_xmm(ft->types[ft->nparams]))
-		sse_load(a, ft->types[ft->nparams] == ENG_F64, 0, xm(R14, 0));
-	else if (ft->nresults == 1)
-		mov_rm(a, true, RAX, xm(R14, 0));
-	ret(a);
+	stub_return(g, ft);
 }
 
 /* The entry of a function of the optimising tier: a C call of its LLVM
@@ -133,15 +142,7 @@ static void emit_opt_stub(struct cgm *g, uint32_t i, uint32_t target)
 	mov_rm(a, true, RDX, xm(GPR_SCRATCH, offsetof(struct eng_memory, base)));
 	site = call32(a);
 	patch_rel32(a, site, target);
-	test_rr(a, false, RAX, RAX);
-	jcc_to(a, CC_NE, g->trap_exit);
-	/* like a compiled function: a single result also in rax/xmm0 */
-	if (ft->nresults == 1 && vt_xmm(ft->types[ft->nparams]))
-		sse_load(a, ft->types[ft->nparams] == ENG_F64, 0, xm(R14, 0));
-	else if (ft->nresults == 1)
-		mov_rm(a, true, RAX, xm(R14, 0));
-	alu_ri(a, ALU_ADD, true, RSP, 8);
-	ret(a);
+	stub_return(g, ft);
 }
 
 /* Compiles defined function i at the end of the buffer. Returns false when

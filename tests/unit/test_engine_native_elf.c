@@ -32,6 +32,7 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "engine/native/elf_link.h"
+#include "engine/native/opt.h"
 #include "tap.h"
 
 #define TRIPLE "x86_64-unknown-linux-gnu"
@@ -558,8 +559,39 @@ static void test_malformed(void)
 	free(obj);
 }
 
+/* The optimising tier reads the frame of every function called from its
+ * code out of the prologue (opt.c): prologues of the forms LLVM emits, with
+ * and without stack probes. */
+static void test_frame_size(void)
+{
+	static const uint8_t pushes_sub8[] = {0x55, 0x41, 0x57, 0x41, 0x56, 0x53, 0x48, 0x83, 0xec,
+					      0x18, 0x48, 0x89, 0xfb, 0, 0, 0, 0};
+	static const uint8_t sub32[] = {0x53, 0x48, 0x81, 0xec, 0xc0, 0x0b, 0, 0, 0x89, 0xfb, 0, 0,
+					0, 0, 0, 0};
+	static const uint8_t pushes_only[] = {0x53, 0x48, 0x89, 0xfb, 0x8b, 0x07, 0, 0, 0, 0, 0};
+	static const uint8_t probed_pages[] = {0x53, 0x48, 0x81, 0xec, 0x00, 0x10, 0, 0, 0x48, 0xc7,
+					       0x04, 0x24, 0, 0, 0, 0};
+	static const uint8_t probe_loop[] = {0x53, 0x49, 0x89, 0xe3, 0x49, 0x81, 0xeb, 0x00, 0x80,
+					     0x01, 0x00, 0, 0, 0, 0, 0};
+	static const uint8_t short_code[] = {0x53, 0x55};
+
+	ok_eq(nat__opt_frame_size(pushes_sub8, sizeof(pushes_sub8)), 56,
+	      "frame size: four pushes and sub rsp, 0x18");
+	ok_eq(nat__opt_frame_size(sub32, sizeof(sub32)), 3016,
+	      "frame size: a push and sub rsp, 0xbc0");
+	ok_eq(nat__opt_frame_size(pushes_only, sizeof(pushes_only)), 8,
+	      "frame size: a push and no adjustment");
+	ok(nat__opt_frame_size(probed_pages, sizeof(probed_pages)) >= 4096,
+	   "frame size: a probed frame counts at least its first page");
+	ok_eq(nat__opt_frame_size(probe_loop, sizeof(probe_loop)), UINT32_MAX,
+	      "frame size: a probing loop is unknown");
+	ok_eq(nat__opt_frame_size(short_code, sizeof(short_code)), UINT32_MAX,
+	      "frame size: too short to tell is unknown");
+}
+
 int main(void)
 {
+	test_frame_size();
 	if (llvm_init())
 		tap_skip_all("no LLVM x86 target");
 	test_calls();

@@ -245,7 +245,7 @@ static void llvm_init(void)
 	L.LLVMInitializeX86TargetMC();
 	L.LLVMInitializeX86AsmPrinter();
 	{
-		/* the prologue at every function's entry (frame_size reads it).
+		/* the prologue at every function's entry (nat__opt_frame_size reads it).
 		 * LLVM's options are process-wide: nothing else in our processes
 		 * uses LLVM */
 		const char *argv[3] = {"pvf", "-enable-shrink-wrap=false", NULL};
@@ -363,7 +363,7 @@ out:
 /* The native stack taken by a function's frame: its pushes and its rsp
  * adjustment at the entry (shrink-wrapping is off, llvm_init), return
  * address excluded; UINT32_MAX when the prologue is not of that form. */
-static uint32_t frame_size(const uint8_t *p, size_t avail)
+uint32_t nat__opt_frame_size(const uint8_t *p, size_t avail)
 {
 	uint32_t size = 0;
 	size_t i = 0;
@@ -380,8 +380,16 @@ static uint32_t frame_size(const uint8_t *p, size_t avail)
 		} else if (p[i] == 0x48 && p[i + 1] == 0x81 && p[i + 2] == 0xec) {
 			uint32_t v;
 
+			/* a frame of a page or more starts with probes of a page
+			 * each: counted as that page, it is too large anyway */
 			memcpy(&v, p + i + 3, 4);
 			return v > (UINT32_MAX >> 1) ? UINT32_MAX : size + v;
+		} else if ((p[i] & 0xfe) == 0x48 && p[i + 1] == 0x89 && (p[i + 2] & 0xf8) == 0xe0) {
+			/* mov %rsp, reg: the bound of a stack-probing loop (frames
+			 * of many pages): unknown, so too large */
+			return UINT32_MAX;
+		} else if ((p[i] & 0xfb) == 0x48 && p[i + 1] == 0x8b && (p[i + 2] & 0xc7) == 0xc4) {
+			return UINT32_MAX;     /* the same, other encoding */
 		} else {
 			return size;
 		}
@@ -543,7 +551,7 @@ static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *f
 
 		if (good[sel[i]] != 2 || off == UINT32_MAX)
 			continue;
-		fs = frame_size(g->a.p + off, g->a.len - off);
+		fs = nat__opt_frame_size(g->a.p + off, g->a.len - off);
 		if (fs == UINT32_MAX || fs + 8 > NAT_FRAME_BYTES) {
 			why = "a called function's frame is too large";
 			*frames_ok = false;

@@ -138,6 +138,14 @@ static inline bool nat__opt_num_type(int64_t t)
 	return t == ENG_I32 || t == ENG_I64 || t == ENG_F32 || t == ENG_F64;
 }
 
+/* ---- opt.c ----------------------------------------------------------------------- */
+
+/* The native stack a function's frame takes, read from its prologue at p
+ * (avail bytes): pushes and the rsp adjustment, return address excluded; a
+ * probed frame counts as its first page; UINT32_MAX when unknown (a
+ * probing loop, or code too short). */
+uint32_t nat__opt_frame_size(const uint8_t *p, size_t avail);
+
 /* ---- opt_ir.c -------------------------------------------------------------------- */
 
 /* Declares function i's internal LLVM function "w<i>" in t->mod (its body

@@ -17,6 +17,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,8 @@ struct prep_ctx {
 /* From the environment, read at start-up (worker.h). */
 static enum rt_engine engine;
 static bool foreign_build;
+static bool test_opt_crash;    /* WK_ENV_TEST_OPT_CRASH */
+static bool opt_on = true;     /* this job compiles with the optimising tier */
 
 static void str_slice(struct scale_slice *s, const char *text)
 {
@@ -105,6 +108,8 @@ static int prepare_job(struct wk_job *job, void *arg)
 		snprintf(msg, sizeof(msg), "job sandbox: %s", err.msg);
 		return job_fail(job, PROTO_PREP_ERR_KERNEL, msg);
 	}
+	if (test_opt_crash && opt_on && engine != RT_ENGINE_INTERP)
+		abort();
 	if (wk_track_available())
 		wk_track_start(c->mem_limit, job->res_w, &c->oom_frame);
 
@@ -272,20 +277,37 @@ static void handle(struct wk *w, struct scale_slice payload, struct buf *reply)
 	if (!rt_exec_params_prechecking_max_memory(&ep, &c.mem_limit))
 		c.mem_limit = 0;
 
-	ret = wk_job_spawn(w, false, prepare_job, &c, &job, &err);
-	if (ret < 0) {
-		set_err(&res, PROTO_PREP_ERR_KERNEL, err.msg);
-		goto out_reply;
+	for (int attempt = 0;; attempt++) {
+		/* the job inherits the setting */
+		opt_on = attempt == 0;
+		rt_native_opt_enable(opt_on);
+		ret = wk_job_spawn(w, false, prepare_job, &c, &job, &err);
+		if (ret < 0) {
+			set_err(&res, PROTO_PREP_ERR_KERNEL, err.msg);
+			goto out_reply;
+		}
+		wk_job_dispatch(&job, c.req.timeout_ns);
+		ret = wk_job_collect(&job, c.req.timeout_ns,
+				     (size_t)WK_ARTIFACT_MAX + (1u << 20), &end, &err);
+		if (ret < 0) {
+			wk_job_discard(&job);
+			set_err(&res, PROTO_PREP_ERR_KERNEL, err.msg);
+			goto out_reply;
+		}
+		wk_job_log_stats(w, &end);
+		/* A job that died of a signal other than the kill of a limit
+		 * may have been LLVM failing on this code (an abort or a
+		 * crash in the optimising tier): prepared again once with
+		 * single-pass code only, which gives the same results. */
+		if (attempt > 0 || engine == RT_ENGINE_INTERP || !end.signaled ||
+		    end.timed_out || end.sig == SIGKILL || end.sig == SIGXCPU)
+			break;
+		wk_signal_name(end.sig, sig, sizeof(sig));
+		wk_log(w, PVLOG_WARN, "the prepare job died (%s); preparing again without the "
+		       "optimising tier", sig);
+		buf_deinit(&end.out);
 	}
-	wk_job_dispatch(&job, c.req.timeout_ns);
-	ret = wk_job_collect(&job, c.req.timeout_ns,
-			     (size_t)WK_ARTIFACT_MAX + (1u << 20), &end, &err);
-	if (ret < 0) {
-		wk_job_discard(&job);
-		set_err(&res, PROTO_PREP_ERR_KERNEL, err.msg);
-		goto out_reply;
-	}
-	wk_job_log_stats(w, &end);
+	rt_native_opt_enable(true);
 	if (end.timed_out) {
 		res.ok = false;
 		res.err.kind = PROTO_PREP_ERR_TIMED_OUT;
@@ -366,6 +388,11 @@ int main(int argc, char **argv)
 	if (foreign_build)
 		wk_log(&w, PVLOG_WARN, "%s=1: artifacts are stamped with another engine build "
 		       "(tests only)", WK_ENV_TEST_FOREIGN_BUILD);
+	test_opt_crash = getenv(WK_ENV_TEST_OPT_CRASH) &&
+			 !strcmp(getenv(WK_ENV_TEST_OPT_CRASH), "1");
+	if (test_opt_crash)
+		wk_log(&w, PVLOG_WARN, "%s=1: jobs abort when they would use the optimising "
+		       "tier (tests only)", WK_ENV_TEST_OPT_CRASH);
 	/* libsodium and libsecp256k1 read randomness when initialised: do it
 	 * while /dev/urandom is still reachable. */
 	if (rt_crypto_init() < 0) {

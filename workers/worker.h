@@ -230,6 +230,11 @@ int wk_job_frame(const struct buf *out, struct scale_slice *payload, struct scal
  * refuse them (tests the host's re-preparation). It can only cause
  * re-preparations, so it is not refused in secure validator mode. */
 #define WK_ENV_TEST_FOREIGN_BUILD "PVF_WORKER_TEST_FOREIGN_BUILD"
+/* Test-only: PVF_WORKER_TEST_OPT_CRASH=1 makes a prepare job abort when it
+ * would compile with the optimising tier, as if LLVM crashed (tests the
+ * worker's retry with single-pass code only). It can only slow preparations
+ * down, so it is not refused in secure validator mode. */
+#define WK_ENV_TEST_OPT_CRASH "PVF_WORKER_TEST_OPT_CRASH"
 
 /* The engine PVF_WORKER_ENGINE selects (RT_ENGINE_AUTO if unset); false for
  * a value that is not auto, interp or native. */

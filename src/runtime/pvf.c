@@ -115,6 +115,11 @@ bool rt_native_opt_load(enum rt_engine e, const char **why)
 	return eng_native_opt_load(why);
 }
 
+void rt_native_opt_enable(bool on)
+{
+	eng_native_set_tiers(on ? ENG_TIERS_AUTO : ENG_TIERS_SINGLE);
+}
+
 bool rt_engine_parse(const char *s, enum rt_engine *out)
 {
 	if (strcmp(s, "auto") == 0)

@@ -500,6 +500,9 @@ bool rt_engine_parse(const char *s, enum rt_engine *out);
  * single-pass only (same results). A process that prepares after confining
  * itself calls this first (the prepare worker). */
 bool rt_native_opt_load(enum rt_engine e, const char **why);
+/* Whether native compilation in this process uses the optimising tier
+ * (default true); false: single-pass code only, same results. */
+void rt_native_opt_enable(bool on);
 const char *rt_engine_name(enum rt_engine e);
 
 struct rt_runtime_config {

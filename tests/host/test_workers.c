@@ -1033,6 +1033,56 @@ static bool result_head(const struct t_res *r, uint8_t head[72])
 	return true;
 }
 
+/* Functions of the optimising tier in the native code of the (only)
+ * artifact: the engine blob's header counts them at offset 92
+ * (docs/compiler.md §4); -1 when there is no readable blob. */
+static int64_t artifact_optimised(void)
+{
+	size_t alen = 0;
+	uint8_t *art = NULL;
+	const uint8_t *nb;
+	int64_t nopt = -1;
+
+	if (base_read_file(t_artifact_path(), 256u << 20, &art, &alen, NULL) < 0)
+		return -1;
+	nb = memmem(art, alen, "PVFNATC", 8);
+	if (nb && (size_t)(nb - art) + 96 <= alen)
+		nopt = (int64_t)((uint32_t)nb[92] | (uint32_t)nb[93] << 8 |
+				 (uint32_t)nb[94] << 16 | (uint32_t)nb[95] << 24);
+	free(art);
+	return nopt;
+}
+
+/* A prepare job that dies of a signal with the optimising tier (LLVM
+ * failing on some code: simulated with PVF_WORKER_TEST_OPT_CRASH) is
+ * prepared again with single-pass code only, and the candidate is valid. */
+static void test_opt_crash(void)
+{
+	static const char *env[] = {"PVF_WORKER_TEST_OPT_CRASH=1", NULL};
+	struct pvf_config cfg;
+	struct pvf_host *h;
+	struct t_res r = {0};
+	struct pvf_execute_req req;
+	uint8_t head[72], next[72], block[16], *code;
+	size_t len;
+
+	w_setup();
+	code = blob("adder-kagome.compressed.bin", &len);
+	w_config(&cfg);
+	cfg.worker_env = env;
+	h = t_host(&cfg);
+	adder_genesis(head);
+	req = adder_req(code, len, head, block, 0, 1);
+	pvf_execute(h, &req, t_exec_cb, &r, NULL);
+	ok(t_wait(h, &r, 1, 20000) && r.status == PVF_EXEC_OK && result_head(&r, next),
+	   "the job crashing with the optimising tier: prepared again, block valid (%s)", r.text);
+	ok_eq(t_metric(h, "polkadot_pvf_prepare_concluded"), 1, "one preparation concluded");
+	ok_eq(artifact_optimised(), 0, "the artifact has single-pass code only");
+	pvf_host_free(h);
+	free(code);
+	t_cleanup_root();
+}
+
 static void test_adder_chain(void)
 {
 	struct pvf_config cfg;
@@ -1151,22 +1201,11 @@ static void test_adder_engines(void)
 		}
 		if (e != 0) {
 			/* native code: the sandboxed prepare job ran the optimising
-			 * tier (libLLVM opened by the worker before its sandbox);
-			 * the engine blob's header counts its functions at 92 */
-			size_t alen = 0;
-			uint8_t *art = NULL;
-			const uint8_t *nb;
-			uint32_t nopt = 0;
+			 * tier (libLLVM opened by the worker before its sandbox) */
+			int64_t nopt = artifact_optimised();
 
-			if (base_read_file(t_artifact_path(), 256u << 20, &art, &alen, NULL) < 0)
-				art = NULL;
-			nb = art ? memmem(art, alen, "PVFNATC", 8) : NULL;
-			if (nb && (size_t)(nb - art) + 96 <= alen)
-				nopt = (uint32_t)nb[92] | (uint32_t)nb[93] << 8 |
-				       (uint32_t)nb[94] << 16 | (uint32_t)nb[95] << 24;
-			ok(nopt > 0, "%s engine: the artifact has %u functions of the optimising "
-			   "tier", engines[e], nopt);
-			free(art);
+			ok(nopt > 0, "%s engine: the artifact has %lld functions of the optimising "
+			   "tier", engines[e], (long long)nopt);
 		}
 		pvf_host_free(h);
 		t_cleanup_root();
@@ -1283,6 +1322,7 @@ int main(int argc, char **argv)
 	test_prepare_job_killed();
 	test_adder_chain();
 	test_adder_engines();
+	test_opt_crash();
 	test_concurrent(4, 100, "100 concurrent executions");
 	test_concurrent(1, 5, "serial execution with one worker");
 	test_prechecking_memory_adder();

@@ -295,14 +295,19 @@ static void handle(struct wk *w, struct scale_slice payload, struct buf *reply)
 			goto out_reply;
 		}
 		wk_job_log_stats(w, &end);
-		/* A job that died of a signal other than the kill of a limit
-		 * may have been LLVM failing on this code (an abort or a
-		 * crash in the optimising tier): prepared again once with
+		/* A job that died of a signal other than the kill of a limit,
+		 * or exited without a word (a sanitizer's report of a crash),
+		 * may have been LLVM failing on this code (an abort or a crash
+		 * in the optimising tier): prepared again once with
 		 * single-pass code only, which gives the same results. */
-		if (attempt > 0 || engine == RT_ENGINE_INTERP || !end.signaled ||
-		    end.timed_out || end.sig == SIGKILL || end.sig == SIGXCPU)
+		if (attempt > 0 || engine == RT_ENGINE_INTERP || end.timed_out ||
+		    (end.signaled && (end.sig == SIGKILL || end.sig == SIGXCPU)) ||
+		    (!end.signaled && (end.exit_status == 0 || end.out.len != 0)))
 			break;
-		wk_signal_name(end.sig, sig, sizeof(sig));
+		if (end.signaled)
+			wk_signal_name(end.sig, sig, sizeof(sig));
+		else
+			snprintf(sig, sizeof(sig), "exit status %d", end.exit_status);
 		wk_log(w, PVLOG_WARN, "the prepare job died (%s); preparing again without the "
 		       "optimising tier", sig);
 		buf_deinit(&end.out);

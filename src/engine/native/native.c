@@ -10,9 +10,8 @@
 
 #include "native_int.h"
 
-/* Native stack per wasm frame: a direct call uses 16 bytes (return address
- * and alignment), a call through a function reference 32 (plus the saved
- * instance register); the rest is for helpers and host functions. */
+/* The native stack: NAT_FRAME_BYTES (native_int.h) per call level, and
+ * this much for helpers and host functions. */
 #define NAT_C_RESERVE (16u << 20)
 
 bool eng_native_supported(void)

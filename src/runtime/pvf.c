@@ -332,6 +332,20 @@ void rt_runtime_free(struct rt_runtime *rt)
 	free(rt);
 }
 
+void rt_runtime_code_stats(const struct rt_runtime *rt, struct rt_code_stats *st)
+{
+	struct eng_native_stats ns;
+
+	memset(st, 0, sizeof(*st));
+	/* runtimes run with NaN canonicalisation (rt_runtime_prepare) */
+	eng_module_native_stats(rt->mod, true, &ns);
+	st->native = rt->cfg.engine == RT_ENGINE_NATIVE && ns.functions > 0;
+	st->functions = ns.functions;
+	st->compiled = ns.compiled;
+	st->optimised = ns.optimised;
+	st->code_bytes = ns.code_bytes;
+}
+
 bool rt_runtime_has_export(const struct rt_runtime *rt, const char *name)
 {
 	uint32_t n = eng_module_export_count(rt->mod), i;

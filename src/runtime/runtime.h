@@ -532,6 +532,17 @@ enum rt_err_kind rt_runtime_prepare(const uint8_t *code, size_t len,
 				    const struct rt_runtime_config *cfg, struct rt_runtime **out,
 				    struct rt_error *err);
 void rt_runtime_free(struct rt_runtime *rt);
+
+/* What the engine made of a prepared runtime's code (docs/compiler.md). */
+struct rt_code_stats {
+	bool native;                  /* compiled to machine code (else interpreted,
+				       * and the counts below are 0) */
+	uint32_t functions;           /* defined functions */
+	uint32_t compiled;            /* with machine code (single-pass tier) */
+	uint32_t optimised;           /* also compiled by the optimising tier (LLVM) */
+	uint64_t code_bytes;          /* machine code, both tiers */
+};
+void rt_runtime_code_stats(const struct rt_runtime *rt, struct rt_code_stats *st);
 /* The engine the runtime runs on (AUTO resolved). */
 enum rt_engine rt_runtime_engine(const struct rt_runtime *rt);
 

@@ -99,6 +99,11 @@ check "call with --genesis reads storage (Aura authorities)" 0 '^0x1ce06324' -- 
 check "call --stats counts host calls" 0 'ext_storage_get_version_1' -- \
 	"$pvf" call --stats --genesis "$blobs/polkadot_coretime.chainspec.json" \
 	"$blobs/coretime-polkadot-1003000.compressed.bin" AuraApi_authorities
+check "call --stats: native code, some functions optimised by LLVM" 0 \
+	'^code: native, [0-9]+ functions, [0-9]+ compiled, [1-9][0-9]* of them also by the optimising' -- \
+	"$pvf" call --stats "$blobs/westend-9300.compressed.bin" Core_version
+check "call --stats --engine interp: interpreted" 0 '^code: interpreted$' -- \
+	"$pvf" call --stats --engine interp "$blobs/shell-v2.wasm.zst" Core_version
 check "call with hex input" 0 '^0x0b68656c6c6f$' -- "$pvf" call "$rthost" echo 0x0b68656c6c6f
 check "call: a trap exits 1" 1 'unreachable' -- "$pvf" call "$rthost" trap
 check "call: unknown export" 1 'not found' -- "$pvf" call "$rthost" nope

@@ -34,7 +34,8 @@ static void call_usage(FILE *f)
 		"                       (genesis.raw.top); default: empty storage\n"
 		"  --decode version     also print the output decoded as RuntimeVersion\n"
 		"                       (for Core_version)\n"
-		"  --stats              print host-function calls and heap use to stderr\n"
+		"  --stats              print the code's compilation, host-function calls and heap\n"
+		"                       use to stderr\n"
 		"  --json               print {\"output\": \"0x..\"} (and \"version\" with\n"
 		"                       --decode version) as one JSON object\n"
 		"  --engine E           native (default where supported) or interp\n"
@@ -167,6 +168,20 @@ static int print_json(const uint8_t *out, size_t len, const char *hex, bool deco
 	return rc;
 }
 
+static void print_code_stats(const struct rt_runtime *rt)
+{
+	struct rt_code_stats cs;
+
+	rt_runtime_code_stats(rt, &cs);
+	if (!cs.native) {
+		fprintf(stderr, "code: interpreted\n");
+		return;
+	}
+	fprintf(stderr, "code: native, %" PRIu32 " functions, %" PRIu32 " compiled, %" PRIu32
+		" of them also by the optimising tier (LLVM), %" PRIu64 " bytes of machine code\n",
+		cs.functions, cs.compiled, cs.optimised, cs.code_bytes);
+}
+
 static void print_stats(const struct rt_call_stats *st)
 {
 	uint32_t i;
@@ -280,8 +295,10 @@ int cmd_pvf_call(int argc, char **argv)
 	opts.storage = storage;
 	opts.stats = want_stats ? &stats : NULL;
 	kind = rt_runtime_call(rt, argv[i + 1], input, input_len, &opts, &out, &out_len, &err);
-	if (want_stats)
+	if (want_stats) {
+		print_code_stats(rt);
 		print_stats(&stats);
+	}
 	if (kind != RT_OK) {
 		fprintf(stderr, "pvf call: %s: %s: %s\n", argv[i + 1], rt_err_kind_str(kind),
 			err.msg);

@@ -268,7 +268,7 @@ bool eng_native_opt_load(const char **why)
 }
 
 /* Chooses the functions (deterministically: supported, with a loop or with
- * nat__opt_mode == 1 any supported one, by weight then index, within the
+ * ENG_TIERS_ALL any supported one, by weight then index, within the
  * budget). Returns how many; sel[] gets their indices in that order. */
 static uint32_t choose(const struct eng_module *m, bool canon, bool allow_calls, uint32_t *sel)
 {
@@ -418,7 +418,8 @@ static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *f
 
 	for (i = 0; i < n; i++)
 		opt_off[i] = UINT32_MAX;
-	if (__atomic_load_n(&nat__opt_mode, __ATOMIC_RELAXED) == ENG_TIERS_SINGLE || !g->guard || m->nmems_total > 1 || n == 0)
+	if (__atomic_load_n(&nat__opt_mode, __ATOMIC_RELAXED) == ENG_TIERS_SINGLE || !g->guard ||
+	    m->nmems_total > 1 || n == 0)
 		return 0;
 	pthread_once(&llvm_once, llvm_init);
 	if (!llvm_target)

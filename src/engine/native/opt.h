@@ -120,7 +120,7 @@ struct tr {
 				       * region (NULL: load it) */
 	bool *curd;                   /* and whether that value is dirty */
 	bool *ldirty;                 /* float local holding dirty values only
-				       * (reads are dirty): see translate_fn */
+				       * (reads are dirty): see nat__opt_translate */
 	bool retry;                   /* a local lost that property */
 	struct pend *pend;            /* loads not yet added to the sums */
 	uint32_t npend, pcap;

@@ -209,6 +209,8 @@ struct eng_native_stats {
 	uint32_t relocations;
 	uint32_t pinned_locals;   /* locals kept in registers (all functions) */
 	uint32_t optimised;       /* functions of the optimising tier (LLVM) */
+	const char *optimised_dropped; /* why that tier compiled nothing of this module
+				   * (LLVM missing or failing; static), else NULL */
 	bool imported;            /* installed by eng_module_native_import */
 	uint32_t translated;      /* functions translated for the interpreter (any
 				   * mode; 0 after an import of fully compiled code) */

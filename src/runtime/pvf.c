@@ -344,6 +344,7 @@ void rt_runtime_code_stats(const struct rt_runtime *rt, struct rt_code_stats *st
 	st->compiled = ns.compiled;
 	st->optimised = ns.optimised;
 	st->code_bytes = ns.code_bytes;
+	st->opt_dropped = ns.optimised_dropped;
 }
 
 bool rt_runtime_has_export(const struct rt_runtime *rt, const char *name)

@@ -541,6 +541,8 @@ struct rt_code_stats {
 	uint32_t compiled;            /* with machine code (single-pass tier) */
 	uint32_t optimised;           /* also compiled by the optimising tier (LLVM) */
 	uint64_t code_bytes;          /* machine code, both tiers */
+	const char *opt_dropped;      /* why the optimising tier compiled nothing
+				       * (static), else NULL */
 };
 void rt_runtime_code_stats(const struct rt_runtime *rt, struct rt_code_stats *st);
 /* The engine the runtime runs on (AUTO resolved). */

@@ -180,6 +180,8 @@ static void print_code_stats(const struct rt_runtime *rt)
 	fprintf(stderr, "code: native, %" PRIu32 " functions, %" PRIu32 " compiled, %" PRIu32
 		" of them also by the optimising tier (LLVM), %" PRIu64 " bytes of machine code\n",
 		cs.functions, cs.compiled, cs.optimised, cs.code_bytes);
+	if (cs.opt_dropped)
+		fprintf(stderr, "code: the optimising tier compiled nothing: %s\n", cs.opt_dropped);
 }
 
 static void print_stats(const struct rt_call_stats *st)

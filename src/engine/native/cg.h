@@ -154,8 +154,9 @@ static inline int32_t local_off(uint32_t i)
  * appends its code to g->a. opt_off (one per defined function) gets the
  * offset of each compiled function's LLVM code, UINT32_MAX for the others.
  * Returns how many were compiled; 0 (and g->a as it was) when nothing was
- * selected or anything failed: the single-pass code then runs alone. */
-uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off);
+ * selected or anything failed: the single-pass code then runs alone, and
+ * *dropped (a static string, else NULL) says what failed. */
+uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off, const char **dropped);
 
 /* ---- cg_core.c ------------------------------------------------------------ */
 

@@ -270,7 +270,7 @@ enum eng_status nat__compile(struct eng_module *m, bool canon, bool guard,
 	opt_off = malloc((n ? n : 1) * sizeof(*opt_off));
 	if (!opt_off)
 		goto nomem;
-	code->nopt = nat__opt_compile(&g, opt_off);
+	code->nopt = nat__opt_compile(&g, opt_off, &code->opt_dropped);
 	for (i = 0; i < n && code->nopt > 0; i++) {
 		if (opt_off[i] == UINT32_MAX)
 			continue;

@@ -88,6 +88,7 @@ void eng_module_native_stats(const struct eng_module *m, bool nan_canonicalize,
 	st->relocations = c->nrelocs;
 	st->pinned_locals = c->npinned;
 	st->optimised = c->nopt;
+	st->optimised_dropped = c->opt_dropped;
 	st->imported = c->imported;
 	if (m->exec) {
 		const struct exec_module *em = m->exec;

@@ -88,6 +88,7 @@ struct nat_code {
 	uint32_t ncompiled;       /* statistics */
 	uint32_t npinned;
 	uint32_t nopt;            /* functions of the optimising tier (opt.c) */
+	const char *opt_dropped;  /* why it compiled none (static; not in blobs) */
 	bool guard;               /* memory accesses rely on guard regions */
 	uint32_t oob_stub_off;    /* the out-of-bounds trap stub (fault.c) */
 	bool imported;            /* from eng_module_native_import (blob.c) */
@@ -150,13 +151,8 @@ uint32_t nat__store_interp_ready(struct eng_store *s);
  * fallback and mixed execution). Read at compile time. */
 extern uint32_t nat__test_fallback_every;
 
-/* The optimising tier (opt.c). nat__opt_mode (enum eng_native_tiers), read
- * at compile time. nat__opt_functions counts the functions it compiled in
- * this process; nat__opt_why says why this thread's last module attempt was
- * dropped (NULL: it was not, or nothing was selected). */
+/* The optimising tier (opt.c): enum eng_native_tiers, read at compile time. */
 extern uint32_t nat__opt_mode;
-extern uint64_t nat__opt_functions;
-extern __thread const char *nat__opt_why;
 
 /* The helper functions, indexed by enum nat_helper. */
 extern const void *const nat__helper_table[NH__COUNT];

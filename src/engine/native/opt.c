@@ -24,8 +24,6 @@
 struct nat_llvm_api nat__llvm;
 
 uint32_t nat__opt_mode;
-uint64_t nat__opt_functions;
-__thread const char *nat__opt_why;
 
 void eng_native_set_tiers(enum eng_native_tiers t)
 {
@@ -397,7 +395,8 @@ uint32_t nat__opt_frame_size(const uint8_t *p, size_t avail)
 	return UINT32_MAX;
 }
 
-static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *frames_ok)
+static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *frames_ok,
+			   const char **dropped)
 {
 	const struct eng_module *m = g->m;
 	uint32_t n = m->nfuncs_total - m->nfunc_imports, nsel = 0, i, ndone = 0;
@@ -422,6 +421,7 @@ static uint32_t opt_module(struct cgm *g, uint32_t *opt_off, bool calls, bool *f
 	    m->nmems_total > 1 || n == 0)
 		return 0;
 	pthread_once(&llvm_once, llvm_init);
+	*dropped = llvm_why;
 	if (!llvm_target)
 		return 0;
 	memset(&t, 0, sizeof(t));
@@ -569,7 +569,7 @@ out:
 		if (!g->a.oom)
 			g->a.len = len0;
 	}
-	nat__opt_why = why;
+	*dropped = why;
 	if (obj)
 		L.LLVMDisposeMemoryBuffer(obj);
 	if (po)
@@ -598,17 +598,16 @@ out:
 	free(good);
 	free(cstart);
 	free(call);
-	__atomic_fetch_add(&nat__opt_functions, ndone, __ATOMIC_RELAXED);
 	return ndone;
 }
 
-uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off)
+uint32_t nat__opt_compile(struct cgm *g, uint32_t *opt_off, const char **dropped)
 {
 	bool frames_ok = true;
-	uint32_t n = opt_module(g, opt_off, true, &frames_ok);
+	uint32_t n = opt_module(g, opt_off, true, &frames_ok, dropped);
 
 	/* again without calls between the tier's functions (rare) */
 	if (!frames_ok)
-		n = opt_module(g, opt_off, false, &frames_ok);
+		n = opt_module(g, opt_off, false, &frames_ok, dropped);
 	return n;
 }

@@ -1341,7 +1341,7 @@ static void add_attr(struct tr *t, LLVMValueRef f, unsigned idx, const char *nam
 	L.LLVMAddAttributeAtIndex(f, idx, L.LLVMCreateEnumAttribute(t->ctx, kind, 0));
 }
 
-/* Adds the translation of defined function i to t->mod as "f<i>". */
+/* Whether fn has a load (functions without write no load sums). */
 static bool loads_memory(const struct eng__func *fn)
 {
 	struct cg r;

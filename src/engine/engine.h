@@ -344,8 +344,6 @@ void eng_native_set_tiers(enum eng_native_tiers t);
  * it on first use; a process that compiles after confining itself (the
  * prepare worker) calls it before. */
 bool eng_native_opt_load(const char **why);
-/* Parses "auto", "all" or "single"; false for anything else. */
-bool eng_native_parse_tiers(const char *s, enum eng_native_tiers *t);
 
 struct eng_store_config {
 	/* Hard maximum of any memory in pages (64 KiB); 0 = 65536. Growth

@@ -36,6 +36,8 @@ void cli_print_json(struct json_t *j, size_t flags);
 
 /* Parses "pvf" / "full". Returns false if unknown. */
 bool cli_parse_profile(const char *s, enum eng_profile *out);
+/* "auto", "all" or "single" (--tiers); false for anything else. */
+bool cli_parse_tiers(const char *s, enum eng_native_tiers *out);
 
 /* Prints "i32:5"-style value text into buf. */
 void cli_format_val(const struct eng_val *v, char *buf, size_t len);

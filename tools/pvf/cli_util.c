@@ -44,6 +44,19 @@ bool cli_parse_profile(const char *s, enum eng_profile *out)
 	return true;
 }
 
+bool cli_parse_tiers(const char *s, enum eng_native_tiers *t)
+{
+	if (strcmp(s, "auto") == 0)
+		*t = ENG_TIERS_AUTO;
+	else if (strcmp(s, "all") == 0)
+		*t = ENG_TIERS_ALL;
+	else if (strcmp(s, "single") == 0)
+		*t = ENG_TIERS_SINGLE;
+	else
+		return false;
+	return true;
+}
+
 void cli_format_val(const struct eng_val *v, char *buf, size_t len)
 {
 	switch (v->type) {

@@ -86,7 +86,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed,
 			const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
 			enum eng_native_tiers tiers;
 
-			if (!v || !eng_native_parse_tiers(v, &tiers)) {
+			if (!v || !cli_parse_tiers(v, &tiers)) {
 				fprintf(stderr, "pvf wasm %s: --tiers needs auto, all or single\n", cmd);
 				return -1;
 			}

@@ -1483,7 +1483,7 @@ int cmd_wasm_spectest(int argc, char **argv)
 			const char *v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
 			enum eng_native_tiers tiers;
 
-			if (!v || !eng_native_parse_tiers(v, &tiers)) {
+			if (!v || !cli_parse_tiers(v, &tiers)) {
 				fprintf(stderr, "pvf wasm spectest: --tiers needs auto, all or single\n");
 				return CLI_EXIT_USAGE;
 			}

@@ -30,19 +30,6 @@ void eng_native_set_tiers(enum eng_native_tiers t)
 	__atomic_store_n(&nat__opt_mode, (uint32_t)t, __ATOMIC_RELAXED);
 }
 
-bool eng_native_parse_tiers(const char *s, enum eng_native_tiers *t)
-{
-	if (strcmp(s, "auto") == 0)
-		*t = ENG_TIERS_AUTO;
-	else if (strcmp(s, "all") == 0)
-		*t = ENG_TIERS_ALL;
-	else if (strcmp(s, "single") == 0)
-		*t = ENG_TIERS_SINGLE;
-	else
-		return false;
-	return true;
-}
-
 /* The budget in bytes of Wasm function bodies that go to LLVM: 1/128 of
  * the module's code, at least OPT_BUDGET_MIN (small modules: all of their
  * hot code) and at most OPT_BUDGET_MAX. LLVM compiles about 30 KB of Wasm
